@@ -1,0 +1,61 @@
+/**
+ * The server side of the protocol's cryptography, pure: the provisioning
+ * server stores and decides, these functions prove and seal. @see PROTOCOL.md §3–§6
+ */
+import { b64u, fromB64u, utf8 } from '../bytes.ts';
+import { aesGcmEncrypt, ecdh, generateEcdhKeyPair, InvalidPublicKeyError, randomBytes } from '../crypto.ts';
+import { ProtocolError } from './errors.ts';
+import { checkMac, deriveProvisionKeys, deriveRenewKeys, macInput, provisionProofInput, tokenAad, type TokenKeys } from './keys.ts';
+import type { ConfirmRequest, Envelope, ProvisionRequest, ProvisionResponse, RenewRequest, StatusRequest } from './messages.ts';
+
+/** Checks `proof` against K_ac in constant time. @see PROTOCOL.md §3 */
+export const checkProvisionProof = (kAc: Uint8Array, req: ProvisionRequest): Promise<boolean> =>
+  checkMac(kAc, provisionProofInput(req.userId, req.clientKey, req.nonce), req.proof);
+
+export const checkConfirmMac = (kStatus: Uint8Array, req: ConfirmRequest): Promise<boolean> =>
+  checkMac(kStatus, macInput.confirm(req.tokenId, req.otp), req.mac);
+
+export const checkStatusMac = (kStatus: Uint8Array, req: StatusRequest): Promise<boolean> =>
+  checkMac(kStatus, macInput.status(req.tokenId, req.ts, req.otp), req.mac);
+
+export const checkRenewMac = (kStatus: Uint8Array, req: RenewRequest): Promise<boolean> =>
+  checkMac(kStatus, macInput.renew(req.tokenId, req.clientKey, req.nonce, req.ts, req.otp), req.mac);
+
+/** A fresh token id (16 bytes) and seed (`seedBytes`, 20–64). */
+export const newTokenSecrets = (seedBytes = 20): { tokenId: string; seed: Uint8Array } => ({
+  tokenId: b64u(randomBytes(16)),
+  seed: randomBytes(seedBytes),
+});
+
+type KeySource =
+  | { kind: 'provision'; kAc: Uint8Array }
+  | { kind: 'renew'; kStatusOld: Uint8Array; tokenId: string };
+
+/**
+ * Seals an envelope for the client that sent `clientKey` and `nonce`: a fresh
+ * server key, ECDH, HKDF, AES-GCM. Returns the answer and the new token's K_status.
+ * An invalid client key is `400 invalid_request`.
+ */
+export async function sealEnvelope(
+  source: KeySource,
+  req: { userId: string; clientKey: string; nonce: string },
+  envelope: Envelope,
+): Promise<{ response: ProvisionResponse; kStatus: Uint8Array }> {
+  const clientKey = fromB64u(req.clientKey);
+  const nonce = fromB64u(req.nonce);
+  const server = await generateEcdhKeyPair();
+  let z: Uint8Array;
+  try {
+    z = await ecdh(server.privateKey, clientKey);
+  } catch (err) {
+    if (err instanceof InvalidPublicKeyError) throw new ProtocolError('invalid_request', 'clientKey is not a P-256 public key.');
+    throw err;
+  }
+  const keys: TokenKeys =
+    source.kind === 'provision'
+      ? await deriveProvisionKeys(z, source.kAc, nonce, req.userId, clientKey, server.publicKey)
+      : await deriveRenewKeys(z, source.kStatusOld, nonce, source.tokenId, clientKey, server.publicKey);
+  const iv = randomBytes(12);
+  const ct = await aesGcmEncrypt(keys.kEnc, iv, utf8(JSON.stringify(envelope)), tokenAad(req.userId, clientKey, nonce));
+  return { response: { v: 1, serverKey: b64u(server.publicKey), iv: b64u(iv), ct: b64u(ct) }, kStatus: keys.kStatus };
+}

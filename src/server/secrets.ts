@@ -1,0 +1,105 @@
+/**
+ * Secrets at rest: seeds, K_status and K_ac are sealed with the master key
+ * (AES-256-GCM), bound to where they are stored so a sealed value cannot be
+ * moved to another row or column. Passwords and security answers are hashed
+ * with scrypt.
+ */
+import { randomBytes as nodeRandomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { b64u, fromB64u, T } from '../core/bytes.ts';
+import { aesGcmDecrypt, aesGcmEncrypt, randomBytes } from '../core/crypto.ts';
+
+export class MasterKey {
+  private constructor(private readonly key: Uint8Array) {}
+
+  /** From base64url of 32 bytes (`JETON_MASTER_KEY`). */
+  static fromText(text: string): MasterKey {
+    let key: Uint8Array;
+    try {
+      key = fromB64u(text.trim());
+    } catch {
+      throw new Error('JETON_MASTER_KEY must be base64url of 32 bytes.');
+    }
+    if (key.length !== 32) throw new Error('JETON_MASTER_KEY must be base64url of 32 bytes.');
+    return new MasterKey(key);
+  }
+
+  static generate(): MasterKey {
+    return new MasterKey(randomBytes(32));
+  }
+
+  toText(): string {
+    return b64u(this.key);
+  }
+
+  /** Seals `plaintext` for `context` (e.g. `tokens.seed:<id>`): base64url of IV || ciphertext. */
+  async seal(plaintext: Uint8Array, context: string): Promise<string> {
+    const iv = randomBytes(12);
+    const ct = await aesGcmEncrypt(this.key, iv, plaintext, T('jeton/at-rest/v1', context));
+    const out = new Uint8Array(12 + ct.length);
+    out.set(iv);
+    out.set(ct, 12);
+    return b64u(out);
+  }
+
+  async open(sealed: string, context: string): Promise<Uint8Array> {
+    const bytes = fromB64u(sealed);
+    return aesGcmDecrypt(this.key, bytes.subarray(0, 12), bytes.subarray(12), T('jeton/at-rest/v1', context));
+  }
+}
+
+/**
+ * The master key: `JETON_MASTER_KEY` when set; otherwise `<dataDir>/master.key`,
+ * created on first start (with a warning: fine for trying Jeton, not for production).
+ */
+export function loadMasterKey(configured: string | undefined, dataDir: string, warn: (msg: string) => void): MasterKey {
+  if (configured) return MasterKey.fromText(configured);
+  const file = join(dataDir, 'master.key');
+  if (existsSync(file)) return MasterKey.fromText(readFileSync(file, 'utf8'));
+  mkdirSync(dataDir, { recursive: true });
+  const key = MasterKey.generate();
+  writeFileSync(file, `${key.toText()}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  warn(`JETON_MASTER_KEY is not set: generated ${file}. Set JETON_MASTER_KEY in production.`);
+  return key;
+}
+
+// ---- hashing -----------------------------------------------------------------
+
+const SCRYPT = { N: 16_384, r: 8, p: 1, keylen: 32 };
+
+function scrypt(secret: string, salt: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scryptCb(secret, salt, SCRYPT.keylen, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p }, (err, key) => (err ? reject(err) : resolve(key))),
+  );
+}
+
+/** scrypt hash as `scrypt$N$r$p$salt$hash`. */
+export async function hashSecret(secret: string): Promise<string> {
+  const salt = nodeRandomBytes(16);
+  const hash = await scrypt(secret, salt);
+  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${b64u(salt)}$${b64u(hash)}`;
+}
+
+export async function verifySecret(secret: string, stored: string): Promise<boolean> {
+  const [kind, n, r, p, salt, hash] = stored.split('$');
+  if (kind !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(fromB64u(hash));
+  const actual = await new Promise<Buffer>((resolve, reject) =>
+    scryptCb(secret, Buffer.from(fromB64u(salt)), expected.length, { N: Number(n), r: Number(r), p: Number(p) }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    ),
+  );
+  return timingSafeEqual(actual, expected);
+}
+
+/** Folds case, accents and spacing of a security answer: "  Montréal " → "montreal". */
+export const normalizeAnswer = (answer: string): string =>
+  answer.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replace(/\s+/g, ' ').trim();
+
+export const hashAnswer = (answer: string): Promise<string> => hashSecret(normalizeAnswer(answer));
+export const verifyAnswer = (answer: string, stored: string): Promise<boolean> => verifySecret(normalizeAnswer(answer), stored);
+
+/** API keys are random 32 bytes shown once; the database keeps their SHA-256. */
+export const newApiKey = (): string => `jk_${b64u(randomBytes(32))}`;
