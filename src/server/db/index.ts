@@ -60,7 +60,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     sqlite.pragma('busy_timeout = 5000');
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   }
-  const migrator = new Migrator({ db, provider: migrationProvider });
+  // Areas of the server add their migrations independently; order by name, tolerate gaps.
+  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
   const { error } = await migrator.migrateToLatest();
   if (error) {
     await db.destroy();
