@@ -17,6 +17,7 @@ export default tseslint.config(
   {
     // Core is shared by the extension and the server: no browser or Node globals.
     files: ['src/core/**/*.ts'],
+    ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['node:*', 'webextension-polyfill', 'fastify', 'preact*'] }],
       'no-restricted-globals': ['error', 'window', 'document', 'process', 'Buffer', 'chrome', 'browser'],
