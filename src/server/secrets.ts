@@ -4,11 +4,11 @@
  * moved to another row or column. Passwords and security answers are hashed
  * with scrypt.
  */
-import { randomBytes as nodeRandomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes as nodeRandomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { b64u, fromB64u, T } from '../core/bytes.ts';
-import { aesGcmDecrypt, aesGcmEncrypt, randomBytes } from '../core/crypto.ts';
+import { aesGcmDecrypt, aesGcmEncrypt, hkdf, hmac, randomBytes } from '../core/crypto.ts';
 
 export class MasterKey {
   private constructor(private readonly key: Uint8Array) {}
@@ -46,6 +46,39 @@ export class MasterKey {
   async open(sealed: string, context: string): Promise<Uint8Array> {
     const bytes = fromB64u(sealed);
     return aesGcmDecrypt(this.key, bytes.subarray(0, 12), bytes.subarray(12), T('jeton/at-rest/v1', context));
+  }
+
+  /**
+   * HMAC-SHA256 of `data` under a key derived for `purpose`: stable across
+   * restarts and instances, unguessable without the master key (the portal's
+   * decoys for unknown usernames use it).
+   */
+  async mac(purpose: string, data: string): Promise<Uint8Array> {
+    const key = await hkdf(this.key, T('jeton/derive/v1'), T(purpose), 32);
+    return hmac(key, T(data));
+  }
+
+  /**
+   * `seal`, synchronously with node:crypto: same format, interchangeable. The
+   * request paths use it because WebCrypto's per-call key import and promise
+   * hops cost more than the cipher on 20–64 byte secrets.
+   */
+  sealSync(plaintext: Uint8Array, context: string): string {
+    const iv = nodeRandomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    cipher.setAAD(T('jeton/at-rest/v1', context));
+    const ct = Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+    return b64u(ct);
+  }
+
+  /** `open`, synchronously with node:crypto; throws when the key, context or data is wrong. */
+  openSync(sealed: string, context: string): Uint8Array {
+    const bytes = fromB64u(sealed);
+    if (bytes.length < 12 + 16) throw new Error('Sealed value too short.');
+    const decipher = createDecipheriv('aes-256-gcm', this.key, bytes.subarray(0, 12));
+    decipher.setAAD(T('jeton/at-rest/v1', context));
+    decipher.setAuthTag(bytes.subarray(bytes.length - 16));
+    return new Uint8Array(Buffer.concat([decipher.update(bytes.subarray(12, bytes.length - 16)), decipher.final()]));
   }
 }
 

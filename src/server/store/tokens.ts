@@ -1,0 +1,239 @@
+/**
+ * Tokens: provisioning (consuming an activation), confirmation, renewal,
+ * revocation, and the §7 replay guard. Every decision that two requests could
+ * race for is one conditional UPDATE (inside a transaction when it goes with
+ * other writes), so it holds across instances sharing one database.
+ * @see PROTOCOL.md §3–§7
+ */
+import type { AppContext } from '../context.ts';
+import type { Activation, NewToken, Token } from '../db/schema.ts';
+import type { Profile } from '../config.ts';
+
+type Ctx = Pick<AppContext, 'db' | 'now'>;
+
+/** Where a sealed seed and K_status belong: sealed values cannot move to another row or column. */
+export const seedContext = (tokenId: string): string => `tokens.seed:${tokenId}`;
+export const kStatusContext = (tokenId: string): string => `tokens.k_status:${tokenId}`;
+
+/** Confirm failures after which a pending token is discarded. @see PROTOCOL.md §4 */
+export const MAX_CONFIRM_FAILURES = 5;
+
+/** A token with the canonical user ID of its owner. */
+export type TokenWithUser = Token & { username: string };
+
+/** The protocol's status of a stored token at `now`. @see PROTOCOL.md §5 */
+export function tokenStatus(token: Pick<Token, 'state' | 'expires_at'>, now: number): 'pending' | 'active' | 'superseded' | 'revoked' | 'expired' {
+  if (token.state === 'active' && token.expires_at <= now) return 'expired';
+  return token.state;
+}
+
+/** A pending token not confirmed within the activation validity counts as discarded. @see PROTOCOL.md §3 */
+export const pendingDeadline = (token: Pick<Token, 'issued_at'>, profile: Pick<Profile, 'activationValidityHours'>): number =>
+  token.issued_at + profile.activationValidityHours * 3_600_000;
+
+export async function findToken(ctx: Ctx, tokenId: string): Promise<TokenWithUser | undefined> {
+  return ctx.db
+    .selectFrom('tokens')
+    .innerJoin('users', 'users.id', 'tokens.user_id')
+    .selectAll('tokens')
+    .select('users.username')
+    .where('tokens.id', '=', tokenId)
+    .executeTakeFirst();
+}
+
+/** The newest activation of (profile, user), with its owner; undefined when there is none. @see PROTOCOL.md §3 */
+export async function newestActivation(ctx: Ctx, profile: string, username: string): Promise<Activation | undefined> {
+  return ctx.db
+    .selectFrom('activations')
+    .innerJoin('users', 'users.id', 'activations.user_id')
+    .selectAll('activations')
+    .where('users.username', '=', username)
+    .where('activations.profile', '=', profile)
+    .orderBy('activations.id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/**
+ * Counts a wrong proof against an activation; an open one reaching
+ * `maxAttempts` is burned (locked, K_ac erased). Returns true when this
+ * failure burned it.
+ */
+export async function countActivationFailure(ctx: Ctx, activationId: number, maxAttempts: number): Promise<boolean> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const counted = await trx
+      .updateTable('activations')
+      .set((eb) => ({ failures: eb('failures', '+', 1) }))
+      .where('id', '=', activationId)
+      .returning(['failures', 'state'])
+      .executeTakeFirst();
+    if (!counted || counted.state !== 'open' || counted.failures < maxAttempts) return false;
+    const burned = await trx
+      .updateTable('activations')
+      .set({ state: 'locked', k_ac: null })
+      .where('id', '=', activationId)
+      .where('state', '=', 'open')
+      .executeTakeFirst();
+    return burned.numUpdatedRows > 0n;
+  });
+}
+
+export type ConsumeOutcome = 'provisioned' | 'used' | 'expired' | 'locked';
+
+/**
+ * Consumes an open, unexpired activation and stores its pending token, in one
+ * transaction: of concurrent callers exactly one gets 'provisioned'; the
+ * others learn why not. @see PROTOCOL.md §3
+ */
+export async function consumeActivation(ctx: Ctx, activationId: number, token: NewToken): Promise<ConsumeOutcome> {
+  const now = ctx.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const taken = await trx
+      .updateTable('activations')
+      .set({ state: 'used', used_at: now, token_id: token.id })
+      .where('id', '=', activationId)
+      .where('state', '=', 'open')
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    if (taken.numUpdatedRows === 0n) {
+      const row = await trx.selectFrom('activations').select(['state', 'expires_at']).where('id', '=', activationId).executeTakeFirst();
+      if (!row || row.state === 'used') return 'used';
+      if (row.state === 'locked') return 'locked';
+      return 'expired';
+    }
+    await trx.insertInto('tokens').values(token).execute();
+    return 'provisioned';
+  });
+}
+
+/**
+ * Stores a renewal (a pending token that names the token it renews). An
+ * earlier pending renewal of the same token is dropped: only the newest can
+ * be confirmed. @see PROTOCOL.md §6
+ */
+export async function insertRenewal(ctx: Ctx, token: NewToken & { renews_token_id: string }): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('tokens').where('renews_token_id', '=', token.renews_token_id).where('state', '=', 'pending').execute();
+    await trx.insertInto('tokens').values(token).execute();
+  });
+}
+
+export type ActivateOutcome = 'activated' | 'already_active' | 'gone' | 'stale_renewal';
+
+/**
+ * Makes a pending token active; for a renewal, supersedes the token it renews
+ * in the same transaction. A renewal whose old token is no longer active
+ * (revoked, or superseded by a concurrent renewal) is dropped. @see PROTOCOL.md §4
+ */
+export async function activateToken(ctx: Ctx, token: Pick<Token, 'id' | 'renews_token_id'>): Promise<ActivateOutcome> {
+  const now = ctx.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const done = await trx
+      .updateTable('tokens')
+      .set({ state: 'active', confirmed_at: now })
+      .where('id', '=', token.id)
+      .where('state', '=', 'pending')
+      .executeTakeFirst();
+    if (done.numUpdatedRows === 0n) {
+      const row = await trx.selectFrom('tokens').select('state').where('id', '=', token.id).executeTakeFirst();
+      return row?.state === 'active' ? 'already_active' : 'gone';
+    }
+    if (token.renews_token_id !== null) {
+      const old = await trx
+        .updateTable('tokens')
+        .set({ state: 'superseded' })
+        .where('id', '=', token.renews_token_id)
+        .where('state', '=', 'active')
+        .executeTakeFirst();
+      if (old.numUpdatedRows === 0n) {
+        // Undo the activation with the rest of the transaction, then drop the renewal.
+        throw new StaleRenewal();
+      }
+    }
+    return 'activated';
+  }).catch(async (err: unknown) => {
+    if (!(err instanceof StaleRenewal)) throw err;
+    await ctx.db.deleteFrom('tokens').where('id', '=', token.id).where('state', '=', 'pending').execute();
+    return 'stale_renewal' as const;
+  });
+}
+
+class StaleRenewal extends Error {}
+
+/**
+ * Counts a wrong code at confirmation; the pending token is discarded
+ * (deleted, with its secrets) at MAX_CONFIRM_FAILURES. Returns true when discarded.
+ * @see PROTOCOL.md §4
+ */
+export async function countConfirmFailure(ctx: Ctx, tokenId: string): Promise<boolean> {
+  const row = await ctx.db
+    .updateTable('tokens')
+    .set((eb) => ({ confirm_failures: eb('confirm_failures', '+', 1) }))
+    .where('id', '=', tokenId)
+    .where('state', '=', 'pending')
+    .returning('confirm_failures')
+    .executeTakeFirst();
+  if (!row || row.confirm_failures < MAX_CONFIRM_FAILURES) return false;
+  await discardPendingToken(ctx, tokenId);
+  return true;
+}
+
+/** Deletes a pending token (never an active one). */
+export async function discardPendingToken(ctx: Ctx, tokenId: string): Promise<void> {
+  await ctx.db.deleteFrom('tokens').where('id', '=', tokenId).where('state', '=', 'pending').execute();
+}
+
+/**
+ * Records `step` as the token's last accepted time step if it is later than
+ * the one recorded: true for exactly one of concurrent callers with one code.
+ * @see PROTOCOL.md §7
+ */
+export async function acceptStep(ctx: Ctx, tokenId: string, step: number): Promise<boolean> {
+  const res = await ctx.db
+    .updateTable('tokens')
+    .set({ last_step: step })
+    .where('id', '=', tokenId)
+    .where('state', '=', 'active')
+    .where('last_step', '<', step)
+    .executeTakeFirst();
+  return res.numUpdatedRows > 0n;
+}
+
+/**
+ * Revokes a token (pending or active) and drops its pending renewals; true
+ * when it was live. For the portal and the admin CLI.
+ */
+export async function revokeToken(ctx: Ctx, tokenId: string): Promise<boolean> {
+  const now = ctx.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const res = await trx
+      .updateTable('tokens')
+      .set({ state: 'revoked', revoked_at: now })
+      .where('id', '=', tokenId)
+      .where('state', 'in', ['pending', 'active'])
+      .executeTakeFirst();
+    await trx.deleteFrom('tokens').where('renews_token_id', '=', tokenId).where('state', '=', 'pending').execute();
+    return res.numUpdatedRows > 0n;
+  });
+}
+
+/**
+ * Deletes pending tokens whose confirmation window is over, per profile, and
+ * erases K_ac of activations past their validity. For the purge job; returns
+ * how many tokens went.
+ */
+export async function purgeStalePending(ctx: Ctx & Pick<AppContext, 'config'>): Promise<number> {
+  const now = ctx.now();
+  let removed = 0;
+  for (const [name, profile] of Object.entries(ctx.config.profiles)) {
+    const res = await ctx.db
+      .deleteFrom('tokens')
+      .where('state', '=', 'pending')
+      .where('profile', '=', name)
+      .where('issued_at', '<=', now - profile.activationValidityHours * 3_600_000)
+      .executeTakeFirst();
+    removed += Number(res.numDeletedRows);
+  }
+  await ctx.db.updateTable('activations').set({ k_ac: null }).where('expires_at', '<=', now).where('k_ac', 'is not', null).execute();
+  return removed;
+}

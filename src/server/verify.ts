@@ -1,0 +1,104 @@
+/**
+ * Code verification for the sites that log users in: `/aotp/v1/verify` and the
+ * sample `/login` page both call `verifyCode`. @see PROTOCOL.md §7
+ */
+import type { VerifyResponse } from '../core/protocol/messages.ts';
+import { matchTOTP } from '../core/totp.ts';
+import { normalizeUserId } from '../core/user-id.ts';
+import type { Profile } from './config.ts';
+import type { AppContext } from './context.ts';
+import { audit } from './store/audit.ts';
+import { lockRemaining, recordLoginFailure, resetLoginFailures, type LockoutPolicy } from './store/login-guard.ts';
+import { acceptStep, seedContext } from './store/tokens.ts';
+
+/** The outcome of §7 as a value: `ok`, or why not. Same shape as the route's answer body. */
+export type VerifyOutcome = VerifyResponse;
+
+export interface VerifyMeta {
+  /** The client's address, for the audit table. */
+  ip?: string | null;
+  /** Which door the code came through (audit only): 'api' or 'login-page'. */
+  via?: string;
+}
+
+/** The profile of a stored token, falling back to the default profile if it was removed from the config. */
+export function profileOf(ctx: Pick<AppContext, 'config'>, name: string): Profile {
+  return ctx.config.profiles[name] ?? ctx.config.profiles[ctx.config.defaultProfile]!;
+}
+
+/** The strictest lockout among the profiles of a user's active tokens. */
+function lockoutPolicy(profiles: Profile[]): LockoutPolicy {
+  let policy: LockoutPolicy = { maxFailures: Number.POSITIVE_INFINITY, lockoutSeconds: 0 };
+  for (const p of profiles) {
+    if (p.maxFailures < policy.maxFailures) policy = { maxFailures: p.maxFailures, lockoutSeconds: p.lockoutSeconds };
+  }
+  return policy;
+}
+
+/**
+ * Checks `otp` for `userId` against the user's active tokens: accepts a code
+ * within the profile's window whose time step is later than the token's last
+ * accepted one (recorded atomically), counts failures and locks the user.
+ * Never throws for client input: an unknown or malformed user ID is
+ * `no_active_token`. @see PROTOCOL.md §7
+ */
+export async function verifyCode(ctx: AppContext, userId: string, otp: string, meta: VerifyMeta = {}): Promise<VerifyOutcome> {
+  let username: string;
+  try {
+    username = normalizeUserId(userId);
+  } catch {
+    return { ok: false, error: 'no_active_token' };
+  }
+  const now = ctx.now();
+  // One indexed read: the user's lock state and their live tokens.
+  const rows = await ctx.db
+    .selectFrom('users')
+    .leftJoin('tokens', (join) =>
+      join.onRef('tokens.user_id', '=', 'users.id').on('tokens.state', '=', 'active').on('tokens.expires_at', '>', now),
+    )
+    .select([
+      'users.id as user_id',
+      'users.login_failures',
+      'users.login_locked_until',
+      'tokens.id as token_id',
+      'tokens.profile',
+      'tokens.seed',
+      'tokens.algorithm',
+      'tokens.digits',
+      'tokens.period',
+      'tokens.last_step',
+      'tokens.expires_at',
+    ])
+    .where('users.username', '=', username)
+    .execute();
+  const user = rows[0];
+  if (!user) return { ok: false, error: 'no_active_token' };
+  const detail = { via: meta.via ?? 'api' };
+  const entry = { username, ip: meta.ip ?? null };
+
+  const retryAfter = lockRemaining(user, now);
+  if (retryAfter !== null) {
+    await audit(ctx, 'login.failed', { ...entry, detail: { ...detail, reason: 'locked' } });
+    return { ok: false, error: 'locked', retryAfter };
+  }
+  const tokens = rows.filter((r) => r.token_id !== null);
+  if (tokens.length === 0) return { ok: false, error: 'no_active_token' };
+
+  const profiles: Profile[] = [];
+  for (const t of tokens) {
+    const profile = profileOf(ctx, t.profile!);
+    profiles.push(profile);
+    const seed = ctx.masterKey.openSync(t.seed!, seedContext(t.token_id!));
+    const step = matchTOTP({ seed, algorithm: t.algorithm!, digits: t.digits!, period: t.period! }, otp, now, profile.window);
+    seed.fill(0);
+    if (step === null || step <= t.last_step!) continue;
+    if (!(await acceptStep(ctx, t.token_id!, step))) continue; // a concurrent request took this step first
+    if (user.login_failures !== 0) await resetLoginFailures(ctx, user.user_id);
+    await audit(ctx, 'login.ok', { ...entry, detail: { ...detail, tokenId: t.token_id! } });
+    return { ok: true, tokenId: t.token_id!, expiresAt: new Date(t.expires_at!).toISOString() };
+  }
+
+  const failure = await recordLoginFailure(ctx, user.user_id, lockoutPolicy(profiles));
+  await audit(ctx, failure.locked ? 'login.locked' : 'login.failed', { ...entry, detail: { ...detail, failures: failure.failures } });
+  return { ok: false, error: 'invalid_otp' };
+}
