@@ -1,0 +1,21 @@
+/**
+ * The journeys in real Chromium against the real server (see e2e/). The
+ * extension must be built first (`npm run build:e2e`); `npm run test:e2e`
+ * does that and the rest (Firefox, web-ext lint).
+ */
+import { defineConfig } from '@playwright/test';
+
+export default defineConfig({
+  testDir: 'e2e',
+  testMatch: '*.spec.ts',
+  globalSetup: './e2e/global-setup.ts',
+  // Real browsers, a real server and PBKDF2 with 600,000 iterations: generous, but bounded.
+  timeout: 90_000,
+  expect: { timeout: 15_000 },
+  workers: 2,
+  retries: 0,
+  forbidOnly: true,
+  reporter: [['list']],
+  outputDir: 'test-results/e2e',
+  use: { trace: 'retain-on-failure', actionTimeout: 15_000 },
+});
