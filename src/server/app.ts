@@ -1,14 +1,51 @@
 /** Builds the Fastify app: registers plugins and route areas, nothing else. */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { AppContext } from './context.ts';
-import { registerCors } from './cors.ts';
 import { aotpRoutes } from './routes/aotp/index.ts';
+import { sendError, toProtocolError } from './routes/aotp/http.ts';
 import { loginRoutes } from './routes/login/index.ts';
 import { portalRoutes } from './routes/portal/index.ts';
+import { ProtocolError } from '../core/protocol/errors.ts';
+
+/**
+ * Logger options with secrets kept out: no Authorization header, cookie or
+ * body is ever written (Fastify's request serializer logs none of them by
+ * default; the redaction guards a future `req.log.info({req})` as well).
+ */
+export function loggerOptions(level = 'info'): FastifyServerOptions['logger'] {
+  return {
+    level,
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'req.body', 'body', 'res.headers["set-cookie"]', 'headers.authorization', 'headers.cookie'],
+      censor: '[redacted]',
+    },
+  };
+}
+
+/** Headers every answer carries; an area may set stricter ones (the protocol sets a CSP). */
+const SECURITY_HEADERS: Record<string, string> = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+};
 
 export async function buildApp(ctx: AppContext, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({ bodyLimit: 16 * 1024, trustProxy: true, ...options });
-  registerCors(app);
+  const https = ctx.config.publicUrl.startsWith('https:');
+  app.addHook('onSend', async (_req, reply, payload) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(name)) void reply.header(name, value);
+    if (https && !reply.hasHeader('strict-transport-security')) void reply.header('strict-transport-security', 'max-age=31536000');
+    return payload;
+  });
+  // The fallback for anything an area does not handle itself: 4xx keep a safe
+  // message, 5xx details never leave the server.
+  app.setErrorHandler((err, req, reply) => {
+    const mapped = toProtocolError(err);
+    if (mapped) return sendError(reply, mapped);
+    req.log.error({ err }, 'request failed');
+    return sendError(reply, new ProtocolError('internal_error', 'The server could not answer; try again later.'));
+  });
   await app.register(aotpRoutes, { prefix: '/aotp/v1', ctx });
   await app.register(portalRoutes, { prefix: '/virtuel', ctx });
   await app.register(loginRoutes, { prefix: '/login', ctx });

@@ -61,7 +61,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   }
   // Areas of the server add their migrations independently; order by name, tolerate gaps.
-  const migrator = new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true });
+  // With a schema, Kysely must keep its migration tables there too: it otherwise
+  // finds another schema's `kysely_migration` by introspection and skips creating its own.
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider,
+    allowUnorderedMigrations: true,
+    ...(options.schema ? { migrationTableSchema: options.schema } : {}),
+  });
   const { error } = await migrator.migrateToLatest();
   if (error) {
     await db.destroy();

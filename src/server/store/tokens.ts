@@ -18,8 +18,8 @@ export const kStatusContext = (tokenId: string): string => `tokens.k_status:${to
 /** Confirm failures after which a pending token is discarded. @see PROTOCOL.md §4 */
 export const MAX_CONFIRM_FAILURES = 5;
 
-/** A token with the canonical user ID of its owner. */
-export type TokenWithUser = Token & { username: string };
+/** A token with its owner's canonical user ID and §7 lock state. */
+export type TokenWithUser = Token & { username: string; login_failures: number; login_locked_until: number | null };
 
 /** The protocol's status of a stored token at `now`. @see PROTOCOL.md §5 */
 export function tokenStatus(token: Pick<Token, 'state' | 'expires_at'>, now: number): 'pending' | 'active' | 'superseded' | 'revoked' | 'expired' {
@@ -36,7 +36,7 @@ export async function findToken(ctx: Ctx, tokenId: string): Promise<TokenWithUse
     .selectFrom('tokens')
     .innerJoin('users', 'users.id', 'tokens.user_id')
     .selectAll('tokens')
-    .select('users.username')
+    .select(['users.username', 'users.login_failures', 'users.login_locked_until'])
     .where('tokens.id', '=', tokenId)
     .executeTakeFirst();
 }

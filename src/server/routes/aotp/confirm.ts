@@ -1,0 +1,50 @@
+/** `POST /aotp/v1/confirm`: a pending token becomes active once its first code is right. @see PROTOCOL.md §4 */
+import type { FastifyInstance } from 'fastify';
+import { ProtocolError } from '../../../core/protocol/errors.ts';
+import { parseConfirmRequest, type ConfirmResponse } from '../../../core/protocol/messages.ts';
+import { checkConfirmMac } from '../../../core/protocol/server.ts';
+import type { AppContext } from '../../context.ts';
+import { audit } from '../../store/audit.ts';
+import { recordLoginFailure } from '../../store/login-guard.ts';
+import { activateToken, countConfirmFailure, tokenStatus } from '../../store/tokens.ts';
+import { isoSeconds } from './envelope.ts';
+import { authenticateToken, checkUserLock, invalidOtp, matchCode, noActiveToken } from './token-auth.ts';
+
+/** Confirms a token: the §4 rules. @see PROTOCOL.md §4 */
+export async function confirmToken(ctx: AppContext, body: unknown, ip: string): Promise<ConfirmResponse> {
+  const req = parseConfirmRequest(body);
+  const { token, profile } = await authenticateToken(ctx, req.tokenId, (kStatus) => checkConfirmMac(kStatus, req));
+  const entry = { username: token.username, ip };
+  const answer: ConfirmResponse = { status: 'active', expiresAt: isoSeconds(token.expires_at) };
+  const now = ctx.now();
+
+  if (token.state === 'pending') {
+    if (matchCode(ctx, token, profile, req.otp, now) === null) {
+      const discarded = await countConfirmFailure(ctx, token.id);
+      await audit(ctx, 'token.confirm_failed', { ...entry, detail: { tokenId: token.id, discarded } });
+      throw invalidOtp();
+    }
+    const outcome = await activateToken(ctx, token);
+    if (outcome === 'gone') throw new ProtocolError('invalid_mac', 'This token is unknown to the server.');
+    if (outcome === 'stale_renewal') throw noActiveToken('The token this one renews is no longer active.');
+    if (outcome === 'activated') {
+      await audit(ctx, 'token.confirmed', { ...entry, detail: { tokenId: token.id, renews: token.renews_token_id } });
+    }
+    return answer;
+  }
+
+  if (tokenStatus(token, now) !== 'active') throw noActiveToken('This token is no longer active.');
+  // Confirming an active token again is a code check like a login: locked users
+  // are refused and wrong codes count (no free PIN oracle, see DESIGN.md camouflage).
+  checkUserLock(token, now);
+  if (matchCode(ctx, token, profile, req.otp, now) === null) {
+    const failure = await recordLoginFailure(ctx, token.user_id, profile);
+    await audit(ctx, failure.locked ? 'login.locked' : 'login.failed', { ...entry, detail: { via: 'confirm', failures: failure.failures } });
+    throw invalidOtp();
+  }
+  return answer;
+}
+
+export function confirmRoute(app: FastifyInstance, ctx: AppContext): void {
+  app.post('/confirm', async (req) => confirmToken(ctx, req.body, req.ip));
+}

@@ -1,0 +1,54 @@
+/** `POST /aotp/v1/status`: a token's state and expiry, and an optional online code check. @see PROTOCOL.md §5 */
+import type { FastifyInstance } from 'fastify';
+import { parseStatusRequest, type StatusResponse } from '../../../core/protocol/messages.ts';
+import { checkStatusMac } from '../../../core/protocol/server.ts';
+import type { AppContext } from '../../context.ts';
+import { audit } from '../../store/audit.ts';
+import { recordLoginFailure } from '../../store/login-guard.ts';
+import { countConfirmFailure, tokenStatus } from '../../store/tokens.ts';
+import { isoSeconds, renewOpensAt } from './envelope.ts';
+import { authenticateToken, checkSkew, checkUserLock, matchCode } from './token-auth.ts';
+
+/**
+ * Answers §5. With `otp`: checked against the token without being used up
+ * (the user logs in with it next); a wrong code counts as a failed login for
+ * an active token and as a failed confirmation for a pending one; a locked
+ * user gets `423 locked`. Dead tokens report `otpValid: false`. @see PROTOCOL.md §5
+ */
+export async function tokenStatusOf(ctx: AppContext, body: unknown, ip: string): Promise<StatusResponse> {
+  const req = parseStatusRequest(body);
+  const now = ctx.now();
+  checkSkew(req.ts, now);
+  const { token, profile } = await authenticateToken(ctx, req.tokenId, (kStatus) => checkStatusMac(kStatus, req));
+  const status = tokenStatus(token, now);
+  const answer: StatusResponse = {
+    status,
+    expiresAt: isoSeconds(token.expires_at),
+    serverTime: Math.floor(now / 1000),
+    renewOpensAt: isoSeconds(renewOpensAt(token.expires_at, profile)),
+  };
+  if (req.otp === undefined) return answer;
+
+  if (status === 'active') {
+    checkUserLock(token, now);
+    answer.otpValid = matchCode(ctx, token, profile, req.otp, now) !== null;
+    if (!answer.otpValid) {
+      const failure = await recordLoginFailure(ctx, token.user_id, profile);
+      await audit(ctx, failure.locked ? 'login.locked' : 'login.failed', {
+        username: token.username,
+        ip,
+        detail: { via: 'status', failures: failure.failures },
+      });
+    }
+  } else if (status === 'pending') {
+    answer.otpValid = matchCode(ctx, token, profile, req.otp, now) !== null;
+    if (!answer.otpValid) await countConfirmFailure(ctx, token.id);
+  } else {
+    answer.otpValid = false;
+  }
+  return answer;
+}
+
+export function statusRoute(app: FastifyInstance, ctx: AppContext): void {
+  app.post('/status', async (req) => tokenStatusOf(ctx, req.body, req.ip));
+}

@@ -1,0 +1,62 @@
+/** What confirm, status and renew share: finding a token by its MAC, the user's lock, code matching. @see PROTOCOL.md §4–§6 */
+import { ProtocolError } from '../../../core/protocol/errors.ts';
+import { matchTOTP } from '../../../core/totp.ts';
+import type { Profile } from '../../config.ts';
+import type { AppContext } from '../../context.ts';
+import type { Token } from '../../db/schema.ts';
+import { lockRemaining } from '../../store/login-guard.ts';
+import { discardPendingToken, findToken, kStatusContext, pendingDeadline, seedContext, type TokenWithUser } from '../../store/tokens.ts';
+import { profileOf } from '../../verify.ts';
+
+/** Maximum distance between a request's `ts` and the server's clock. @see PROTOCOL.md §5 */
+export const MAX_SKEW_SECONDS = 300;
+
+const invalidMac = (): ProtocolError => new ProtocolError('invalid_mac', 'The request is not signed by a token this server knows.');
+export const invalidOtp = (): ProtocolError => new ProtocolError('invalid_otp', 'The code is wrong.');
+export const noActiveToken = (message: string): ProtocolError => new ProtocolError('no_active_token', message);
+
+/** `400 clock_skew` with the server's time when `ts` is more than 300 s away. @see PROTOCOL.md §5 */
+export function checkSkew(ts: number, now: number): void {
+  const serverTime = Math.floor(now / 1000);
+  if (Math.abs(ts - serverTime) > MAX_SKEW_SECONDS) {
+    throw new ProtocolError('clock_skew', "The device's clock is more than 5 minutes away from the server's.", { serverTime });
+  }
+}
+
+/**
+ * Finds the token and checks the request's MAC under its K_status: an unknown
+ * token and a wrong MAC are the same `401 invalid_mac`. A pending token past
+ * its confirmation window is discarded here and counts as unknown.
+ */
+export async function authenticateToken(
+  ctx: AppContext,
+  tokenId: string,
+  check: (kStatus: Uint8Array) => Promise<boolean>,
+): Promise<{ token: TokenWithUser; profile: Profile; kStatus: Uint8Array }> {
+  const token = await findToken(ctx, tokenId);
+  if (!token) throw invalidMac();
+  const kStatus = ctx.masterKey.openSync(token.k_status, kStatusContext(token.id));
+  if (!(await check(kStatus))) throw invalidMac();
+  const profile = profileOf(ctx, token.profile);
+  if (token.state === 'pending' && pendingDeadline(token, profile) <= ctx.now()) {
+    await discardPendingToken(ctx, token.id);
+    throw invalidMac();
+  }
+  return { token, profile, kStatus };
+}
+
+/** `423 locked` with `retryAfter` when the token's user is locked out. @see PROTOCOL.md §7 */
+export function checkUserLock(user: { login_locked_until: number | null }, now: number): void {
+  const retryAfter = lockRemaining(user, now);
+  if (retryAfter !== null) throw new ProtocolError('locked', 'Too many wrong codes: try again later.', { retryAfter });
+}
+
+/** The time step `otp` matches for this token within the profile's window, or null. */
+export function matchCode(ctx: AppContext, token: Token, profile: Pick<Profile, 'window'>, otp: string, now: number): number | null {
+  const seed = ctx.masterKey.openSync(token.seed, seedContext(token.id));
+  try {
+    return matchTOTP({ seed, algorithm: token.algorithm, digits: token.digits, period: token.period }, otp, now, profile.window);
+  } finally {
+    seed.fill(0);
+  }
+}
