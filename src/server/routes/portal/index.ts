@@ -1,4 +1,263 @@
-import type { FastifyPluginAsync } from 'fastify';
+/**
+ * The self-service portal, `/virtuel`: identify → verify identity → menu (add
+ * a device, expiry dates, revoke) → activation → finalize. Server-rendered,
+ * one session row per visitor, a CSRF token on every form, no inline script.
+ * @see DESIGN.md "The server"
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { VNode } from 'preact';
+import QRCode from 'qrcode';
+import { isUserId, normalizeUserId } from '../../../core/user-id.ts';
 import type { AppContext } from '../../context.ts';
+import { t, type Lang } from '../../i18n.ts';
+import { issueAndMailActivation } from '../../mail/activation.ts';
+import { hashAnswer, verifyAnswer } from '../../secrets.ts';
+import { activationProgress } from '../../store/activations.ts';
+import { audit } from '../../store/audit.ts';
+import { findUser, listTokens, revokeUserToken, securityQuestions } from '../../store/users.ts';
+import { PORTAL_CSS, PORTAL_JS } from '../../views/assets.ts';
+import { renderPage } from '../../views/layout.tsx';
+import {
+  ActivationPage,
+  ErrorPage,
+  FinalizePage,
+  IdentifyPage,
+  LockedPage,
+  LogoutPage,
+  MenuPage,
+  TokensPage,
+  VerifyPage,
+  type PersonalImage,
+} from '../../views/portal.tsx';
+import { derive } from '../../web/decoy.ts';
+import { acceptForms, ClientError, field, isCrossSite, requestLang, securityHeaders, withLang } from '../../web/http.ts';
+import { csrfMatches, endSession, isSecure, loadSession, rotateSession, saveSession, startSession, type PortalState, type Session } from '../../web/session.ts';
+import { clearIdentityFailures, IDENTITY_MAX_FAILURES, identityLockedFor, recordIdentityFailure } from './identity-lock.ts';
 
-export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async () => {};
+type MenuState = Extract<PortalState, { step: 'menu' }>;
+type VerifyState = Extract<PortalState, { step: 'verify' }>;
+
+export const sendPage = (reply: FastifyReply, status: number, page: VNode): FastifyReply =>
+  reply.code(status).type('text/html; charset=utf-8').send(renderPage(page));
+
+/** Error pages for this area: 4xx say what to do, 5xx say nothing about why. */
+export function pageErrorHandler(restart: string) {
+  return (err: Error & { statusCode?: number }, req: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const lang = requestLang(req);
+    const status = err instanceof ClientError ? err.statusCode : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    const reason = err instanceof ClientError ? err.reason : status === 404 ? 'notFound' : status < 500 ? 'bad' : 'server';
+    if (status >= 500) req.log.error({ err }, 'page failed');
+    return sendPage(reply, status, ErrorPage({ lang, reason, restartHref: withLang(restart, lang) }));
+  };
+}
+
+export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
+  const base = app.prefix || '/virtuel';
+  const to = (path: string, lang: Lang): string => withLang(`${base}${path}`, lang);
+  // An unknown username's answer is checked against this, so it costs one scrypt like a real one.
+  const decoyAnswerHash = await hashAnswer(randomBytes(16).toString('hex'));
+
+  acceptForms(app);
+  securityHeaders(app, isSecure(ctx));
+  app.setErrorHandler(pageErrorHandler(base));
+  app.setNotFoundHandler((req, reply) => {
+    const lang = requestLang(req);
+    return sendPage(reply, 404, ErrorPage({ lang, reason: 'notFound', restartHref: to('', lang) }));
+  });
+
+  app.get('/assets/portal.css', async (_req, reply) => reply.header('cache-control', 'public, max-age=3600').type('text/css; charset=utf-8').send(PORTAL_CSS));
+  app.get('/assets/portal.js', async (_req, reply) =>
+    reply.header('cache-control', 'public, max-age=3600').type('text/javascript; charset=utf-8').send(PORTAL_JS),
+  );
+
+  /** A POST's session, checked: same site, live session, right CSRF token. */
+  async function postSession(req: FastifyRequest): Promise<Session> {
+    if (isCrossSite(req)) throw new ClientError(403, 'expired');
+    const session = await loadSession(ctx, req);
+    if (!session || !csrfMatches(session, field(req.body, 'csrf', 128))) throw new ClientError(403, 'expired');
+    return session;
+  }
+
+  async function menuSession(req: FastifyRequest): Promise<Session & { state: MenuState }> {
+    const session = await postSession(req);
+    if (session.state.step !== 'menu') throw new ClientError(403, 'expired');
+    return session as Session & { state: MenuState };
+  }
+
+  const minutesLeft = (ms: number): number => Math.max(1, Math.ceil(ms / 60_000));
+
+  /** What the verify page shows: the user's own message/image/question, or the username's decoy. */
+  async function verifyView(state: VerifyState): Promise<{ message: string; image: PersonalImage; question: string }> {
+    const derived = await derive(ctx, state.username);
+    const user = state.known ? await findUser(ctx, state.username) : undefined;
+    const questions = await securityQuestions(ctx, user?.id ?? -1);
+    const question = questions.find((q) => q.id === state.questionId)?.question ?? derived.question;
+    const image: PersonalImage =
+      user?.image_type && user.image_data ? { kind: 'upload', type: user.image_type, data: user.image_data } : { kind: 'pattern', pattern: derived.pattern };
+    return { message: user?.message || derived.message, image, question };
+  }
+
+  // ---- identify --------------------------------------------------------
+
+  app.get('/', async (req, reply) => {
+    const lang = requestLang(req);
+    const existing = await loadSession(ctx, req);
+    if (existing?.state.step === 'menu') return reply.redirect(to('/menu', lang), 303);
+    const session = existing ? await saveSession(ctx, existing, { step: 'identify' }) : await startSession(ctx, reply, { step: 'identify' });
+    // The extension opens the portal with the username filled in (renewal without in-band support).
+    const prefill = (req.query as Record<string, unknown>).username;
+    const username = typeof prefill === 'string' && isUserId(prefill) ? normalizeUserId(prefill) : '';
+    return sendPage(reply, 200, IdentifyPage({ lang, csrf: session.csrf, username }));
+  });
+
+  app.get('/restart', async (req, reply) => {
+    const session = await loadSession(ctx, req);
+    if (session) await saveSession(ctx, session, { step: 'identify' });
+    return reply.redirect(to('', requestLang(req)), 303);
+  });
+
+  app.post('/identify', async (req, reply) => {
+    const lang = requestLang(req);
+    const session = await postSession(req);
+    const raw = field(req.body, 'username', 256) ?? '';
+    if (!isUserId(raw)) return sendPage(reply, 400, IdentifyPage({ lang, csrf: session.csrf, username: raw.slice(0, 64), invalid: true }));
+    const username = normalizeUserId(raw);
+    const locked = await identityLockedFor(ctx, username);
+    if (locked > 0) {
+      await audit(ctx, 'portal.locked', { username, ip: req.ip, detail: { step: 'identify' } });
+      return sendPage(reply, 429, LockedPage({ lang, minutes: minutesLeft(locked) }));
+    }
+    // Known or not, the same work in the same order: user, decoy, questions.
+    const user = await findUser(ctx, username);
+    await derive(ctx, username);
+    const questions = await securityQuestions(ctx, user?.id ?? -1);
+    const question = questions.length > 0 ? questions[randomInt(questions.length)]! : undefined;
+    await saveSession(ctx, session, { step: 'verify', username, known: user !== undefined && question !== undefined, questionId: question?.id ?? null });
+    await audit(ctx, 'portal.identified', { username, ip: req.ip, detail: { known: user !== undefined } });
+    return reply.redirect(to('/verify', lang), 303);
+  });
+
+  // ---- verify ----------------------------------------------------------
+
+  app.get('/verify', async (req, reply) => {
+    const lang = requestLang(req);
+    const session = await loadSession(ctx, req);
+    if (session?.state.step !== 'verify') return reply.redirect(to('', lang), 303);
+    const view = await verifyView(session.state);
+    return sendPage(reply, 200, VerifyPage({ lang, csrf: session.csrf, username: session.state.username, ...view }));
+  });
+
+  app.post('/verify', async (req, reply) => {
+    const lang = requestLang(req);
+    const session = await postSession(req);
+    if (session.state.step !== 'verify') throw new ClientError(403, 'expired');
+    const state = session.state;
+    const locked = await identityLockedFor(ctx, state.username);
+    if (locked > 0) return sendPage(reply, 429, LockedPage({ lang, minutes: minutesLeft(locked) }));
+
+    const answer = field(req.body, 'answer', 200) ?? '';
+    const user = state.known ? await findUser(ctx, state.username) : undefined;
+    const questions = await securityQuestions(ctx, user?.id ?? -1);
+    const question = questions.find((q) => q.id === state.questionId);
+    const matches = await verifyAnswer(answer, question?.answer_hash ?? decoyAnswerHash);
+    if (matches && user && question) {
+      await clearIdentityFailures(ctx, state.username);
+      await rotateSession(ctx, reply, session, { step: 'menu', username: user.username, userId: user.id });
+      await audit(ctx, 'portal.answer_ok', { username: user.username, ip: req.ip });
+      return reply.redirect(to('/menu', lang), 303);
+    }
+    const { failures, lockedUntil } = await recordIdentityFailure(ctx, state.username);
+    await audit(ctx, 'portal.answer_failed', { username: state.username, ip: req.ip, detail: { failures } });
+    if (lockedUntil !== null) {
+      await audit(ctx, 'portal.locked', { username: state.username, ip: req.ip, detail: { until: lockedUntil } });
+      return sendPage(reply, 429, LockedPage({ lang, minutes: minutesLeft(lockedUntil - ctx.now()) }));
+    }
+    const view = await verifyView(state);
+    return sendPage(
+      reply,
+      401,
+      VerifyPage({ lang, csrf: session.csrf, username: state.username, ...view, attemptsLeft: Math.max(0, IDENTITY_MAX_FAILURES - failures) }),
+    );
+  });
+
+  // ---- menu ------------------------------------------------------------
+
+  app.get('/menu', async (req, reply) => {
+    const lang = requestLang(req);
+    const session = await loadSession(ctx, req);
+    if (session?.state.step !== 'menu') return reply.redirect(to('', lang), 303);
+    const { notice, ...rest } = session.state;
+    if (notice) await saveSession(ctx, session, rest);
+    const hours = ctx.config.profiles[ctx.config.defaultProfile]?.activationValidityHours ?? 72;
+    return sendPage(reply, 200, MenuPage({ lang, csrf: session.csrf, username: session.state.username, hours, notice }));
+  });
+
+  app.get('/tokens', async (req, reply) => {
+    const lang = requestLang(req);
+    const session = await loadSession(ctx, req);
+    if (session?.state.step !== 'menu') return reply.redirect(to('', lang), 303);
+    const { notice, ...rest } = session.state;
+    if (notice) await saveSession(ctx, session, rest);
+    const tokens = await listTokens(ctx, { username: session.state.username, states: ['active', 'pending'] });
+    return sendPage(reply, 200, TokensPage({ lang, csrf: session.csrf, tokens, notice }));
+  });
+
+  app.post('/tokens/revoke', async (req, reply) => {
+    const lang = requestLang(req);
+    const session = await menuSession(req);
+    const tokenId = field(req.body, 'tokenId', 64);
+    const revoked = tokenId ? await revokeUserToken(ctx, tokenId, { userId: session.state.userId, ip: req.ip, via: 'portal' }) : null;
+    if (!revoked) throw new ClientError(404, 'notFound');
+    await saveSession(ctx, session, { ...session.state, notice: t(lang, 'tokens.revoked', { device: revoked.deviceName || t(lang, 'tokens.unnamed') }) });
+    return reply.redirect(to('/tokens', lang), 303);
+  });
+
+  // ---- activation and finalize -------------------------------------------
+
+  app.post('/activation', async (req, reply) => {
+    const lang = requestLang(req);
+    const session = await menuSession(req);
+    const user = await findUser(ctx, session.state.username);
+    if (!user || user.id !== session.state.userId) {
+      await endSession(ctx, reply, session);
+      throw new ClientError(403, 'expired');
+    }
+    const issued = await issueAndMailActivation(ctx, user, ctx.config.defaultProfile, { ip: req.ip, via: 'portal' });
+    if (!issued.mailed) req.log.warn({ err: issued.mailError }, 'activation e-mail not sent');
+    await saveSession(ctx, session, { ...session.state, activationId: issued.activationId });
+    const qrSvg = await QRCode.toString(issued.link, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });
+    // The page holds the code: never cached, never stored in the session.
+    return sendPage(reply, 200, ActivationPage({ lang, csrf: session.csrf, activation: issued, qrSvg, mailed: issued.mailed, email: maskEmail(user.email) }));
+  });
+
+  app.post('/finalize', async (req, reply) => {
+    const lang = requestLang(req);
+    const session = await menuSession(req);
+    const activationId = session.state.activationId;
+    if (activationId === undefined) return sendPage(reply, 200, FinalizePage({ lang, csrf: session.csrf, progress: 'none' }));
+    const progress = await activationProgress(ctx, activationId);
+    if (progress !== 'active') return sendPage(reply, 200, FinalizePage({ lang, csrf: session.csrf, progress }));
+    const token = await ctx.db
+      .selectFrom('tokens')
+      .select(['device_name', 'expires_at'])
+      .where('activation_id', '=', activationId)
+      .where('user_id', '=', session.state.userId)
+      .executeTakeFirst();
+    return sendPage(reply, 200, FinalizePage({ lang, csrf: session.csrf, progress, device: token?.device_name ?? '', expiresAt: token?.expires_at ?? 0 }));
+  });
+
+  app.post('/logout', async (req, reply) => {
+    const lang = requestLang(req);
+    const session = await postSession(req);
+    await endSession(ctx, reply, session);
+    return sendPage(reply, 200, LogoutPage({ lang }));
+  });
+};
+
+/** "f•••@example.org": enough for the person to recognise, not a full address on screen. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at < 1) return '•••';
+  return `${email.slice(0, 1)}•••${email.slice(at)}`;
+}

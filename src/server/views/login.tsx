@@ -1,0 +1,70 @@
+/** The sample login page (`/login`): username, password, "Code du jeton". */
+import type { VNode } from 'preact';
+import { t, type Lang } from '../i18n.ts';
+import { withLang } from '../web/http.ts';
+import { Csrf, Layout, Notice } from './layout.tsx';
+
+export type LoginResult = { ok: true; username: string; expiresOn: string } | { ok: false; message: string };
+
+export interface LoginProps {
+  lang: Lang;
+  csrf: string;
+  username?: string;
+  result?: LoginResult;
+}
+
+export function LoginPage({ lang, csrf, username = '', result }: LoginProps): VNode {
+  const other: Lang = lang === 'fr' ? 'en' : 'fr';
+  if (result?.ok) {
+    return (
+      <Layout lang={lang} title={t(lang, 'login.title')} switchHref={withLang('/login', other)}>
+        <Notice kind="ok">
+          <span id="login-result" data-ok="true">
+            {t(lang, 'login.ok', { username: result.username, date: result.expiresOn })}
+          </span>
+        </Notice>
+        <a class="button secondary" href={withLang('/login', lang)}>
+          {t(lang, 'login.again')}
+        </a>
+      </Layout>
+    );
+  }
+  return (
+    <Layout lang={lang} title={t(lang, 'login.title')} switchHref={withLang('/login', other)}>
+      <p>{t(lang, 'login.intro')}</p>
+      {result && (
+        <Notice kind="error">
+          <span id="login-result" data-ok="false">
+            {result.message}
+          </span>
+        </Notice>
+      )}
+      <form method="post" action={withLang('/login', lang)}>
+        <Csrf token={csrf} />
+        <label for="username">{t(lang, 'login.username')}</label>
+        <input type="text" id="username" name="username" value={username} required maxLength={64} autocomplete="username" autocapitalize="none" spellcheck={false} />
+        <label for="password">{t(lang, 'login.password')}</label>
+        <input type="password" id="password" name="password" required maxLength={256} autocomplete="current-password" />
+        <label for="otp">{t(lang, 'login.otp')}</label>
+        <p class="help" id="otp-help">
+          {t(lang, 'login.otp.help')}
+        </p>
+        <input
+          type="text"
+          class="code"
+          id="otp"
+          name="otp"
+          required
+          maxLength={10}
+          inputMode="numeric"
+          pattern="[0-9 ]*"
+          autocomplete="one-time-code"
+          aria-describedby="otp-help"
+        />
+        <div>
+          <button type="submit">{t(lang, 'login.submit')}</button>
+        </div>
+      </form>
+    </Layout>
+  );
+}
