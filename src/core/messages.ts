@@ -1,0 +1,197 @@
+/**
+ * The extension's internal messages: one map from message name to its request
+ * and response types, the wire shape, the reply shape, and strict validation
+ * of requests at the background's boundary. Pure: used by the background, the
+ * popup (types only) and tests.
+ */
+import { JetonError } from './errors.ts';
+
+export type Language = 'browser' | 'fr' | 'en';
+
+/** Minutes before unlocked PIN tokens lock again; 0: only on screen lock or browser close. */
+export const AUTO_LOCK_CHOICES = [0, 1, 5, 15, 30, 60, 240] as const;
+export type AutoLockMinutes = (typeof AUTO_LOCK_CHOICES)[number];
+
+export interface Settings {
+  language: Language;
+  autoLockMinutes: AutoLockMinutes;
+}
+
+export const DEFAULT_SETTINGS: Settings = { language: 'browser', autoLockMinutes: 15 };
+
+/** A current code as the popup sees it: the value and when it stops being valid. */
+export interface CodeView {
+  /** Digits only; the popup groups them. */
+  value: string;
+  /** Epoch ms at which the next code starts. */
+  stepEndsAt: number;
+  period: number;
+}
+
+/** One token as the popup sees it: never a seed. */
+export interface AccountView {
+  id: string;
+  issuer: string;
+  userId: string;
+  demo: boolean;
+  expiresAt: string;
+  /** `pending` until the server has confirmed it (PROTOCOL §4). */
+  state: 'active' | 'pending';
+  pin: boolean;
+  locked: boolean;
+  /** Absent while locked. */
+  code?: CodeView;
+  portalUrl?: string;
+}
+
+/** A token provisioned but waiting for its PIN (kept in storage.session). */
+export interface PendingSetupView {
+  issuer: string;
+  userId: string;
+  serverUrl: string;
+  minLength: number;
+}
+
+export interface PopupState {
+  accounts: AccountView[];
+  settings: Settings;
+  demo: boolean;
+  pendingSetup: PendingSetupView | null;
+  /** The background's clock when it answered (epoch ms). */
+  now: number;
+}
+
+export interface ErrorInfo {
+  code: string;
+  message: string;
+  /** Safe extra facts for the sentence shown (`retryAfter` seconds…). */
+  details?: { retryAfter?: number };
+}
+
+export type AddResult =
+  | { kind: 'added'; id: string; confirmed: boolean; confirmError?: ErrorInfo }
+  | { kind: 'pin_required'; setup: PendingSetupView };
+
+export type Empty = Record<string, never>;
+
+/** Every message: its request and its response. The background must handle each one. */
+export interface MessageMap {
+  'state.get': { req: Empty; res: PopupState };
+  'account.add': { req: { serverUrl: string; userId: string; code: string }; res: AddResult };
+  'account.set-pin': { req: { pin: string }; res: Extract<AddResult, { kind: 'added' }> };
+  'account.cancel-setup': { req: Empty; res: null };
+  'account.unlock': { req: { id: string; pin: string }; res: { pinCheck: 'valid' | 'unchecked'; reason?: string } };
+  'account.remove': { req: { id: string }; res: null };
+  'vault.lock': { req: Empty; res: null };
+  'settings.set': { req: Partial<Settings>; res: Settings };
+  'demo.set': { req: { enabled: boolean }; res: null };
+}
+
+export type MessageName = keyof MessageMap;
+export type RequestOf<N extends MessageName> = MessageMap[N]['req'];
+export type ResponseOf<N extends MessageName> = MessageMap[N]['res'];
+
+/** What travels through runtime.sendMessage. */
+export interface WireMessage<N extends MessageName = MessageName> {
+  jeton: 1;
+  name: N;
+  req: RequestOf<N>;
+}
+
+export type Reply<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo };
+
+/** Who may send a message: the extension's own pages, or also content scripts on a login origin (next step). */
+export type Audience = 'extension' | 'content';
+
+export const MESSAGE_AUDIENCE: { [N in MessageName]: Audience } = {
+  'state.get': 'extension',
+  'account.add': 'extension',
+  'account.set-pin': 'extension',
+  'account.cancel-setup': 'extension',
+  'account.unlock': 'extension',
+  'account.remove': 'extension',
+  'vault.lock': 'extension',
+  'settings.set': 'extension',
+  'demo.set': 'extension',
+};
+
+export class MessageError extends JetonError {}
+
+// ---- validation ----------------------------------------------------------
+
+type Reader<T> = (value: unknown, name: string) => T;
+
+const invalid = (message: string): MessageError => new MessageError('invalid_message', message);
+
+const text =
+  (max: number, min = 0): Reader<string> =>
+  (value, name) => {
+    if (typeof value !== 'string' || value.length < min || value.length > max) throw invalid(`${name} must be a string of ${min} to ${max} characters.`);
+    return value;
+  };
+
+const boolean: Reader<boolean> = (value, name) => {
+  if (typeof value !== 'boolean') throw invalid(`${name} must be true or false.`);
+  return value;
+};
+
+const oneOf =
+  <T extends string | number>(choices: readonly T[]): Reader<T> =>
+  (value, name) => {
+    if (!choices.includes(value as T)) throw invalid(`${name} is not one of the choices.`);
+    return value as T;
+  };
+
+/** An object with exactly these fields (the optional ones may be absent). */
+function object<T extends object>(shape: { [K in keyof T]-?: Reader<Exclude<T[K], undefined>> }, optional: Array<keyof T> = []): Reader<T> {
+  return (value, name) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(`${name} must be an object.`);
+    const source = value as Record<string, unknown>;
+    for (const key of Object.keys(source)) if (!Object.hasOwn(shape, key)) throw invalid(`Unknown field ${JSON.stringify(key.slice(0, 32))}.`);
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(shape) as Array<keyof T & string>) {
+      if (!Object.hasOwn(source, key) || source[key] === undefined) {
+        if (optional.includes(key)) continue;
+        throw invalid(`Missing field ${key}.`);
+      }
+      out[key] = shape[key](source[key], key);
+    }
+    return out as T;
+  };
+}
+
+const empty: Reader<Empty> = object<Empty>({});
+const accountId = text(64, 1);
+
+/** One validator per message; the compiler forces one for every name. */
+export const REQUEST_READERS: { [N in MessageName]: Reader<RequestOf<N>> } = {
+  'state.get': empty,
+  'account.add': object({ serverUrl: text(2048, 1), userId: text(256, 1), code: text(64, 1) }),
+  'account.set-pin': object({ pin: text(64, 1) }),
+  'account.cancel-setup': empty,
+  'account.unlock': object({ id: accountId, pin: text(64, 1) }),
+  'account.remove': object({ id: accountId }),
+  'vault.lock': empty,
+  'settings.set': object<Partial<Settings>>(
+    { language: oneOf<Language>(['browser', 'fr', 'en']), autoLockMinutes: oneOf(AUTO_LOCK_CHOICES) },
+    ['language', 'autoLockMinutes'],
+  ),
+  'demo.set': object({ enabled: boolean }),
+};
+
+const isMessageName = (name: unknown): name is MessageName => typeof name === 'string' && Object.hasOwn(REQUEST_READERS, name);
+
+/** Validates a message at the boundary; throws MessageError('invalid_message') on anything else. */
+export function parseWireMessage(raw: unknown): WireMessage {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid('A message is an object.');
+  const m = raw as Record<string, unknown>;
+  if (m.jeton !== 1) throw invalid('Not a Jeton message.');
+  if (!isMessageName(m.name)) throw invalid('Unknown message.');
+  const keys = Object.keys(m);
+  if (keys.length !== 3 || !keys.includes('req')) throw invalid('A message has exactly jeton, name and req.');
+  const reader = REQUEST_READERS[m.name] as Reader<unknown>;
+  return { jeton: 1, name: m.name, req: reader(m.req, 'req') as RequestOf<MessageName> };
+}
+
+/** Builds the wire form of a request (used by the popup's `send`). */
+export const wireMessage = <N extends MessageName>(name: N, req: RequestOf<N>): WireMessage<N> => ({ jeton: 1, name, req });

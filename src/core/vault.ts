@@ -1,0 +1,280 @@
+/**
+ * The vault: what the extension keeps in `storage.local`, as one AES-256-GCM
+ * sealed object under a vault key. Two versions: the envelope's (how it is
+ * sealed) and the content's (what is inside). Newer versions are rejected,
+ * older ones migrated on read. @see docs/vault.md
+ */
+import { b64u, fromB64u, fromUtf8, T, utf8 } from './bytes.ts';
+import { randomBytes } from './crypto.ts';
+import { JetonError } from './errors.ts';
+import { AUTO_LOCK_CHOICES, DEFAULT_SETTINGS, type Language, type Settings } from './messages.ts';
+import type { OTPAlgorithm } from './totp.ts';
+
+export const VAULT_ENVELOPE_VERSION = 1;
+export const VAULT_CONTENT_VERSION = 1;
+/** The `storage.local` key holding the whole vault: one key, so one `set` replaces it atomically. */
+export const VAULT_STORAGE_KEY = 'vault';
+
+/** The sealed vault as stored. @see docs/vault.md "Envelope" */
+export interface VaultEnvelope {
+  version: number;
+  /** Which vault key sealed it (the key itself lives in IndexedDB). */
+  keyId: string;
+  iv: string;
+  ct: string;
+}
+
+/** How a token's seed is kept. @see docs/vault.md "Seeds" */
+export type SeedSecret =
+  | { type: 'plain'; seed: string }
+  | {
+      type: 'pin';
+      kdf: { name: 'PBKDF2-SHA256'; iterations: number; salt: string };
+      cipher: 'AES-256-CTR';
+      counter: string;
+      ct: string;
+    };
+
+/** What ties a token to its server; absent for the demo token, which is never sent anywhere. */
+export interface ServerBinding {
+  serverUrl: string;
+  tokenId: string;
+  /** K_status (PROTOCOL §3): not the seed, not PIN-protected. */
+  kStatus: string;
+  confirmUrl: string;
+  statusUrl: string;
+  renewUrl?: string;
+  portalUrl: string;
+  loginOrigins: string[];
+  exportable: boolean;
+  state: 'pending' | 'active';
+  pinMinLength: number;
+}
+
+export interface TokenRecord {
+  /** Local id (random), stable across renewals in later versions. */
+  id: string;
+  issuer: string;
+  userId: string;
+  algorithm: OTPAlgorithm;
+  digits: number;
+  period: number;
+  issuedAt: string;
+  expiresAt: string;
+  addedAt: string;
+  demo: boolean;
+  secret: SeedSecret;
+  server?: ServerBinding;
+}
+
+export interface VaultContent {
+  version: number;
+  tokens: TokenRecord[];
+  settings: Settings;
+}
+
+export class VaultError extends JetonError {}
+
+/** A vault with nothing in it. */
+export const emptyVault = (): VaultContent => ({ version: VAULT_CONTENT_VERSION, tokens: [], settings: { ...DEFAULT_SETTINGS } });
+
+/** A fresh local token id. */
+export const newAccountId = (): string => b64u(randomBytes(12));
+
+const subtle = globalThis.crypto.subtle;
+// Our byte strings are never backed by a SharedArrayBuffer; WebCrypto's types want that said.
+const bs = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => bytes as Uint8Array<ArrayBuffer>;
+
+const envelopeAad = (version: number, keyId: string): Uint8Array => T('jeton/vault', version, keyId);
+
+/** A fresh, non-extractable AES-256-GCM vault key and its id. */
+export async function generateVaultKey(): Promise<{ id: string; key: CryptoKey }> {
+  const key = await subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+  return { id: b64u(randomBytes(8)), key };
+}
+
+/** Seals the content under the vault key: AES-256-GCM, fresh IV, aad binds version and key id. */
+export async function sealVault(vaultKey: { id: string; key: CryptoKey }, content: VaultContent): Promise<VaultEnvelope> {
+  const checked = parseVaultContent(JSON.parse(JSON.stringify(content)));
+  const iv = randomBytes(12);
+  const ct = await subtle.encrypt(
+    { name: 'AES-GCM', iv: bs(iv), additionalData: bs(envelopeAad(VAULT_ENVELOPE_VERSION, vaultKey.id)) },
+    vaultKey.key,
+    bs(utf8(JSON.stringify(checked))),
+  );
+  return { version: VAULT_ENVELOPE_VERSION, keyId: vaultKey.id, iv: b64u(iv), ct: b64u(new Uint8Array(ct)) };
+}
+
+/** Reads a stored envelope's shape; rejects a newer version before anything else. */
+export function parseVaultEnvelope(value: unknown): VaultEnvelope {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new VaultError('vault_damaged', 'The vault is damaged.');
+  const e = value as Record<string, unknown>;
+  if (typeof e.version !== 'number' || !Number.isInteger(e.version) || e.version < 1) throw new VaultError('vault_damaged', 'The vault is damaged.');
+  if (e.version > VAULT_ENVELOPE_VERSION) throw new VaultError('vault_too_new', 'The vault was written by a newer Jeton; update the extension.');
+  if (typeof e.keyId !== 'string' || typeof e.iv !== 'string' || typeof e.ct !== 'string') throw new VaultError('vault_damaged', 'The vault is damaged.');
+  return { version: e.version, keyId: e.keyId, iv: e.iv, ct: e.ct };
+}
+
+/** Opens a stored vault: checks the envelope, decrypts, migrates older content, validates. */
+export async function openVault(vaultKey: { id: string; key: CryptoKey }, stored: unknown): Promise<VaultContent> {
+  const envelope = parseVaultEnvelope(stored);
+  if (envelope.keyId !== vaultKey.id) throw new VaultError('vault_key_mismatch', 'The vault key is not the one that sealed this vault.');
+  let plaintext: Uint8Array;
+  try {
+    plaintext = new Uint8Array(
+      await subtle.decrypt(
+        { name: 'AES-GCM', iv: bs(fromB64u(envelope.iv)), additionalData: bs(envelopeAad(envelope.version, envelope.keyId)) },
+        vaultKey.key,
+        bs(fromB64u(envelope.ct)),
+      ),
+    );
+  } catch {
+    throw new VaultError('vault_damaged', 'The vault could not be decrypted: it is damaged or was altered.');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(fromUtf8(plaintext));
+  } catch {
+    throw new VaultError('vault_damaged', 'The vault is damaged.');
+  }
+  return parseVaultContent(migrateContent(json));
+}
+
+// ---- migrations ----------------------------------------------------------
+
+/** A step from content version n to n + 1, on raw JSON (it runs before validation). */
+export type ContentMigration = (content: Record<string, unknown>) => Record<string, unknown>;
+
+/**
+ * CONTENT_MIGRATIONS[n] turns version n into n + 1. Version 1 is the first
+ * that shipped, so there is none yet; each new version adds one here and a
+ * fixture in src/core/fixtures/.
+ */
+export const CONTENT_MIGRATIONS: Readonly<Record<number, ContentMigration>> = {};
+
+/** Brings raw content up to the current version; rejects a newer one. */
+export function migrateContent(raw: unknown, migrations: Readonly<Record<number, ContentMigration>> = CONTENT_MIGRATIONS, current = VAULT_CONTENT_VERSION): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new VaultError('vault_damaged', 'The vault is damaged.');
+  let content = raw as Record<string, unknown>;
+  let version = content.version;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw new VaultError('vault_damaged', 'The vault has no version.');
+  if (version > current) throw new VaultError('vault_too_new', 'The vault was written by a newer Jeton; update the extension.');
+  while (version < current) {
+    const step = migrations[version];
+    if (step === undefined) throw new VaultError('vault_damaged', `No migration from vault version ${version}.`);
+    content = { ...step(content), version: version + 1 };
+    version += 1;
+  }
+  return content;
+}
+
+// ---- validation of the content -------------------------------------------
+
+const damaged = (what: string): VaultError => new VaultError('vault_damaged', `The vault is damaged: ${what}.`);
+
+function str(v: unknown, what: string, max = 4096): string {
+  if (typeof v !== 'string' || v.length > max) throw damaged(what);
+  return v;
+}
+function b64(v: unknown, what: string, min: number, max = min): string {
+  const s = str(v, what);
+  let n: number;
+  try {
+    n = fromB64u(s).length;
+  } catch {
+    throw damaged(what);
+  }
+  if (n < min || n > max) throw damaged(what);
+  return s;
+}
+function int(v: unknown, what: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw damaged(what);
+  return v;
+}
+function obj(v: unknown, what: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw damaged(what);
+  return v as Record<string, unknown>;
+}
+function date(v: unknown, what: string): string {
+  const s = str(v, what, 64);
+  if (Number.isNaN(Date.parse(s))) throw damaged(what);
+  return s;
+}
+
+function parseSecret(v: unknown): SeedSecret {
+  const s = obj(v, 'secret');
+  if (s.type === 'plain') return { type: 'plain', seed: b64(s.seed, 'seed', 10, 64) };
+  if (s.type === 'pin') {
+    const kdf = obj(s.kdf, 'kdf');
+    if (kdf.name !== 'PBKDF2-SHA256' || s.cipher !== 'AES-256-CTR') throw damaged('unknown PIN protection');
+    return {
+      type: 'pin',
+      kdf: { name: 'PBKDF2-SHA256', iterations: int(kdf.iterations, 'iterations', 1, 100_000_000), salt: b64(kdf.salt, 'salt', 16, 64) },
+      cipher: 'AES-256-CTR',
+      counter: b64(s.counter, 'counter', 16),
+      ct: b64(s.ct, 'sealed seed', 10, 64),
+    };
+  }
+  throw damaged('unknown secret type');
+}
+
+function parseServer(v: unknown): ServerBinding {
+  const s = obj(v, 'server');
+  if (s.state !== 'pending' && s.state !== 'active') throw damaged('server state');
+  if (!Array.isArray(s.loginOrigins)) throw damaged('login origins');
+  if (typeof s.exportable !== 'boolean') throw damaged('exportable');
+  const binding: ServerBinding = {
+    serverUrl: str(s.serverUrl, 'server URL'),
+    tokenId: b64(s.tokenId, 'token id', 16),
+    kStatus: b64(s.kStatus, 'K_status', 32),
+    confirmUrl: str(s.confirmUrl, 'confirm URL'),
+    statusUrl: str(s.statusUrl, 'status URL'),
+    portalUrl: str(s.portalUrl, 'portal URL'),
+    loginOrigins: s.loginOrigins.map((o) => str(o, 'login origin', 512)),
+    exportable: s.exportable,
+    state: s.state,
+    pinMinLength: int(s.pinMinLength, 'PIN length', 0, 64),
+  };
+  if (s.renewUrl !== undefined) binding.renewUrl = str(s.renewUrl, 'renew URL');
+  return binding;
+}
+
+function parseToken(v: unknown): TokenRecord {
+  const t = obj(v, 'token');
+  if (t.algorithm !== 'SHA1' && t.algorithm !== 'SHA256' && t.algorithm !== 'SHA512') throw damaged('algorithm');
+  if (typeof t.demo !== 'boolean') throw damaged('demo flag');
+  const token: TokenRecord = {
+    id: str(t.id, 'id', 64),
+    issuer: str(t.issuer, 'issuer', 128),
+    userId: str(t.userId, 'user ID', 64),
+    algorithm: t.algorithm,
+    digits: int(t.digits, 'digits', 6, 8),
+    period: int(t.period, 'period', 1, 3600),
+    issuedAt: date(t.issuedAt, 'issuedAt'),
+    expiresAt: date(t.expiresAt, 'expiresAt'),
+    addedAt: date(t.addedAt, 'addedAt'),
+    demo: t.demo,
+    secret: parseSecret(t.secret),
+  };
+  if (t.server !== undefined) token.server = parseServer(t.server);
+  // The demo token is never sent anywhere: it has no server, and only it has none.
+  if (token.demo === (token.server !== undefined)) throw damaged('demo and server binding disagree');
+  return token;
+}
+
+function parseSettings(v: unknown): Settings {
+  const s = obj(v, 'settings');
+  const language = (['browser', 'fr', 'en'] as const).find((l) => l === s.language);
+  const autoLockMinutes = AUTO_LOCK_CHOICES.find((m) => m === s.autoLockMinutes);
+  return { language: language ?? (DEFAULT_SETTINGS.language as Language), autoLockMinutes: autoLockMinutes ?? DEFAULT_SETTINGS.autoLockMinutes };
+}
+
+/** Validates current-version content (after migration). */
+export function parseVaultContent(value: unknown): VaultContent {
+  const c = obj(value, 'content');
+  if (c.version !== VAULT_CONTENT_VERSION) throw damaged('content version');
+  if (!Array.isArray(c.tokens) || c.tokens.length > 100) throw damaged('tokens');
+  const tokens = c.tokens.map(parseToken);
+  if (new Set(tokens.map((t) => t.id)).size !== tokens.length) throw damaged('duplicate token ids');
+  return { version: VAULT_CONTENT_VERSION, tokens, settings: parseSettings(c.settings) };
+}
