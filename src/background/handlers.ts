@@ -1,0 +1,91 @@
+/**
+ * The background's answer to every message of the map: the `Handlers` type
+ * makes the compiler refuse a missing one.
+ */
+import { JetonError } from '../core/errors.ts';
+import type { MessageName, PopupState, RequestOf, ResponseOf, Settings } from '../core/messages.ts';
+import { accountView, seedOf } from './accounts.ts';
+import { lockNow, touchAutoLock } from './auto-lock.ts';
+import { demoToken } from './demo.ts';
+import type { Deps } from './deps.ts';
+import { addAccount, cancelSetup, confirmToken, pendingSetupView, setPin } from './provisioning.ts';
+import { unlockAccount } from './unlock.ts';
+
+export type Handlers = { [N in MessageName]: (req: RequestOf<N>) => Promise<ResponseOf<N>> };
+
+const CONFIRM_RETRY_MS = 60_000;
+
+/** Retries the confirmation of saved-but-unconfirmed tokens whose seed is at hand, at most once a minute each. */
+async function retryConfirmations(deps: Deps): Promise<void> {
+  const vault = await deps.vault.read();
+  const unlocked = await deps.session.unlocked();
+  const tried = await deps.session.confirmTriedAt();
+  const now = deps.now();
+  for (const token of vault.tokens) {
+    if (token.server?.state !== 'pending') continue;
+    const seed = seedOf(token, unlocked);
+    if (seed === null || now - (tried[token.id] ?? 0) < CONFIRM_RETRY_MS) continue;
+    await deps.session.setConfirmTriedAt(token.id, now);
+    await confirmToken(deps, token, seed).catch(() => undefined);
+  }
+}
+
+async function state(deps: Deps): Promise<PopupState> {
+  const vault = await deps.vault.read();
+  const unlocked = await deps.session.unlocked();
+  const now = deps.now();
+  if (Object.keys(unlocked).length > 0) await touchAutoLock(deps);
+  if (vault.tokens.some((t) => t.server?.state === 'pending')) deps.later(retryConfirmations(deps));
+  return {
+    accounts: vault.tokens.map((t) => accountView(t, seedOf(t, unlocked), now)),
+    settings: vault.settings,
+    demo: vault.tokens.some((t) => t.demo),
+    pendingSetup: await pendingSetupView(deps),
+    now,
+  };
+}
+
+/** Every message's handler, over the injected dependencies. */
+export function createHandlers(deps: Deps): Handlers {
+  return {
+    'state.get': () => state(deps),
+    'account.add': (req) => addAccount(deps, req),
+    'account.set-pin': async ({ pin }) => {
+      const result = await setPin(deps, pin);
+      await touchAutoLock(deps);
+      return result;
+    },
+    'account.cancel-setup': () => cancelSetup(deps),
+    'account.unlock': ({ id, pin }) => unlockAccount(deps, id, pin),
+    'account.remove': async ({ id }) => {
+      // Local only: the server side of a removed token is untouched.
+      let found = false;
+      await deps.vault.update((v) => {
+        found = v.tokens.some((t) => t.id === id);
+        return { ...v, tokens: v.tokens.filter((t) => t.id !== id) };
+      });
+      if (!found) throw new JetonError('not_found', 'No such token.');
+      await deps.session.forget(id);
+      return null;
+    },
+    'vault.lock': () => lockNow(deps),
+    'settings.set': async (change) => {
+      let settings: Settings | undefined;
+      await deps.vault.update((v) => {
+        settings = { ...v.settings, ...change };
+        return { ...v, settings };
+      });
+      await touchAutoLock(deps);
+      return settings!;
+    },
+    'demo.set': async ({ enabled }) => {
+      await deps.vault.update((v) => {
+        const others = v.tokens.filter((t) => !t.demo);
+        const demo = v.tokens.filter((t) => t.demo);
+        // Idempotent: enabling keeps an existing demo token, disabling removes it.
+        return { ...v, tokens: enabled ? [...others, ...(demo.length > 0 ? demo : [demoToken(deps.now())])] : others };
+      });
+      return null;
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * The background (Chrome/Edge service worker, Firefox event page): wires the
+ * browser to the logic. Listeners are registered synchronously at the top
+ * level so a stopped worker is woken for them. Nothing that matters is kept
+ * in memory: the vault is in storage.local, the session in storage.session.
+ */
+import browser, { type Runtime } from 'webextension-polyfill';
+import type { Fetch } from '../core/protocol/client.ts';
+import { VaultStore, type StorageArea } from '../core/vault-store.ts';
+import type { Deps } from './deps.ts';
+import { deviceName } from './device-name.ts';
+import { createHandlers } from './handlers.ts';
+import { indexedDBKeyStore } from './key-store.ts';
+import { createRouter } from './router.ts';
+import { SessionStore } from './session.ts';
+import { lockNow } from './auto-lock.ts';
+
+const AUTO_LOCK_ALARM = 'jeton-auto-lock';
+
+// webextension-polyfill's StorageArea matches ours except for its looser `get` argument types.
+const local = browser.storage.local as unknown as StorageArea;
+const session = browser.storage.session as unknown as StorageArea;
+
+const fetchJSON: Fetch = (url, init) => globalThis.fetch(url, { ...init, credentials: 'omit', cache: 'no-store', redirect: 'error' });
+
+const deps: Deps = {
+  vault: new VaultStore(local, indexedDBKeyStore()),
+  session: new SessionStore(session),
+  fetch: fetchJSON,
+  now: () => Date.now(),
+  lockTimer: {
+    schedule: async (when) => browser.alarms.create(AUTO_LOCK_ALARM, { when }),
+    cancel: async () => {
+      await browser.alarms.clear(AUTO_LOCK_ALARM);
+    },
+  },
+  deviceName: deviceName(globalThis.navigator?.userAgent ?? ''),
+  later: (work) => {
+    work.catch((err: unknown) => console.warn('jeton: background task failed', err instanceof Error ? err.name : 'error'));
+  },
+};
+
+const extensionOrigin = browser.runtime.getURL('').replace(/\/$/, '');
+const route = createRouter(createHandlers(deps), {
+  extensionId: browser.runtime.id,
+  extensionOrigin,
+  // Only the message name and error class: requests may hold PINs or codes.
+  onUnexpected: (name, err) => console.error(`jeton: ${name} failed`, err instanceof Error ? err.name : 'error'),
+});
+
+// With the polyfill, returning a Promise is the reply (no `return true`).
+browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => route(message, sender));
+
+browser.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === AUTO_LOCK_ALARM) void lockNow(deps);
+});
+
+// Screen locked: lock PIN tokens at once (Firefox does not report "locked" on every system).
+browser.idle.onStateChanged.addListener((state) => {
+  if (state === 'locked') void lockNow(deps);
+});

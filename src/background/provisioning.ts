@@ -1,0 +1,129 @@
+/**
+ * Adding a token: provision (PROTOCOL §3), then, once the seed is safely
+ * stored, confirm it with the current code (§4). When the profile asks for a
+ * PIN, the provisioned token waits in storage.session for the PIN (the
+ * activation is already consumed, so it must survive the popup closing).
+ */
+import { b64u, fromB64u } from '../core/bytes.ts';
+import { JetonError } from '../core/errors.ts';
+import { createConfirmRequest, postJSON, provision } from '../core/protocol/client.ts';
+import { ProtocolError } from '../core/protocol/errors.ts';
+import type { ConfirmResponse, Envelope } from '../core/protocol/messages.ts';
+import type { AddResult, ErrorInfo, PendingSetupView } from '../core/messages.ts';
+import { generateTOTP } from '../core/totp.ts';
+import { newAccountId, type TokenRecord } from '../core/vault.ts';
+import { PIN_KDF_ITERATIONS, sealSeedWithPin } from '../core/vault-pin.ts';
+import type { Deps } from './deps.ts';
+import type { PendingSetup } from './session.ts';
+
+const MAX_PIN_LENGTH = 64;
+
+const setupView = (s: PendingSetup): PendingSetupView => ({
+  issuer: s.envelope.issuer,
+  userId: s.envelope.userId,
+  serverUrl: s.serverUrl,
+  minLength: Math.max(1, s.envelope.pin.minLength),
+});
+
+/** The popup's view of the token waiting for its PIN, if any. */
+export async function pendingSetupView(deps: Deps): Promise<PendingSetupView | null> {
+  const setup = await deps.session.pendingSetup();
+  return setup === null ? null : setupView(setup);
+}
+
+function tokenRecord(envelope: Envelope, kStatus: string, serverUrl: string, secret: TokenRecord['secret'], now: number): TokenRecord {
+  const server: NonNullable<TokenRecord['server']> = {
+    serverUrl,
+    tokenId: envelope.tokenId,
+    kStatus,
+    confirmUrl: envelope.confirmUrl,
+    statusUrl: envelope.statusUrl,
+    portalUrl: envelope.portalUrl,
+    loginOrigins: envelope.loginOrigins,
+    exportable: envelope.exportable,
+    state: 'pending',
+    pinMinLength: envelope.pin.minLength,
+  };
+  if (envelope.renewUrl !== undefined) server.renewUrl = envelope.renewUrl;
+  return {
+    id: newAccountId(),
+    issuer: envelope.issuer,
+    userId: envelope.userId,
+    algorithm: envelope.algorithm,
+    digits: envelope.digits,
+    period: envelope.period,
+    issuedAt: envelope.issuedAt,
+    expiresAt: envelope.expiresAt,
+    addedAt: new Date(now).toISOString(),
+    demo: false,
+    secret,
+    server,
+  };
+}
+
+/** Asks the server to make a pending token active with its current code (§4); records the answer. */
+export async function confirmToken(deps: Deps, token: TokenRecord, seed: Uint8Array): Promise<void> {
+  const server = token.server;
+  if (!server) return;
+  const now = deps.now();
+  const otp = generateTOTP({ seed, algorithm: token.algorithm, digits: token.digits, period: token.period }, now);
+  const answer = (await postJSON(deps.fetch, server.confirmUrl, await createConfirmRequest(server.tokenId, fromB64u(server.kStatus), otp))) as ConfirmResponse;
+  if (answer?.status !== 'active' || typeof answer.expiresAt !== 'string' || Number.isNaN(Date.parse(answer.expiresAt))) {
+    throw new ProtocolError('bad_response', 'Unexpected confirmation answer.');
+  }
+  await deps.vault.update((vault) => ({
+    ...vault,
+    tokens: vault.tokens.map((t) => (t.id === token.id && t.server ? { ...t, expiresAt: answer.expiresAt, server: { ...t.server, state: 'active' as const } } : t)),
+  }));
+}
+
+/** Confirms and reports the outcome instead of throwing: the token is saved either way. */
+async function confirmOutcome(deps: Deps, token: TokenRecord, seed: Uint8Array): Promise<Extract<AddResult, { kind: 'added' }>> {
+  try {
+    await confirmToken(deps, token, seed);
+    return { kind: 'added', id: token.id, confirmed: true };
+  } catch (err) {
+    const confirmError: ErrorInfo = err instanceof JetonError ? { code: err.code, message: err.message } : { code: 'internal_error', message: 'Confirmation failed.' };
+    return { kind: 'added', id: token.id, confirmed: false, confirmError };
+  }
+}
+
+/** Provisions a token from the three fields; saves and confirms it, or waits for its PIN. */
+export async function addAccount(deps: Deps, req: { serverUrl: string; userId: string; code: string }): Promise<AddResult> {
+  if ((await deps.session.pendingSetup()) !== null) {
+    throw new JetonError('setup_in_progress', 'A token is waiting for its PIN: choose it or cancel first.');
+  }
+  // Bad URL, user ID or mistyped code throw here, before any network call.
+  const { envelope, kStatus } = await provision(deps.fetch, { ...req, deviceName: deps.deviceName });
+  const serverUrl = new URL(req.serverUrl.trim()).href;
+  if (envelope.pin.required) {
+    const setup: PendingSetup = { envelope, kStatus: b64u(kStatus), serverUrl, createdAt: deps.now() };
+    await deps.session.setPendingSetup(setup);
+    return { kind: 'pin_required', setup: setupView(setup) };
+  }
+  const token = tokenRecord(envelope, b64u(kStatus), serverUrl, { type: 'plain', seed: envelope.seed }, deps.now());
+  await deps.vault.update((vault) => ({ ...vault, tokens: [...vault.tokens, token] }));
+  return confirmOutcome(deps, token, fromB64u(envelope.seed));
+}
+
+/** Seals the waiting token under the chosen PIN, saves it, keeps it unlocked for this session, confirms it. */
+export async function setPin(deps: Deps, pin: string): Promise<Extract<AddResult, { kind: 'added' }>> {
+  const setup = await deps.session.pendingSetup();
+  if (setup === null) throw new JetonError('no_setup', 'No token is waiting for a PIN.');
+  const minLength = setupView(setup).minLength;
+  if (pin.length < minLength || pin.length > MAX_PIN_LENGTH) throw new JetonError('pin_too_short', `The PIN needs at least ${minLength} characters.`);
+  const seed = fromB64u(setup.envelope.seed);
+  const secret = await sealSeedWithPin(seed, pin, deps.pinIterations ?? PIN_KDF_ITERATIONS);
+  const token = tokenRecord(setup.envelope, setup.kStatus, setup.serverUrl, secret, deps.now());
+  await deps.vault.update((vault) => ({ ...vault, tokens: [...vault.tokens, token] }));
+  // Saved: the session copy is no longer needed. The user just typed the PIN, so the token starts unlocked.
+  await deps.session.setPendingSetup(null);
+  await deps.session.setUnlocked(token.id, setup.envelope.seed);
+  return confirmOutcome(deps, token, seed);
+}
+
+/** Forgets the token waiting for its PIN (its activation stays consumed; the server discards the pending token). */
+export async function cancelSetup(deps: Deps): Promise<null> {
+  await deps.session.setPendingSetup(null);
+  return null;
+}
