@@ -1,0 +1,42 @@
+/** The popup's error and notice lines: one `error` (role=alert) and one `notice` (role=status) at a time. */
+import type { ErrorInfo } from '../core/messages.ts';
+import { errorText, PORTAL_ERRORS, type Dict } from './i18n.ts';
+import { BackgroundError } from './send.ts';
+
+/** An error to show: its code, and the portal to send the user to when that is the fix. */
+export interface UiError {
+  code: string;
+  portalUrl?: string | null;
+}
+
+/** Turns anything thrown into a UiError (never the raw message: it may be English or technical). */
+export function toUiError(err: unknown, portalUrl?: string | null): UiError {
+  const info: Pick<ErrorInfo, 'code'> = err instanceof BackgroundError ? err.info : { code: (err as { code?: unknown })?.code?.toString() ?? 'fallback' };
+  return { code: info.code, portalUrl: PORTAL_ERRORS.has(info.code) ? portalUrl : null };
+}
+
+export function ErrorLine({ error, d }: { error: UiError | null; d: Dict }) {
+  if (!error) return null;
+  return (
+    <p class="error" data-testid="error" role="alert">
+      {errorText(d, error)}
+      {error.portalUrl ? (
+        <>
+          {' '}
+          <a data-testid="portal-link" href={error.portalUrl} target="_blank" rel="noopener noreferrer">
+            {error.portalUrl}
+          </a>
+        </>
+      ) : null}
+    </p>
+  );
+}
+
+export function NoticeLine({ notice }: { notice: string | null }) {
+  if (!notice) return null;
+  return (
+    <p class="notice" data-testid="notice" role="status">
+      {notice}
+    </p>
+  );
+}

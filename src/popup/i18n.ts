@@ -1,0 +1,211 @@
+/**
+ * The popup's words, in French and English. Not `_locales`: the user can
+ * override the browser's language in the settings, which i18n.getMessage
+ * cannot do. The words are the CA app's where users know them.
+ */
+import type { ErrorInfo, Language } from '../core/messages.ts';
+
+export type Lang = 'fr' | 'en';
+
+const fr = {
+  appTitle: 'Jeton',
+  tokens: 'Mes jetons',
+  add: 'Ajouter un jeton',
+  settings: 'Paramètres',
+  lock: 'Verrouiller',
+  lockLabel: 'Verrouiller les jetons à NIP',
+  back: 'Retour',
+  loading: 'Chargement…',
+  empty: 'Aucun jeton pour l’instant. Ajoutez-en un avec le code d’activation reçu du portail.',
+  demo: 'Démo',
+  demoLabel: 'Jeton de démonstration, sans serveur',
+  code: 'Code',
+  copy: 'Copier',
+  copied: 'Copié',
+  copyLabel: (user: string) => `Copier le code de ${user}`,
+  seconds: (s: number) => `${s} s`,
+  countdownLabel: (s: number) => `Nouveau code dans ${s} secondes`,
+  expires: (date: string, days: number) =>
+    days < 0 ? `Expiré le ${date}` : days === 0 ? `Expire aujourd’hui (${date})` : `Expire le ${date} (${days} jour${days > 1 ? 's' : ''})`,
+  pending: 'En attente de confirmation du serveur',
+  pin: 'NIP',
+  pinFor: (user: string) => `NIP de ${user}`,
+  unlock: 'Déverrouiller',
+  locked: 'Verrouillé : tapez votre NIP.',
+  pinUnchecked: 'Le NIP n’a pas pu être vérifié auprès du serveur. Si le code est refusé, verrouillez et retapez votre NIP.',
+  addTitle: 'Ajouter un jeton',
+  addIntro: 'Collez le lien d’activation reçu par courriel, ou tapez les trois champs donnés par le portail.',
+  link: 'Lien d’activation',
+  linkHint: 'Commence par otp://',
+  or: 'ou',
+  serverUrl: 'URL du serveur',
+  userId: 'Identificateur d’utilisateur',
+  activationCode: 'Code d’activation',
+  activationCodeHint: '8 chiffres',
+  activate: 'Activer',
+  busy: 'Connexion au serveur…',
+  addedUnconfirmed: 'Jeton ajouté, mais le serveur ne l’a pas encore confirmé. Jeton réessaiera.',
+  added: 'Jeton ajouté.',
+  pinTitle: 'Choisissez votre NIP',
+  pinIntro: (user: string, issuer: string, n: number) =>
+    `Le jeton de ${user} (${issuer}) est prêt. Choisissez un NIP d’au moins ${n} caractères : il vous sera demandé une fois par session.`,
+  newPin: 'Nouveau NIP',
+  pinAgain: 'Retapez le NIP',
+  save: 'Enregistrer',
+  cancelSetup: 'Abandonner ce jeton',
+  cancelSetupConfirm: 'Le code d’activation a déjà servi : il faudra en demander un nouveau sur le portail. Abandonner ce jeton ?',
+  language: 'Langue',
+  languageBrowser: 'Celle du navigateur',
+  autoLock: 'Verrouillage automatique des jetons à NIP',
+  autoLockNever: 'Seulement quand l’écran se verrouille',
+  autoLockAfter: (n: number) => (n >= 60 ? `Après ${n / 60} h d’inactivité` : `Après ${n} min d’inactivité`),
+  demoMode: 'Mode de démonstration',
+  demoHint: 'Ajoute un jeton local marqué « Démo » pour s’exercer. Il ne contacte aucun serveur.',
+  remove: 'Retirer',
+  removeLabel: (user: string, issuer: string) => `Retirer le jeton de ${user} (${issuer})`,
+  removeQuestion: (user: string) =>
+    `Retirer le jeton de ${user} de ce navigateur ? Il n’est pas révoqué sur le serveur : pour cela, passez par le portail.`,
+  removeConfirm: 'Oui, retirer',
+  removeCancel: 'Garder',
+  noTokens: 'Aucun jeton.',
+  portal: 'le portail',
+  errors: {
+    code_length: 'Le code d’activation a 8 chiffres : vérifiez-le.',
+    code_checksum: 'Le code d’activation est mal tapé : vérifiez ses chiffres.',
+    invalid_user_id: 'L’identificateur d’utilisateur ne peut contenir que des lettres, des chiffres et . _ @ -',
+    invalid_url: 'L’URL du serveur n’est pas une adresse valide.',
+    insecure_url: 'L’URL du serveur doit commencer par https://',
+    invalid_link: 'Ce n’est pas un lien d’activation : il commence par otp://p? et contient u, n et c.',
+    invalid_activation_code: 'Le code d’activation ou l’identificateur d’utilisateur est incorrect.',
+    activation_expired: 'Ce code d’activation a expiré. Demandez un nouveau code sur le portail.',
+    activation_used: 'Ce code d’activation a déjà servi. Demandez un nouveau code sur le portail.',
+    activation_locked: 'Ce code d’activation est bloqué après trop d’essais. Demandez un nouveau code sur le portail.',
+    server_unreachable: 'Le serveur est injoignable. Vérifiez l’URL du serveur et votre connexion, puis réessayez.',
+    server_unproven: 'Le serveur n’a pas pu prouver qu’il connaissait votre code d’activation. Rien n’a été ajouté : vérifiez l’URL du serveur.',
+    bad_response: 'Le serveur a répondu de façon inattendue. Réessayez plus tard.',
+    bad_envelope: 'Le serveur a envoyé un jeton invalide. Rien n’a été ajouté.',
+    rate_limited: 'Trop d’essais. Réessayez dans quelques minutes.',
+    locked: 'Trop d’essais : votre compte est bloqué pour un moment.',
+    pin_incorrect: 'NIP incorrect.',
+    pin_too_short: 'Ce NIP est trop court.',
+    pin_mismatch: 'Les deux NIP ne sont pas identiques.',
+    setup_in_progress: 'Un jeton attend déjà son NIP.',
+    vault_key_missing: 'Les jetons enregistrés ne peuvent plus être ouverts (données du navigateur effacées ?). Ajoutez vos jetons de nouveau.',
+    vault_damaged: 'Les jetons enregistrés sont endommagés.',
+    vault_too_new: 'Vos jetons ont été enregistrés par une version plus récente de Jeton : mettez l’extension à jour.',
+    background_unreachable: 'L’extension ne répond pas. Fermez et rouvrez cette fenêtre.',
+    clipboard: 'Le code n’a pas pu être copié.',
+    fallback: 'Une erreur est survenue.',
+  } as Record<string, string>,
+};
+
+type Dict = typeof fr;
+
+const en: Dict = {
+  appTitle: 'Jeton',
+  tokens: 'My tokens',
+  add: 'Add a token',
+  settings: 'Settings',
+  lock: 'Lock',
+  lockLabel: 'Lock PIN tokens',
+  back: 'Back',
+  loading: 'Loading…',
+  empty: 'No token yet. Add one with the activation code the portal gave you.',
+  demo: 'Demo',
+  demoLabel: 'Demonstration token, no server',
+  code: 'Code',
+  copy: 'Copy',
+  copied: 'Copied',
+  copyLabel: (user) => `Copy the code of ${user}`,
+  seconds: (s) => `${s} s`,
+  countdownLabel: (s) => `New code in ${s} seconds`,
+  expires: (date, days) => (days < 0 ? `Expired on ${date}` : days === 0 ? `Expires today (${date})` : `Expires on ${date} (${days} day${days > 1 ? 's' : ''})`),
+  pending: 'Waiting for the server’s confirmation',
+  pin: 'PIN',
+  pinFor: (user) => `PIN of ${user}`,
+  unlock: 'Unlock',
+  locked: 'Locked: type your PIN.',
+  pinUnchecked: 'The PIN could not be checked with the server. If the code is refused, lock and type your PIN again.',
+  addTitle: 'Add a token',
+  addIntro: 'Paste the activation link you received by e-mail, or type the three fields the portal gave you.',
+  link: 'Activation link',
+  linkHint: 'Starts with otp://',
+  or: 'or',
+  serverUrl: 'Server URL',
+  userId: 'User identifier',
+  activationCode: 'Activation code',
+  activationCodeHint: '8 digits',
+  activate: 'Activate',
+  busy: 'Contacting the server…',
+  addedUnconfirmed: 'Token added, but the server has not confirmed it yet. Jeton will retry.',
+  added: 'Token added.',
+  pinTitle: 'Choose your PIN',
+  pinIntro: (user, issuer, n) => `The token of ${user} (${issuer}) is ready. Choose a PIN of at least ${n} characters: you will type it once per session.`,
+  newPin: 'New PIN',
+  pinAgain: 'Type the PIN again',
+  save: 'Save',
+  cancelSetup: 'Abandon this token',
+  cancelSetupConfirm: 'The activation code is already used: you will need a new one from the portal. Abandon this token?',
+  language: 'Language',
+  languageBrowser: 'The browser’s',
+  autoLock: 'Automatic locking of PIN tokens',
+  autoLockNever: 'Only when the screen locks',
+  autoLockAfter: (n) => (n >= 60 ? `After ${n / 60} h idle` : `After ${n} min idle`),
+  demoMode: 'Demonstration mode',
+  demoHint: 'Adds a local token marked “Demo” to practise with. It contacts no server.',
+  remove: 'Remove',
+  removeLabel: (user, issuer) => `Remove the token of ${user} (${issuer})`,
+  removeQuestion: (user) => `Remove the token of ${user} from this browser? It is not revoked on the server: use the portal for that.`,
+  removeConfirm: 'Yes, remove',
+  removeCancel: 'Keep',
+  noTokens: 'No token.',
+  portal: 'the portal',
+  errors: {
+    code_length: 'The activation code has 8 digits: check it.',
+    code_checksum: 'The activation code is mistyped: check its digits.',
+    invalid_user_id: 'A user identifier has only letters, digits and . _ @ -',
+    invalid_url: 'The server URL is not a valid address.',
+    insecure_url: 'The server URL must start with https://',
+    invalid_link: 'This is not an activation link: it starts with otp://p? and holds u, n and c.',
+    invalid_activation_code: 'The activation code or the user identifier is wrong.',
+    activation_expired: 'This activation code has expired. Ask for a new code on the portal.',
+    activation_used: 'This activation code was already used. Ask for a new code on the portal.',
+    activation_locked: 'This activation code is blocked after too many attempts. Ask for a new code on the portal.',
+    server_unreachable: 'The server cannot be reached. Check the server URL and your connection, then try again.',
+    server_unproven: 'The server could not prove it knew your activation code. Nothing was added: check the server URL.',
+    bad_response: 'The server answered unexpectedly. Try again later.',
+    bad_envelope: 'The server sent an invalid token. Nothing was added.',
+    rate_limited: 'Too many attempts. Try again in a few minutes.',
+    locked: 'Too many attempts: your account is blocked for a while.',
+    pin_incorrect: 'PIN incorrect.',
+    pin_too_short: 'This PIN is too short.',
+    pin_mismatch: 'The two PINs differ.',
+    setup_in_progress: 'A token is already waiting for its PIN.',
+    vault_key_missing: 'The saved tokens can no longer be opened (browser data cleared?). Add your tokens again.',
+    vault_damaged: 'The saved tokens are damaged.',
+    vault_too_new: 'Your tokens were saved by a newer Jeton: update the extension.',
+    background_unreachable: 'The extension does not answer. Close and reopen this window.',
+    clipboard: 'The code could not be copied.',
+    fallback: 'Something went wrong.',
+  },
+};
+
+const DICTS: Record<Lang, Dict> = { fr, en };
+
+/** The language to show: the user's choice, else the browser's (French for any French locale, English otherwise). */
+export function resolveLanguage(choice: Language, browserLanguage: string): Lang {
+  if (choice !== 'browser') return choice;
+  return browserLanguage.toLowerCase().startsWith('fr') ? 'fr' : 'en';
+}
+
+export const dict = (lang: Lang): Dict => DICTS[lang];
+
+/** Errors whose fix is on the portal: the sentence gets a link to it. */
+export const PORTAL_ERRORS = new Set(['activation_expired', 'activation_used', 'activation_locked', 'invalid_activation_code']);
+
+/** The sentence for an error, in the user's language; never the server's own text. */
+export function errorText(d: Dict, error: Pick<ErrorInfo, 'code'>): string {
+  return d.errors[error.code] ?? d.errors.fallback!;
+}
+
+export type { Dict };

@@ -1,0 +1,101 @@
+/** The settings screen: language, auto-lock delay, demo mode, removing a token (with confirmation). */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { AUTO_LOCK_CHOICES, type AccountView, type Language, type Settings } from '../core/messages.ts';
+import type { Dict } from './i18n.ts';
+
+interface Props {
+  d: Dict;
+  settings: Settings;
+  demo: boolean;
+  accounts: AccountView[];
+  onSettings: (change: Partial<Settings>) => void;
+  onDemo: (enabled: boolean) => void;
+  onRemove: (id: string) => Promise<void>;
+}
+
+export function SettingsScreen({ d, settings, demo, accounts, onSettings, onDemo, onRemove }: Props) {
+  const [removing, setRemoving] = useState<string | null>(null);
+  const target = accounts.find((a) => a.id === removing);
+
+  return (
+    <div class="screen settings">
+      <div class="field">
+        <label for="language">{d.language}</label>
+        <select id="language" data-testid="language" value={settings.language} onChange={(e) => onSettings({ language: e.currentTarget.value as Language })}>
+          <option value="browser">{d.languageBrowser}</option>
+          <option value="fr" lang="fr">
+            Français
+          </option>
+          <option value="en" lang="en">
+            English
+          </option>
+        </select>
+      </div>
+      <div class="field">
+        <label for="auto-lock">{d.autoLock}</label>
+        <select
+          id="auto-lock"
+          data-testid="auto-lock"
+          value={String(settings.autoLockMinutes)}
+          onChange={(e) => onSettings({ autoLockMinutes: Number(e.currentTarget.value) as Settings['autoLockMinutes'] })}
+        >
+          {AUTO_LOCK_CHOICES.map((m) => (
+            <option key={m} value={String(m)}>
+              {m === 0 ? d.autoLockNever : d.autoLockAfter(m)}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div class="field checkbox">
+        <input id="demo" data-testid="demo" type="checkbox" checked={demo} aria-describedby="demo-hint" onChange={(e) => onDemo(e.currentTarget.checked)} />
+        <label for="demo">{d.demoMode}</label>
+        <small id="demo-hint">{d.demoHint}</small>
+      </div>
+      <h2>{d.tokens}</h2>
+      {accounts.length === 0 ? <p>{d.noTokens}</p> : null}
+      <ul class="remove-list">
+        {accounts.map((a) => (
+          <li key={a.id}>
+            <span>
+              {a.issuer} — {a.userId}
+              {a.demo ? ` (${d.demo})` : ''}
+            </span>
+            <button type="button" class="danger" data-testid="remove" data-account-id={a.id} aria-label={d.removeLabel(a.userId, a.issuer)} onClick={() => setRemoving(a.id)}>
+              {d.remove}
+            </button>
+          </li>
+        ))}
+      </ul>
+      {target ? (
+        <RemoveConfirm
+          d={d}
+          question={d.removeQuestion(target.userId)}
+          onCancel={() => setRemoving(null)}
+          onConfirm={async () => {
+            await onRemove(target.id);
+            setRemoving(null);
+          }}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+/** The removal question; focus moves to "keep" so a stray Enter removes nothing. */
+function RemoveConfirm({ d, question, onCancel, onConfirm }: { d: Dict; question: string; onCancel: () => void; onConfirm: () => Promise<void> }) {
+  const keep = useRef<HTMLButtonElement>(null);
+  useEffect(() => keep.current?.focus(), []);
+  return (
+    <div class="confirm" role="alertdialog" aria-labelledby="remove-question">
+      <p id="remove-question">{question}</p>
+      <div class="actions">
+        <button type="button" class="secondary" data-testid="remove-cancel" ref={keep} onClick={onCancel}>
+          {d.removeCancel}
+        </button>
+        <button type="button" class="danger" data-testid="remove-confirm" onClick={() => void onConfirm()}>
+          {d.removeConfirm}
+        </button>
+      </div>
+    </div>
+  );
+}
