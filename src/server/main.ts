@@ -2,13 +2,17 @@
 import { buildApp } from './app.ts';
 import { createContext } from './bootstrap.ts';
 import { loadConfig } from './config.ts';
+import { startJobs } from './jobs/schedule.ts';
 
 const config = loadConfig();
 const ctx = await createContext(config);
 const app = await buildApp(ctx, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+// Reminders and purge, hourly; safe with several instances (see src/server/jobs).
+const stopJobs = startJobs(ctx, app.log);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    stopJobs();
     void app.close().then(() => ctx.close());
   });
 }

@@ -1,0 +1,43 @@
+/**
+ * Purge: erases what has outlived its use. Expired activations lose K_ac,
+ * pending tokens never confirmed within the activation validity go, and so do
+ * ended portal sessions and identity locks that have run out. Idempotent, so
+ * several instances may run it at once.
+ */
+import type { AppContext } from '../context.ts';
+import { audit } from '../store/audit.ts';
+import { purgeStalePending } from '../store/tokens.ts';
+
+export interface PurgeReport {
+  activations: number;
+  pendingTokens: number;
+  sessions: number;
+  identityLocks: number;
+}
+
+export async function purge(ctx: AppContext): Promise<PurgeReport> {
+  const now = ctx.now();
+  const activations = await ctx.db
+    .updateTable('activations')
+    .set({ k_ac: null })
+    .where('expires_at', '<=', now)
+    .where('k_ac', 'is not', null)
+    .executeTakeFirst();
+  const pendingTokens = await purgeStalePending(ctx);
+  const sessions = await ctx.db.deleteFrom('portal_sessions').where('expires_at', '<=', now).executeTakeFirst();
+  const identityLocks = await ctx.db
+    .deleteFrom('identity_attempts')
+    .where('locked_until', 'is not', null)
+    .where('locked_until', '<=', now)
+    .executeTakeFirst();
+  const report: PurgeReport = {
+    activations: Number(activations.numUpdatedRows),
+    pendingTokens,
+    sessions: Number(sessions.numDeletedRows),
+    identityLocks: Number(identityLocks.numDeletedRows),
+  };
+  if (report.activations + report.pendingTokens + report.sessions + report.identityLocks > 0) {
+    await audit(ctx, 'purge', { detail: { ...report } });
+  }
+  return report;
+}
