@@ -7,6 +7,7 @@ import { matchTOTP } from '../core/totp.ts';
 import { normalizeUserId } from '../core/user-id.ts';
 import type { Profile } from './config.ts';
 import type { AppContext } from './context.ts';
+import { isoSeconds } from './routes/aotp/envelope.ts';
 import { audit } from './store/audit.ts';
 import { lockRemaining, recordLoginFailure, resetLoginFailures, type LockoutPolicy } from './store/login-guard.ts';
 import { acceptStep, seedContext } from './store/tokens.ts';
@@ -95,7 +96,7 @@ export async function verifyCode(ctx: AppContext, userId: string, otp: string, m
     if (!(await acceptStep(ctx, t.token_id!, step))) continue; // a concurrent request took this step first
     if (user.login_failures !== 0) await resetLoginFailures(ctx, user.user_id);
     await audit(ctx, 'login.ok', { ...entry, detail: { ...detail, tokenId: t.token_id! } });
-    return { ok: true, tokenId: t.token_id!, expiresAt: new Date(t.expires_at!).toISOString() };
+    return { ok: true, tokenId: t.token_id!, expiresAt: isoSeconds(t.expires_at!) };
   }
 
   const failure = await recordLoginFailure(ctx, user.user_id, lockoutPolicy(profiles));

@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { b64u } from '../../../core/bytes.ts';
+import { confirm, createConfirmRequest } from '../../../core/protocol/client.ts';
+import { testDatabases } from '../../db/test-databases.ts';
+import { tokenRow } from '../../testing/queries.ts';
+import { activeToken, buildHarness, codeOf, post, provisioned, wrongCode, type Harness } from '../../testing/harness.ts';
+
+for (const target of testDatabases()) {
+  describe(`POST /aotp/v1/confirm (${target.name})`, () => {
+    let h: Harness;
+    beforeAll(async () => void (h = await buildHarness(target.options())));
+    afterAll(() => h.close());
+    beforeEach(() => h.reset());
+
+    it('answers 200 active with expiresAt and activates the pending token', async () => {
+      const token = await provisioned(h, 'format01');
+      const res = await post(h, 'confirm', await createConfirmRequest(token.envelope.tokenId, token.kStatus, codeOf(token, h.now())));
+      expect(res).toMatchObject({ status: 200, body: { status: 'active', expiresAt: token.envelope.expiresAt } });
+      expect(await tokenRow(h, token.envelope.tokenId)).toMatchObject({ state: 'active', confirmed_at: h.now() });
+      expect(await h.ctx.db.selectFrom('audit').select('event').where('event', '=', 'token.confirmed').execute()).toHaveLength(1);
+    });
+
+    it('accepts a code one step early or late, not two', async () => {
+      const token = await provisioned(h, 'format01');
+      await expect(confirm(h.fetch, token, codeOf(token, h.now() - 60_000))).rejects.toMatchObject({ code: 'invalid_otp' });
+      await expect(confirm(h.fetch, token, codeOf(token, h.now() + 30_000))).resolves.toMatchObject({ status: 'active' });
+    });
+
+    it('answers the same to a second confirmation of an active token with a valid code', async () => {
+      const token = await activeToken(h, 'format01');
+      h.advance(30_000);
+      await expect(confirm(h.fetch, token, codeOf(token, h.now()))).resolves.toEqual({ status: 'active', expiresAt: token.envelope.expiresAt });
+    });
+
+    it('answers 401 invalid_mac for an unknown token', async () => {
+      const token = await provisioned(h, 'format01');
+      const other = b64u(crypto.getRandomValues(new Uint8Array(16)));
+      const res = await post(h, 'confirm', await createConfirmRequest(other, token.kStatus, codeOf(token, h.now())));
+      expect(res).toMatchObject({ status: 401, body: { error: 'invalid_mac', message: expect.any(String) } });
+    });
+
+    it('answers 401 invalid_mac for a wrong mac, without counting a failure', async () => {
+      const token = await provisioned(h, 'format01');
+      const res = await post(h, 'confirm', await createConfirmRequest(token.envelope.tokenId, new Uint8Array(32), codeOf(token, h.now())));
+      expect(res).toMatchObject({ status: 401, body: { error: 'invalid_mac' } });
+      expect(await tokenRow(h, token.envelope.tokenId)).toMatchObject({ state: 'pending', confirm_failures: 0 });
+    });
+
+    it('answers 401 invalid_otp for a wrong code and counts it', async () => {
+      const token = await provisioned(h, 'format01');
+      const res = await post(h, 'confirm', await createConfirmRequest(token.envelope.tokenId, token.kStatus, wrongCode(codeOf(token, h.now()))));
+      expect(res).toMatchObject({ status: 401, body: { error: 'invalid_otp', message: expect.any(String) } });
+      expect(await tokenRow(h, token.envelope.tokenId)).toMatchObject({ state: 'pending', confirm_failures: 1 });
+    });
+
+    it('discards the pending token after 5 wrong codes', async () => {
+      const token = await provisioned(h, 'format01');
+      const bad = wrongCode(codeOf(token, h.now()));
+      for (let i = 0; i < 5; i++) await expect(confirm(h.fetch, token, bad)).rejects.toMatchObject({ code: 'invalid_otp' });
+      expect(await tokenRow(h, token.envelope.tokenId)).toBeUndefined();
+      await expect(confirm(h.fetch, token, codeOf(token, h.now()))).rejects.toMatchObject({ code: 'invalid_mac' });
+    });
+
+    it('discards a pending token not confirmed within the activation validity', async () => {
+      const token = await provisioned(h, 'format01');
+      h.advance(72 * 3_600_000);
+      await expect(confirm(h.fetch, token, codeOf(token, h.now()))).rejects.toMatchObject({ code: 'invalid_mac' });
+      expect(await tokenRow(h, token.envelope.tokenId)).toBeUndefined();
+    });
+
+    it('counts a wrong code on an active token as a failed login, and refuses a locked user with 423', async () => {
+      const token = await activeToken(h, 'format01');
+      const bad = wrongCode(codeOf(token, h.now()));
+      for (let i = 0; i < 5; i++) await expect(confirm(h.fetch, token, bad)).rejects.toMatchObject({ code: 'invalid_otp' });
+      const res = await post(h, 'confirm', await createConfirmRequest(token.envelope.tokenId, token.kStatus, codeOf(token, h.now())));
+      expect(res.status).toBe(423);
+      expect(res.body).toMatchObject({ error: 'locked', retryAfter: 900 });
+      expect(res.headers['retry-after']).toBe('900');
+    });
+
+    it('answers 403 no_active_token for a revoked token', async () => {
+      const token = await activeToken(h, 'format01');
+      await h.ctx.db.updateTable('tokens').set({ state: 'revoked' }).execute();
+      const res = await post(h, 'confirm', await createConfirmRequest(token.envelope.tokenId, token.kStatus, codeOf(token, h.now())));
+      expect(res).toMatchObject({ status: 403, body: { error: 'no_active_token' } });
+    });
+
+    it('answers 400 to malformed requests and unsupported versions', async () => {
+      const token = await provisioned(h, 'format01');
+      const good = await createConfirmRequest(token.envelope.tokenId, token.kStatus, codeOf(token, h.now()));
+      for (const body of [{ ...good, otp: '12345' }, { ...good, otp: 123456 }, { ...good, tokenId: 'abc' }, { ...good, x: null }, {}]) {
+        expect((await post(h, 'confirm', body)).body).toMatchObject({ error: 'invalid_request' });
+      }
+      expect(await post(h, 'confirm', { ...good, v: 2 })).toMatchObject({ status: 400, body: { error: 'unsupported_version' } });
+    });
+  });
+}
