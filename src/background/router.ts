@@ -29,7 +29,9 @@ export function isExtensionPage(sender: Sender, options: Pick<RouterOptions, 'ex
   if (sender.id !== options.extensionId || typeof sender.url !== 'string') return false;
   let origin: string;
   try {
-    origin = new URL(sender.url).origin;
+    // Not URL.origin: the URL standard gives "null" for non-special schemes such as moz-extension:.
+    const url = new URL(sender.url);
+    origin = `${url.protocol}//${url.host}`;
   } catch {
     return false;
   }

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { SERVER_ERRORS } from '../core/protocol/errors.ts';
+import { daysLeft, formatDate, groupDigits, portalOf, secondsLeft } from './format.ts';
+import { dict, errorText, resolveLanguage } from './i18n.ts';
+
+describe('resolveLanguage', () => {
+  it('follows the browser unless the user chose', () => {
+    expect(resolveLanguage('browser', 'fr-CA')).toBe('fr');
+    expect(resolveLanguage('browser', 'FR')).toBe('fr');
+    expect(resolveLanguage('browser', 'en-US')).toBe('en');
+    expect(resolveLanguage('browser', 'es-MX')).toBe('en');
+    expect(resolveLanguage('en', 'fr-CA')).toBe('en');
+    expect(resolveLanguage('fr', 'en-US')).toBe('fr');
+  });
+});
+
+describe('error sentences', () => {
+  // Every code the popup can meet while adding or unlocking a token.
+  const codes = [
+    'code_length',
+    'code_checksum',
+    'invalid_user_id',
+    'invalid_url',
+    'insecure_url',
+    'invalid_link',
+    'invalid_activation_code',
+    'activation_expired',
+    'activation_used',
+    'activation_locked',
+    'server_unreachable',
+    'server_unproven',
+    'bad_response',
+    'bad_envelope',
+    'rate_limited',
+    'pin_incorrect',
+    'pin_too_short',
+    'pin_mismatch',
+  ];
+
+  it('has a French and an English sentence for each, and the same codes in both', () => {
+    expect(Object.keys(dict('fr').errors).sort()).toEqual(Object.keys(dict('en').errors).sort());
+    for (const code of codes) {
+      expect(dict('fr').errors[code], code).toBeTruthy();
+      expect(dict('en').errors[code], code).toBeTruthy();
+    }
+    expect(errorText(dict('fr'), { code: 'pin_incorrect' })).toBe('NIP incorrect.');
+    expect(errorText(dict('en'), { code: 'pin_incorrect' })).toBe('PIN incorrect.');
+  });
+
+  it('never reveals whether the user exists', () => {
+    expect(dict('fr').errors.invalid_activation_code).toMatch(/code d’activation ou l’identificateur/);
+  });
+
+  it('falls back to a generic sentence for any server code it does not know', () => {
+    for (const code of Object.keys(SERVER_ERRORS)) expect(errorText(dict('fr'), { code })).toBeTruthy();
+    expect(errorText(dict('en'), { code: 'something_new' })).toBe('Something went wrong.');
+  });
+});
+
+describe('format', () => {
+  const now = Date.parse('2026-11-28T23:00:00Z');
+
+  it('counts whole days left, negative once expired', () => {
+    expect(daysLeft('2027-11-28T23:00:00Z', now)).toBe(365);
+    expect(daysLeft('2026-11-29T22:59:59Z', now)).toBe(0);
+    expect(daysLeft('2026-11-28T22:59:59Z', now)).toBe(-1);
+  });
+
+  it('writes dates the way each language does', () => {
+    expect(formatDate('2027-11-28T23:00:00Z', 'fr')).toMatch(/novembre 2027/);
+    expect(formatDate('2027-11-28T23:00:00Z', 'en')).toMatch(/November/);
+  });
+
+  it('groups codes and counts seconds', () => {
+    expect(groupDigits('123456')).toBe('123 456');
+    expect(groupDigits('12345678')).toBe('1234 5678');
+    expect(groupDigits('1234567')).toBe('1234 567');
+    expect(secondsLeft(now + 17_001, now)).toBe(18);
+    expect(secondsLeft(now - 5, now)).toBe(0);
+  });
+
+  it('finds the portal of a server', () => {
+    expect(portalOf('https://teleacces.example/aotp/v1/provision?profile=x')).toBe('https://teleacces.example/virtuel');
+    expect(portalOf('javascript:alert(1)')).toBeNull();
+    expect(portalOf('nonsense')).toBeNull();
+  });
+});
