@@ -257,13 +257,16 @@ export function pickLang(queryLang: unknown, acceptLanguage: string | undefined)
 
 const ZONE = 'America/Toronto'; // Quebec's time zone (America/Montreal is an alias of it).
 
+/** French writes the first of the month "1er": Intl does not. */
+const premier = (lang: Lang, text: string): string => (lang === 'fr' ? text.replace(/^1 /, '1er ') : text);
+
 /** A date as people in Quebec read it: "28 novembre 2027" / "November 28, 2027". */
 export const formatDate = (lang: Lang, ms: number): string =>
-  new Intl.DateTimeFormat(lang === 'fr' ? 'fr-CA' : 'en-CA', { timeZone: ZONE, dateStyle: 'long' }).format(new Date(ms));
+  premier(lang, new Intl.DateTimeFormat(lang === 'fr' ? 'fr-CA' : 'en-CA', { timeZone: ZONE, dateStyle: 'long' }).format(new Date(ms)));
 
-/** A date and time in Quebec time: "28 novembre 2027 à 18 h 00" / "November 28, 2027 at 6:00 p.m.". */
+/** A date and time in Quebec time: "28 novembre 2027 à 18 h 00 (heure du Québec)" / "November 28, 2027 at 6:00 p.m. (Quebec time)". */
 export const formatDateTime = (lang: Lang, ms: number): string =>
-  `${new Intl.DateTimeFormat(lang === 'fr' ? 'fr-CA' : 'en-CA', { timeZone: ZONE, dateStyle: 'long', timeStyle: 'short' }).format(new Date(ms))} (${lang === 'fr' ? 'heure du Québec' : 'Quebec time'})`;
+  `${premier(lang, new Intl.DateTimeFormat(lang === 'fr' ? 'fr-CA' : 'en-CA', { timeZone: ZONE, dateStyle: 'long', timeStyle: 'short' }).format(new Date(ms)))} (${lang === 'fr' ? 'heure du Québec' : 'Quebec time'})`;
 
 /** Whole days from `now` until `expiresAt`, rounded up; 0 or less once expired. */
 export const daysLeft = (expiresAt: number, now: number): number => Math.ceil((expiresAt - now) / 86_400_000);

@@ -17,11 +17,13 @@ const escapeHtml = (s: string): string =>
 /** One block of an e-mail: paragraphs, label/value rows, a monospace line. */
 type Block = { p: string } | { rows: Array<[string, string]> } | { code: string };
 
-function renderText(sections: Array<{ heading?: string; blocks: Block[] }>): string {
+function renderText(sections: Array<{ heading?: string; lang: Lang; blocks: Block[] }>): string {
   return sections
     .map((s) => {
+      // French puts a (narrow) space before the colon; English does not.
+      const colon = s.lang === 'fr' ? ' :' : ':';
       const body = s.blocks
-        .map((b) => ('p' in b ? b.p : 'rows' in b ? b.rows.map(([k, v]) => `  ${k} : ${v}`).join('\n') : `  ${b.code}`))
+        .map((b) => ('p' in b ? b.p : 'rows' in b ? b.rows.map(([k, v]) => `  ${k}${colon} ${v}`).join('\n') : `  ${b.code}`))
         .join('\n\n');
       return s.heading ? `--- ${s.heading} ---\n\n${body}` : body;
     })

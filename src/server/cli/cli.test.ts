@@ -1,0 +1,173 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseActivationLink } from '../../core/activation-link.ts';
+import type { DatabaseHandle } from '../db/index.ts';
+import { testDatabases } from '../db/test-databases.ts';
+import { DAY, openTestDb, peopleHarness, T0, type PeopleHarness } from '../web/test-context.ts';
+import { EXIT, runCli } from './commands.ts';
+
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+
+for (const target of testDatabases()) {
+  describe(`admin CLI (${target.name})`, () => {
+    let db: DatabaseHandle;
+    let h: PeopleHarness;
+    let files: Record<string, Uint8Array>;
+    beforeAll(async () => void (db = await openTestDb(target.options())));
+    afterAll(() => db.close());
+    beforeEach(async () => {
+      h = await peopleHarness(db);
+      files = {};
+    });
+    afterEach(() => h.close());
+
+    /** Runs a command in-process; answers the exit code, stdout lines and stderr lines. */
+    async function admin(...argv: string[]) {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runCli(
+        argv,
+        {
+          out: (l) => void out.push(...l.split('\n')),
+          err: (l) => void err.push(l),
+          readFile: (p) => {
+            const f = files[p];
+            if (!f) throw new Error('ENOENT: no such file');
+            return f;
+          },
+        },
+        { context: async () => ({ ...h.ctx, close: async () => {} }) },
+      );
+      const last = out.at(-1) ?? '';
+      return { code, out, err, json: () => JSON.parse(last) as Record<string, unknown> };
+    }
+    const addUser = (username = 'format01', ...extra: string[]) =>
+      admin('user', 'add', '--username', username, '--email', `${username}@example.org`, '--question', 'Ville ?', '--answer', 'Québec', ...extra);
+
+    it('adds a user, with image and password, and refuses a duplicate', async () => {
+      files['me.png'] = PNG;
+      const added = await addUser('Format01', '--message', 'Bonjour', '--image', 'me.png', '--password', 'motdepasse', '--json');
+      expect(added.code).toBe(EXIT.ok);
+      expect(added.json()).toMatchObject({ ok: true, username: 'format01' });
+      const row = await h.ctx.db.selectFrom('users').select(['image_type', 'message']).executeTakeFirstOrThrow();
+      expect(row).toEqual({ image_type: 'image/png', message: 'Bonjour' });
+      const dup = await addUser('format01', '--json');
+      expect(dup.code).toBe(EXIT.failed);
+      expect(dup.json()).toMatchObject({ ok: false, error: 'invalid_username' });
+      const noImage = await addUser('other', '--image', 'missing.png');
+      expect(noImage.code).toBe(EXIT.failed);
+      expect(noImage.err.join('\n')).toContain('Cannot read missing.png');
+    });
+
+    it('explains usage errors with exit code 2', async () => {
+      expect((await admin()).code).toBe(EXIT.usage);
+      expect((await admin('--help')).out.join('\n')).toContain('activation issue --username U');
+      expect((await admin('user', 'add', '--help')).code).toBe(EXIT.ok);
+      const missing = await admin('user', 'add', '--username', 'x', '--json');
+      expect(missing.code).toBe(EXIT.usage);
+      expect(missing.json()).toMatchObject({ ok: false, error: 'usage' });
+      expect(missing.err[0]).toContain('--email is required');
+      expect((await admin('user', 'fly')).code).toBe(EXIT.usage);
+      expect((await admin('user', 'add', '--bogus', 'x')).code).toBe(EXIT.usage);
+      expect((await admin('token', 'list', '--expiring-days', '-3')).code).toBe(EXIT.usage);
+      expect((await admin('user', 'import')).code).toBe(EXIT.usage);
+    });
+
+    it('imports a CSV, reporting bad lines and importing the rest', async () => {
+      files['users.csv'] = new TextEncoder().encode('username,email,question,answer,message,password\nalice,alice@example.org,Q ?,R,,\nbad user,x@example.org,Q,R,,\nbob,bob@example.org,Q ?,R,Salut,motdepasse\n');
+      const res = await admin('user', 'import', 'users.csv', '--json');
+      expect(res.code).toBe(EXIT.failed);
+      expect(res.json()).toMatchObject({ ok: false, imported: 2, users: ['alice', 'bob'], errors: [{ line: 3, username: 'bad user' }] });
+      files['latin1.csv'] = Uint8Array.from([0x75, 0xe9, 0xff]);
+      expect((await admin('user', 'import', 'latin1.csv')).code).toBe(EXIT.failed);
+    });
+
+    it('issues an activation, prints what the user needs and e-mails it', async () => {
+      await addUser();
+      const res = await admin('activation', 'issue', '--username', 'FORMAT01', '--json');
+      expect(res.code).toBe(EXIT.ok);
+      const j = res.json();
+      expect(j).toMatchObject({ ok: true, username: 'format01', serverUrl: 'http://127.0.0.1:8080/aotp/v1/provision?profile=teleacces', mailed: true });
+      expect(j.expiresAt).toBe(new Date(T0 + 72 * 3_600_000).toISOString());
+      expect(parseActivationLink(String(j.link))).toEqual({ serverUrl: j.serverUrl, userId: 'format01', code: j.code });
+      expect(h.mail[0]!.text).toContain(String(j.link));
+      const human = await admin('activation', 'issue', '--username', 'format01');
+      expect(human.out.join('\n')).toMatch(/Activation code: \d{4} \d{4}/);
+      expect((await admin('activation', 'issue', '--username', 'ghost')).code).toBe(EXIT.failed);
+      expect((await admin('activation', 'issue', '--username', 'format01', '--profile', 'nope', '--json')).json()).toMatchObject({ error: 'unknown_profile' });
+      const audit = await h.ctx.db.selectFrom('audit').select('detail').where('event', '=', 'activation.issued').execute();
+      expect(audit.map((a) => a.detail).join()).not.toContain(String(j.code));
+    });
+
+    it('creates an API key once per name', async () => {
+      const res = await admin('apikey', 'create', '--name', 'teleacces', '--json');
+      expect(res.json()).toMatchObject({ ok: true, name: 'teleacces' });
+      expect(String(res.json().key)).toMatch(/^jk_/);
+      expect((await admin('apikey', 'create', '--name', 'teleacces')).code).toBe(EXIT.failed);
+    });
+
+    it('lists, filters and revokes tokens; unlocks; reminds; purges', async () => {
+      await addUser();
+      const user = await h.ctx.db.selectFrom('users').select('id').executeTakeFirstOrThrow();
+      for (const [id, days] of [['soon', 5], ['later', 200]] as const) {
+        await h.ctx.db
+          .insertInto('tokens')
+          .values({ id, user_id: user.id, profile: 'teleacces', activation_id: null, renews_token_id: null, device_name: `Poste ${id}`, seed: 's', k_status: 'k', algorithm: 'SHA1', digits: 6, period: 30, state: 'active', issued_at: T0 - DAY, expires_at: T0 + days * DAY, confirmed_at: T0, revoked_at: null })
+          .execute();
+      }
+      const all = await admin('token', 'list', '--json');
+      expect((all.json().tokens as Array<{ id: string }>).map((t) => t.id)).toEqual(['soon', 'later']);
+      const soon = await admin('token', 'list', '--expiring-days', '30', '--json');
+      expect(soon.json().tokens).toEqual([
+        { id: 'soon', username: 'format01', profile: 'teleacces', device: 'Poste soon', state: 'active', issuedAt: new Date(T0 - DAY).toISOString(), expiresAt: new Date(T0 + 5 * DAY).toISOString(), daysLeft: 5 },
+      ]);
+      expect((await admin('token', 'list')).out[0]).toContain('DAYS LEFT');
+
+      const remind = await admin('remind', '--json');
+      expect(remind.json()).toMatchObject({ ok: true, sent: 1 });
+      expect((await admin('remind', '--json')).json()).toMatchObject({ sent: 0 });
+
+      expect((await admin('token', 'revoke', '--id', 'soon', '--json')).json()).toMatchObject({ ok: true, username: 'format01', device: 'Poste soon' });
+      expect((await admin('token', 'revoke', '--id', 'soon')).code).toBe(EXIT.failed);
+
+      await h.ctx.db.updateTable('users').set({ login_failures: 5, login_locked_until: T0 + 60_000 }).execute();
+      expect((await admin('user', 'unlock', '--username', 'format01', '--json')).json()).toEqual({ ok: true, username: 'format01' });
+      expect((await admin('user', 'unlock', '--username', 'ghost')).code).toBe(EXIT.failed);
+
+      expect((await admin('purge', '--json')).json()).toMatchObject({ ok: true, activations: 0, pendingTokens: 0 });
+    });
+
+    it('says when the configuration is unusable (exit 3)', async () => {
+      const out: string[] = [];
+      const code = await runCli(['purge', '--json'], { out: (l) => void out.push(l), err: () => {}, readFile: () => new Uint8Array() }, {
+        context: () => Promise.reject(new Error('JETON_PUBLIC_URL must be an https origin')),
+      });
+      expect(code).toBe(EXIT.unavailable);
+      expect(JSON.parse(out.at(-1)!)).toMatchObject({ ok: false, error: 'unavailable' });
+    });
+  });
+}
+
+describe('admin CLI as a process', () => {
+  it('runs `user add` and `activation issue` with --json on a SQLite data dir', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jeton-cli-'));
+    const run = promisify(execFile);
+    const env = { ...process.env, JETON_DATA_DIR: dir, JETON_MASTER_KEY: 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8', SMTP_URL: '', DATABASE_URL: '' };
+    const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/server/cli/main.ts', ...args], { env, cwd: process.cwd() });
+    writeFileSync(join(dir, 'users.csv'), 'username,email,question,answer,message,password\nproc01,proc01@example.org,Q ?,R,,\n');
+    const imported = await cli('user', 'import', join(dir, 'users.csv'), '--json');
+    expect(JSON.parse(imported.stdout.trim().split('\n').at(-1)!)).toMatchObject({ ok: true, imported: 1 });
+    const issued = await cli('activation', 'issue', '--username', 'proc01', '--json');
+    const last = JSON.parse(issued.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
+    expect(last).toMatchObject({ ok: true, username: 'proc01', mailed: true });
+    expect(String(last.code)).toMatch(/^\d{8}$/);
+    expect(issued.stderr).toContain('outbox');
+    const failed = await cli('token', 'revoke', '--id', 'nope', '--json').catch((e: { code: number; stdout: string }) => e);
+    expect((failed as { code: number }).code).toBe(EXIT.failed);
+    expect(JSON.parse((failed as { stdout: string }).stdout.trim())).toMatchObject({ ok: false, error: 'unknown_token' });
+  }, 60_000);
+});

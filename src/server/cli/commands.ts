@@ -1,0 +1,310 @@
+/**
+ * The admin CLI's commands as a function of (argv, io, context), so tests run
+ * them in-process and `main.ts` only wires the real process to them.
+ * Exit codes: 0 done, 1 not done (unknown user, duplicate, failed lines…),
+ * 2 usage error, 3 configuration or database unavailable.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { formatActivationCode } from '../../core/activation-code.ts';
+import type { AppContext } from '../context.ts';
+import { formatDateTime } from '../i18n.ts';
+import { purge } from '../jobs/purge.ts';
+import { sendDueReminders } from '../jobs/reminders.ts';
+import { issueAndMailActivation } from '../mail/activation.ts';
+import { UnknownProfileError } from '../store/activations.ts';
+import { createApiKey, DuplicateApiKeyNameError } from '../store/api-keys.ts';
+import { createUser, findUser, importUsersCsv, listTokens, revokeUserToken, unlockUser, UserInputError } from '../store/users.ts';
+
+export interface CliIO {
+  out(line: string): void;
+  err(line: string): void;
+  readFile(path: string): Uint8Array;
+}
+
+export interface CliDeps {
+  /** Opens the context (database, master key, mailer) only for commands that need it. */
+  context(): Promise<AppContext & { close(): Promise<void> }>;
+}
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, unavailable: 3 } as const;
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Values = Record<string, string | boolean | undefined>;
+type Result = { code: number; json: Record<string, unknown>; lines: string[] };
+
+class UsageError extends Error {}
+class FailedError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Command {
+  usage: string;
+  summary: string;
+  options: Options;
+  required?: string[];
+  positionals?: string[];
+  run(ctx: AppContext, values: Values, positionals: string[], io: CliIO): Promise<Result>;
+}
+
+const str = { type: 'string' } as const;
+const ok = (json: Record<string, unknown>, lines: string[]): Result => ({ code: EXIT.ok, json: { ok: true, ...json }, lines });
+const s = (v: string | boolean | undefined): string => (typeof v === 'string' ? v : '');
+
+function intOption(name: string, value: string | boolean | undefined, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}.`);
+  return n;
+}
+
+const COMMANDS: Record<string, Command> = {
+  'user add': {
+    usage: 'user add --username U --email E --question Q --answer A [--message M] [--image FILE] [--password P]',
+    summary: 'Create a user with a security question (answer hashed), a personal message and image, and a password for /login.',
+    options: { username: str, email: str, question: str, answer: str, message: str, image: str, password: str },
+    required: ['username', 'email', 'question', 'answer'],
+    async run(ctx, v, _p, io) {
+      let image: { type: string; data: Uint8Array } | undefined;
+      if (typeof v.image === 'string') {
+        try {
+          image = { type: '', data: io.readFile(v.image) };
+        } catch (err) {
+          throw new FailedError('image_unreadable', `Cannot read ${v.image}: ${(err as Error).message}`);
+        }
+      }
+      const user = await createUser(ctx, {
+        username: s(v.username),
+        email: s(v.email),
+        questions: [{ question: s(v.question), answer: s(v.answer) }],
+        message: typeof v.message === 'string' ? v.message : undefined,
+        password: typeof v.password === 'string' ? v.password : undefined,
+        image,
+      });
+      return ok({ username: user.username, id: user.id }, [`User ${user.username} created.`]);
+    },
+  },
+  'user import': {
+    usage: 'user import FILE.csv',
+    summary: 'Import users from CSV with the header username,email,question,answer,message,password. Bad lines are reported and skipped.',
+    options: {},
+    positionals: ['FILE'],
+    async run(ctx, _v, [file = ''], io) {
+      let text: string;
+      try {
+        text = new TextDecoder('utf-8', { fatal: true }).decode(io.readFile(file));
+      } catch (err) {
+        throw new FailedError('file_unreadable', `Cannot read ${file} as UTF-8 text: ${(err as Error).message}`);
+      }
+      const report = await importUsersCsv(ctx, text);
+      const lines = [
+        `${report.imported.length} user(s) imported${report.imported.length ? `: ${report.imported.join(', ')}` : ''}.`,
+        ...report.errors.map((e) => `line ${e.line}${e.username ? ` (${e.username})` : ''}: ${e.error}`),
+      ];
+      const failed = report.errors.length > 0;
+      return {
+        code: failed ? EXIT.failed : EXIT.ok,
+        json: { ok: !failed, imported: report.imported.length, users: report.imported, errors: report.errors },
+        lines,
+      };
+    },
+  },
+  'user unlock': {
+    usage: 'user unlock --username U',
+    summary: 'Lift the login-code lockout and the portal identity lockout of a user.',
+    options: { username: str },
+    required: ['username'],
+    async run(ctx, v) {
+      if (!(await unlockUser(ctx, s(v.username)))) throw new FailedError('unknown_user', `No user ${s(v.username)}.`);
+      const username = (await findUser(ctx, s(v.username)))!.username;
+      return ok({ username }, [`User ${username} unlocked.`]);
+    },
+  },
+  'activation issue': {
+    usage: 'activation issue --username U [--profile P]',
+    summary: 'Issue an activation code (valid per the profile, 72 h by default), print it and e-mail it to the user.',
+    options: { username: str, profile: str },
+    required: ['username'],
+    async run(ctx, v) {
+      const user = await findUser(ctx, s(v.username));
+      if (!user) throw new FailedError('unknown_user', `No user ${s(v.username)}.`);
+      const profile = typeof v.profile === 'string' ? v.profile : ctx.config.defaultProfile;
+      if (!ctx.config.profiles[profile]) throw new FailedError('unknown_profile', `No profile ${profile}; known: ${Object.keys(ctx.config.profiles).join(', ')}.`);
+      const a = await issueAndMailActivation(ctx, user, profile, { via: 'cli' });
+      const expiresAt = new Date(a.expiresAt).toISOString();
+      return ok(
+        { username: a.userId, profile, code: a.code, serverUrl: a.serverUrl, link: a.link, expiresAt, mailed: a.mailed, ...(a.mailError ? { mailError: a.mailError } : {}) },
+        [
+          `Activation for ${a.userId} (profile ${profile}):`,
+          `  Server URL:      ${a.serverUrl}`,
+          `  Username:        ${a.userId}`,
+          `  Activation code: ${formatActivationCode(a.code)}`,
+          `  Link:            ${a.link}`,
+          `  Valid until:     ${formatDateTime('en', a.expiresAt)} (${expiresAt})`,
+          a.mailed ? `E-mail sent to ${user.email}.` : `E-mail NOT sent (${a.mailError ?? 'unknown error'}); give the code by another channel.`,
+        ],
+      );
+    },
+  },
+  'apikey create': {
+    usage: 'apikey create --name N',
+    summary: 'Create an API key for a site that calls /aotp/v1/verify. The key is printed once; only its hash is kept.',
+    options: { name: str },
+    required: ['name'],
+    async run(ctx, v) {
+      const name = s(v.name).trim();
+      if (!/^[\w .@-]{1,64}$/.test(name)) throw new UsageError('--name must be 1 to 64 letters, digits, spaces or . _ @ -');
+      const { key } = await createApiKey(ctx, name);
+      return ok({ name, key }, [`API key "${name}" (shown once, store it now):`, key]);
+    },
+  },
+  'token list': {
+    usage: 'token list [--username U] [--expiring-days N]',
+    summary: 'List tokens with device, state and expiry; --expiring-days N keeps active tokens expiring within N days (expired ones too).',
+    options: { username: str, 'expiring-days': str },
+    async run(ctx, v) {
+      const expiringDays = intOption('expiring-days', v['expiring-days'], 0, 3650);
+      const tokens = await listTokens(ctx, { username: typeof v.username === 'string' ? v.username : undefined, expiringDays });
+      const rows = tokens.map((t) => ({
+        id: t.id,
+        username: t.username,
+        profile: t.profile,
+        device: t.deviceName,
+        state: t.state,
+        issuedAt: new Date(t.issuedAt).toISOString(),
+        expiresAt: new Date(t.expiresAt).toISOString(),
+        daysLeft: t.daysLeft,
+      }));
+      const lines = rows.length
+        ? [
+            ['ID', 'USER', 'DEVICE', 'STATE', 'EXPIRES', 'DAYS LEFT'].join('\t'),
+            ...rows.map((r) => [r.id, r.username, r.device || '-', r.state, r.expiresAt.slice(0, 10), String(r.daysLeft)].join('\t')),
+          ]
+        : ['No token.'];
+      return ok({ tokens: rows }, lines);
+    },
+  },
+  'token revoke': {
+    usage: 'token revoke --id ID',
+    summary: 'Revoke a pending or active token: it stops working at once.',
+    options: { id: str },
+    required: ['id'],
+    async run(ctx, v) {
+      const revoked = await revokeUserToken(ctx, s(v.id), { via: 'cli' });
+      if (!revoked) throw new FailedError('unknown_token', `No pending or active token ${s(v.id)}.`);
+      return ok({ id: s(v.id), username: revoked.username, device: revoked.deviceName }, [`Token ${s(v.id)} of ${revoked.username} (${revoked.deviceName || 'no device name'}) revoked.`]);
+    },
+  },
+  remind: {
+    usage: 'remind',
+    summary: 'Send the expiry reminders that are due (the server also does it hourly). Safe to run any time.',
+    options: {},
+    async run(ctx) {
+      const r = await sendDueReminders(ctx);
+      const lines = [
+        `${r.sent.length} reminder(s) sent.`,
+        ...r.sent.map((x) => `  ${x.username} token ${x.tokenId}: ${x.days === 0 ? 'expired' : `${x.days} day(s)`}`),
+        ...r.failed.map((x) => `  FAILED ${x.username} token ${x.tokenId}: ${x.error}`),
+      ];
+      return { code: r.failed.length ? EXIT.failed : EXIT.ok, json: { ok: r.failed.length === 0, sent: r.sent.length, failed: r.failed.length, reminders: r.sent, failures: r.failed }, lines };
+    },
+  },
+  purge: {
+    usage: 'purge',
+    summary: 'Erase expired activation keys, stale pending tokens, ended portal sessions and run-out locks (the server also does it hourly).',
+    options: {},
+    async run(ctx) {
+      const r = await purge(ctx);
+      return ok({ ...r }, [
+        `Purged: ${r.activations} activation key(s), ${r.pendingTokens} pending token(s), ${r.sessions} session(s), ${r.identityLocks} identity lock(s).`,
+      ]);
+    },
+  },
+};
+
+export function helpText(): string {
+  const lines = [
+    'Jeton admin CLI',
+    '',
+    'Usage: npm run admin -- <command> [options] [--json]',
+    '',
+    'Commands:',
+    ...Object.values(COMMANDS).flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
+    '',
+    'Every command takes --json: one JSON object on the last line of the output, {"ok": true|false, …}.',
+    'Exit codes: 0 done, 1 not done (see the message), 2 usage error, 3 configuration or database unavailable.',
+    'Configuration comes from the environment (DATABASE_URL, JETON_DATA_DIR, JETON_CONFIG, SMTP_URL, JETON_MASTER_KEY…): see README.md.',
+  ];
+  return lines.join('\n');
+}
+
+/** Finds the command named by the leading words of argv: "user add", "remind"… */
+function findCommand(argv: string[]): { name: string; rest: string[] } | null {
+  const [first = '', second = ''] = argv;
+  if (COMMANDS[first]) return { name: first, rest: argv.slice(1) };
+  const two = `${first} ${second}`;
+  if (COMMANDS[two]) return { name: two, rest: argv.slice(2) };
+  return null;
+}
+
+/** Runs one command; returns the exit code. Never throws. */
+export async function runCli(argv: string[], io: CliIO, deps: CliDeps): Promise<number> {
+  const json = argv.includes('--json');
+  const fail = (code: number, error: string, message: string): number => {
+    io.err(message);
+    if (json) io.out(JSON.stringify({ ok: false, error, message }));
+    return code;
+  };
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.out(helpText());
+    return argv.length === 0 ? EXIT.usage : EXIT.ok;
+  }
+  const found = findCommand(argv.filter((a) => a !== '--json'));
+  if (!found) return fail(EXIT.usage, 'usage', `Unknown command: ${argv.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ')}. See --help.`);
+  const command = COMMANDS[found.name]!;
+  if (found.rest.includes('--help') || found.rest.includes('-h')) {
+    io.out(`Usage: npm run admin -- ${command.usage}\n\n${command.summary}`);
+    return EXIT.ok;
+  }
+
+  let values: Values;
+  let positionals: string[];
+  try {
+    const parsed = parseArgs({ args: found.rest, options: command.options, allowPositionals: true, strict: true });
+    values = parsed.values as Values;
+    positionals = parsed.positionals;
+    const expected = command.positionals ?? [];
+    if (positionals.length !== expected.length) throw new UsageError(`Expected ${expected.length ? expected.join(' ') : 'no argument'}; got ${positionals.length}.`);
+    for (const name of command.required ?? []) {
+      if (typeof values[name] !== 'string' || values[name] === '') throw new UsageError(`--${name} is required.`);
+    }
+  } catch (err) {
+    return fail(EXIT.usage, 'usage', `${(err as Error).message}\nUsage: npm run admin -- ${command.usage}`);
+  }
+
+  let ctx: AppContext & { close(): Promise<void> };
+  try {
+    ctx = await deps.context();
+  } catch (err) {
+    return fail(EXIT.unavailable, 'unavailable', `Cannot start: ${(err as Error).message}`);
+  }
+  try {
+    const result = await command.run(ctx, values, positionals, io);
+    if (json) io.out(JSON.stringify(result.json));
+    else for (const line of result.lines) io.out(line);
+    return result.code;
+  } catch (err) {
+    if (err instanceof UsageError) return fail(EXIT.usage, 'usage', `${err.message}\nUsage: npm run admin -- ${command.usage}`);
+    if (err instanceof FailedError) return fail(EXIT.failed, err.code, err.message);
+    if (err instanceof UserInputError) return fail(EXIT.failed, `invalid_${err.field}`, err.message);
+    if (err instanceof DuplicateApiKeyNameError) return fail(EXIT.failed, 'duplicate_name', err.message);
+    if (err instanceof UnknownProfileError) return fail(EXIT.failed, 'unknown_profile', err.message);
+    return fail(EXIT.failed, 'error', `Failed: ${(err as Error).message}`);
+  } finally {
+    await ctx.close();
+  }
+}
