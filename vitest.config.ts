@@ -6,5 +6,7 @@ export default defineConfig({
     environment: 'node',
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    // Tags PostgreSQL test schemas per run and drops them at the end.
+    globalSetup: ['src/server/db/test-global-setup.ts'],
   },
 });

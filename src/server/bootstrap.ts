@@ -12,7 +12,11 @@ export interface RunningContext extends AppContext {
 
 export async function createContext(config: Config, log: (msg: string) => void = (m) => console.warn(m)): Promise<RunningContext> {
   const masterKey = loadMasterKey(config.masterKey, config.dataDir, log);
-  const handle = await openDatabase({ databaseUrl: config.databaseUrl, sqliteFile: sqliteFile(config) });
+  const handle = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    sqliteFile: sqliteFile(config),
+    ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
+  });
   return {
     config,
     db: handle.db,

@@ -35,6 +35,8 @@ export interface Config {
   publicUrl: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** PostgreSQL schema (`JETON_DATABASE_SCHEMA`, created if missing); default: the URL's search_path. */
+  databaseSchema?: string | undefined;
   smtpUrl: string | undefined;
   /** From `JETON_MASTER_KEY` (base64url of 32 bytes); undefined means "use or create the data dir's key". */
   masterKey: string | undefined;
@@ -143,6 +145,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl,
     dataDir,
     databaseUrl: env.DATABASE_URL || undefined,
+    databaseSchema: env.JETON_DATABASE_SCHEMA || undefined,
     smtpUrl: env.SMTP_URL || undefined,
     masterKey: env.JETON_MASTER_KEY || undefined,
     mailFrom: env.JETON_MAIL_FROM ?? `Jeton <no-reply@${new URL(publicUrl).hostname}>`,

@@ -1,12 +1,12 @@
 /** `npm run server`: starts the provisioning server; listening is all it does. */
-import { buildApp } from './app.ts';
+import { buildApp, loggerOptions } from './app.ts';
 import { createContext } from './bootstrap.ts';
 import { loadConfig } from './config.ts';
 import { startJobs } from './jobs/schedule.ts';
 
 const config = loadConfig();
 const ctx = await createContext(config);
-const app = await buildApp(ctx, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+const app = await buildApp(ctx, { logger: loggerOptions(process.env.LOG_LEVEL ?? 'info') });
 // Reminders and purge, hourly; safe with several instances (see src/server/jobs).
 const stopJobs = startJobs(ctx, app.log);
 

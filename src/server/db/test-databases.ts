@@ -13,7 +13,12 @@ export interface TestDatabase {
   options(): DatabaseOptions;
 }
 
-export const freshSchema = (): string => `t_${randomBytes(6).toString('hex')}`;
+/**
+ * `t_<run>_<random>`: the run tag (set by the vitest global setup, base36 of
+ * its start time) lets the teardown drop this run's schemas and stale ones
+ * without touching those of a run still going on beside it.
+ */
+export const freshSchema = (): string => `t_${process.env.JETON_TEST_RUN ?? Date.now().toString(36)}_${randomBytes(6).toString('hex')}`;
 
 export function testDatabases(): TestDatabase[] {
   const list: TestDatabase[] = [{ name: 'sqlite', options: () => ({ sqliteFile: ':memory:' }) }];
