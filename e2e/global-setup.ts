@@ -1,7 +1,7 @@
 /** Refuses to start when a prerequisite is missing, saying which and how to get it. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHROMIUM, EXTENSION_DIR, popupPath } from './fixtures.ts';
+import { CHROMIUM, EXTENSION_DIR, popupPath } from './chromium.ts';
 
 export default function globalSetup(): void {
   const missing: string[] = [];
