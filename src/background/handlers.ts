@@ -31,16 +31,16 @@ async function retryConfirmations(deps: Deps): Promise<void> {
 }
 
 async function state(deps: Deps): Promise<PopupState> {
-  const vault = await deps.vault.read();
-  const unlocked = await deps.session.unlocked();
+  const [vault, unlocked, pendingSetup] = await Promise.all([deps.vault.read(), deps.session.unlocked(), pendingSetupView(deps)]);
   const now = deps.now();
-  if (Object.keys(unlocked).length > 0) await touchAutoLock(deps);
+  // Opening the popup is activity: push the auto-lock back.
+  if (Object.keys(unlocked).length > 0) await touchAutoLock(deps, { settings: vault.settings, unlocked });
   if (vault.tokens.some((t) => t.server?.state === 'pending')) deps.later(retryConfirmations(deps));
   return {
     accounts: vault.tokens.map((t) => accountView(t, seedOf(t, unlocked), now)),
     settings: vault.settings,
     demo: vault.tokens.some((t) => t.demo),
-    pendingSetup: await pendingSetupView(deps),
+    pendingSetup,
     now,
   };
 }

@@ -50,6 +50,11 @@ export function App() {
     return () => clearTimeout(timer);
   }, [state, refresh]);
 
+  // For the benchmark: when the first code is on screen (performance.getEntriesByName('jeton:first-code')).
+  useEffect(() => {
+    if (state?.accounts.some((a) => a.code) && performance.getEntriesByName('jeton:first-code').length === 0) performance.mark('jeton:first-code');
+  }, [state]);
+
   useEffect(() => {
     document.documentElement.lang = lang;
     document.title = d.appTitle;
