@@ -1,0 +1,149 @@
+/**
+ * Every form of the portal and the login page, fed malformed input: wrong or
+ * missing CSRF tokens, sessions at every step, odd fields, repeated fields,
+ * huge values, JSON, other content types, odd languages. The answer is always
+ * a page and never a 5xx.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '../../db/index.ts';
+import { testDatabases } from '../../db/test-databases.ts';
+import { createUser } from '../../store/users.ts';
+import type { PortalState } from '../../web/session.ts';
+import { openTestDb, peopleHarness, T0, type PeopleHarness } from '../../web/test-context.ts';
+
+const ROUTES = ['/virtuel/identify', '/virtuel/verify', '/virtuel/activation', '/virtuel/finalize', '/virtuel/tokens/revoke', '/virtuel/logout', '/login'] as const;
+const FIELDS = ['username', 'answer', 'password', 'otp', 'tokenId', '__proto__', 'constructor'];
+
+const text = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+  { weight: 3, arbitrary: fc.constantFrom('format01', 'FORMAT01', 'ghost', '', ' ', 'rouge', '123456', '000000', "' OR 1=1 --", '<script>alert(1)</script>', '%00', '\u0000', '../../etc') },
+  fc.integer({ min: 1000, max: 20_000 }).map((n) => 'x'.repeat(n)),
+);
+
+interface Input {
+  route: (typeof ROUTES)[number];
+  step: 'none' | 'identify' | 'verify-known' | 'verify-unknown' | 'menu';
+  csrf: 'right' | 'wrong' | 'missing' | 'twice';
+  /** Start from the route's valid fields, then add the random ones. */
+  valid: boolean;
+  fields: Array<[string, string]>;
+  body: 'form' | 'raw' | 'json' | 'other-type' | 'none';
+  raw: string;
+  lang: string;
+  acceptLanguage: string;
+}
+
+const input: fc.Arbitrary<Input> = fc.record({
+  route: fc.constantFrom(...ROUTES),
+  step: fc.constantFrom('none', 'identify', 'verify-known', 'verify-unknown', 'menu'),
+  csrf: fc.constantFrom('right', 'right', 'wrong', 'missing', 'twice'),
+  valid: fc.boolean(),
+  fields: fc.array(fc.tuple(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...FIELDS) }, fc.string({ maxLength: 10 })), text), { maxLength: 4 }),
+  body: fc.constantFrom('form', 'form', 'form', 'raw', 'json', 'other-type', 'none'),
+  raw: fc.oneof(fc.string({ maxLength: 200 }), fc.constantFrom('csrf=%ZZ&username=%', '&&&==', 'a=1&a=2&a[]=3', '{"csrf":1}')),
+  lang: fc.oneof(fc.constantFrom('fr', 'en', 'de', '', 'EN'), fc.string({ maxLength: 8 })),
+  acceptLanguage: fc.oneof(fc.constantFrom('en', 'fr-CA,fr;q=0.9', 'en;q=abc', '*', ''), fc.string({ unit: fc.constantFrom(...'abcdefqEN-;=,.0123456789 '), maxLength: 40 })),
+});
+
+for (const target of testDatabases()) {
+  describe(`forms under fuzzing (${target.name})`, () => {
+    let db: DatabaseHandle;
+    let h: PeopleHarness;
+    let userId: number;
+    let questionId: number;
+    beforeAll(async () => void (db = await openTestDb(target.options())));
+    afterAll(() => db.close());
+    beforeEach(async () => {
+      h = await peopleHarness(db);
+      userId = (await createUser(h.ctx, { username: 'format01', email: 'f@example.org', questions: [{ question: 'Q ?', answer: 'rouge' }], password: 'motdepasse-1' })).id;
+      questionId = (await h.ctx.db.selectFrom('security_questions').select('id').executeTakeFirstOrThrow()).id;
+    });
+
+    const VALID: Record<(typeof ROUTES)[number], Array<[string, string]>> = {
+      '/virtuel/identify': [['username', 'format01']],
+      '/virtuel/verify': [['answer', 'rouge']],
+      '/virtuel/activation': [],
+      '/virtuel/finalize': [],
+      '/virtuel/tokens/revoke': [['tokenId', 'unknown']],
+      '/virtuel/logout': [],
+      '/login': [
+        ['username', 'format01'],
+        ['password', 'motdepasse-1'],
+        ['otp', '123456'],
+      ],
+    };
+    afterEach(() => h.close());
+
+    /** A session row at the given step, made directly (no scrypt per run). */
+    async function session(step: Input['step']): Promise<{ cookie: string; csrf: string } | null> {
+      if (step === 'none') return null;
+      const states: Record<Exclude<Input['step'], 'none'>, PortalState> = {
+        identify: { step: 'identify' },
+        'verify-known': { step: 'verify', username: 'format01', known: true, questionId },
+        'verify-unknown': { step: 'verify', username: 'ghost', known: false, questionId: null },
+        menu: { step: 'menu', username: 'format01', userId },
+      };
+      const cookie = randomBytes(32).toString('base64url');
+      const csrf = randomBytes(32).toString('base64url');
+      const id = createHash('sha256').update(cookie).digest('base64url');
+      await h.ctx.db.insertInto('portal_sessions').values({ id, data: JSON.stringify(states[step]), csrf, created_at: T0, expires_at: T0 + 600_000 }).execute();
+      return { cookie, csrf };
+    }
+
+    it('answers every malformed form with a page and a 4xx or 2xx/3xx, never a 5xx', async () => {
+      const seen = new Set<number>();
+      await fc.assert(
+        fc.asyncProperty(input, async (i) => {
+          const s = await session(i.step);
+          const fields: Array<[string, string]> = [...(i.valid ? VALID[i.route] : []), ...i.fields];
+          if (s && i.csrf === 'right') fields.unshift(['csrf', s.csrf]);
+          if (i.csrf === 'wrong') fields.unshift(['csrf', 'A'.repeat(43)]);
+          if (s && i.csrf === 'twice') fields.unshift(['csrf', s.csrf], ['csrf', s.csrf]);
+          const headers: Record<string, string> = { 'accept-language': i.acceptLanguage };
+          if (s) headers.cookie = `jeton=${s.cookie}`;
+          let payload: string | undefined;
+          if (i.body === 'form') {
+            headers['content-type'] = 'application/x-www-form-urlencoded';
+            payload = new URLSearchParams(fields).toString();
+          } else if (i.body === 'raw') {
+            headers['content-type'] = 'application/x-www-form-urlencoded';
+            payload = i.raw;
+          } else if (i.body === 'json') {
+            headers['content-type'] = 'application/json';
+            payload = i.raw.startsWith('{') ? i.raw : JSON.stringify(Object.fromEntries(fields));
+          } else if (i.body === 'other-type') {
+            headers['content-type'] = 'application/xml';
+            payload = i.raw;
+          }
+          const res = await h.app.inject({ method: 'POST', url: `${i.route}?lang=${encodeURIComponent(i.lang)}`, headers, ...(payload === undefined ? {} : { payload }) });
+          seen.add(res.statusCode);
+          if (res.statusCode >= 500) throw new Error(`${res.statusCode} for ${JSON.stringify(i).slice(0, 500)}: ${res.body.slice(0, 300)}`);
+          expect(res.statusCode).toBeGreaterThanOrEqual(200);
+          if (res.statusCode >= 400 && res.statusCode !== 415) expect(res.headers['content-type']).toContain('text/html');
+        }),
+        { numRuns: target.name === 'sqlite' ? 300 : 120, seed: 20261128 },
+      );
+      // The inputs reached past the CSRF check into the handlers, not only the front door.
+      expect([...seen].sort()).toEqual(expect.arrayContaining([200, 303, 400, 403, 413, 415]));
+    }, 120_000);
+
+    it('answers odd GETs with a page, never a 5xx', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom('/virtuel', '/virtuel/', '/virtuel/verify', '/virtuel/menu', '/virtuel/tokens', '/virtuel/restart', '/login', '/virtuel/assets/x', '/virtuel/%ZZ'),
+          fc.constantFrom('none', 'identify', 'verify-known', 'verify-unknown', 'menu') as fc.Arbitrary<Input['step']>,
+          fc.string({ maxLength: 30 }),
+          async (path, step, query) => {
+            const s = await session(step);
+            const res = await h.app.inject({ method: 'GET', url: `${path}?username=${encodeURIComponent(query)}&lang=${encodeURIComponent(query)}`, headers: s ? { cookie: `jeton=${s.cookie}` } : {} });
+            expect(res.statusCode).toBeLessThan(500);
+          },
+        ),
+        { numRuns: 100, seed: 20261129 },
+      );
+    }, 60_000);
+  });
+}
