@@ -18,5 +18,6 @@ export default defineConfig({
   forbidOnly: true,
   reporter: [['list']],
   outputDir: 'test-results/e2e',
-  use: { trace: 'retain-on-failure', actionTimeout: 15_000 },
+  // Traces on demand (JETON_E2E_TRACE=1): they cost time on 2 cores.
+  use: { trace: process.env.JETON_E2E_TRACE === '1' ? 'retain-on-failure' : 'off', actionTimeout: 15_000 },
 });
