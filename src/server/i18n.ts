@@ -25,7 +25,7 @@ const fr = {
   'verify.image': 'Votre image personnelle',
   'verify.antiphishing':
     'Si ce message ou cette image ne sont pas les vôtres, ne répondez pas : fermez la page et appelez votre centre de services.',
-  'verify.question': 'Question de sécurité',
+  'verify.question': 'Question de sécurité :',
   'verify.answer': 'Votre réponse',
   'verify.show': 'Afficher en clair',
   'verify.submit': 'Valider',
@@ -135,7 +135,7 @@ const en: Record<MessageKey, string> = {
   'verify.message': 'Your personal message',
   'verify.image': 'Your personal image',
   'verify.antiphishing': 'If this message or image is not yours, do not answer: close the page and call your service centre.',
-  'verify.question': 'Security question',
+  'verify.question': 'Security question:',
   'verify.answer': 'Your answer',
   'verify.show': 'Show in clear',
   'verify.submit': 'Confirm',

@@ -58,7 +58,7 @@ form.inline { display: inline; }
 .identity .label { color: var(--muted); font-size: .85rem; margin: 0 0 .25rem; }
 .menu { list-style: none; padding: 0; }
 .menu li { margin: 0 0 1rem; }
-.menu button, .menu .button { margin: 0; min-width: 18rem; text-align: left; }
+.menu button, .menu .button { margin: 0; width: 22rem; max-width: 100%; text-align: left; }
 .menu .help { margin-left: .1rem; }
 dl.fields { display: grid; grid-template-columns: max-content 1fr; gap: .5rem 1rem; }
 dl.fields dt { font-weight: 600; }

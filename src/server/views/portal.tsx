@@ -91,7 +91,7 @@ export function VerifyPage({ lang, csrf, username, message, image, question, att
       <form method="post" action={here('/verify', lang)}>
         <Csrf token={csrf} />
         <p class="label">
-          <strong>{t(lang, 'verify.question')} :</strong> <span id="question">{question}</span>
+          <strong>{t(lang, 'verify.question')}</strong> <span id="question">{question}</span>
         </p>
         <label for="answer">{t(lang, 'verify.answer')}</label>
         <input
