@@ -20,7 +20,8 @@ const nextRefresh = (state: PopupState): number | null => {
   return ends.length === 0 ? null : Math.max(0, Math.min(...ends) - Date.now());
 };
 
-export function App() {
+/** `first`: the state request already in flight when the popup script started. */
+export function App({ first }: { first?: Promise<PopupState> }) {
   const [state, setState] = useState<PopupState | null>(null);
   const [screen, setScreen] = useState<Screen>('main');
   const [error, setError] = useState<UiError | null>(null);
@@ -38,8 +39,9 @@ export function App() {
   }, []);
 
   useEffect(() => {
-    void refresh();
-  }, [refresh]);
+    if (!first) return void refresh();
+    first.then(setState, (err: unknown) => setError(toUiError(err)));
+  }, [first, refresh]);
 
   // A new code at each step change: ask again just after the earliest one ends.
   useEffect(() => {
