@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { buildApp } from '../src/server/app.ts';
+import { buildApp, loggerOptions } from '../src/server/app.ts';
 import { createContext } from '../src/server/bootstrap.ts';
 import { loadConfig, sqliteFile } from '../src/server/config.ts';
 import { DEMO_USER, ensureDemoUser } from '../src/server/demo.ts';
@@ -15,7 +15,7 @@ import { startJobs } from '../src/server/jobs/schedule.ts';
 const config = loadConfig();
 const ctx = await createContext(config, (msg) => console.warn(`note: ${msg}`));
 const { created } = await ensureDemoUser(ctx);
-const app = await buildApp(ctx, { logger: { level: process.env.LOG_LEVEL ?? 'warn' } });
+const app = await buildApp(ctx, { logger: loggerOptions(process.env.LOG_LEVEL ?? 'warn') });
 const stopJobs = startJobs(ctx, app.log);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
