@@ -1,0 +1,208 @@
+/**
+ * The extension's figures for `npm run bench`:
+ * - popup opened → first code visible: median of 20 openings in headless
+ *   Chromium of the store build (dist/chrome), measured inside the page from
+ *   navigation start (performance.timeOrigin) to the first animation frame
+ *   after a `code` element holds digits;
+ * - gzip size of the popup JS and of the background JS (each file and its
+ *   static imports, gzipped one by one as they are stored), and the size of
+ *   dist/jeton-chrome.zip.
+ * The popup needs a token to show a code: the local demo token (no server,
+ * same code path in the background as any unlocked token).
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, posix, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type { Page } from 'playwright-core';
+import { launchWithExtension, popupPath } from '../e2e/chromium.ts';
+import { REPO_ROOT } from '../e2e/server.ts';
+
+const DIST = resolve(REPO_ROOT, 'dist', 'chrome');
+const ZIP = resolve(REPO_ROOT, 'dist', 'jeton-chrome.zip');
+const RUNS = 20;
+
+export const TARGETS = { firstCodeMs: 50, popupGzipKB: 30 } as const;
+
+export interface ExtensionFigures {
+  firstCodeMedianMs: number;
+  firstCodeRunsMs: number[];
+  /** Where the time goes (medians, ms from navigation start). */
+  htmlParsedMedianMs: number;
+  firstRenderMedianMs: number;
+  /** The machine's 1-minute load average during the run (the figures depend on it). */
+  loadAverage: number;
+  popupJsGzipBytes: number;
+  popupJsFiles: string[];
+  backgroundJsGzipBytes: number;
+  backgroundJsFiles: string[];
+  zipBytes: number;
+}
+
+/** A JS file and every file it imports statically (relative specifiers), paths relative to `root`. */
+function jsClosure(root: string, entries: string[]): string[] {
+  const seen = new Set<string>();
+  const queue = [...entries];
+  while (queue.length > 0) {
+    const file = queue.shift()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const source = readFileSync(join(root, file), 'utf8');
+    const specifiers = [...source.matchAll(/(?:\bimport|\bexport)\s*(?:[\w*{}\s,$]*?from\s*)?["']([^"']+\.js)["']/g)].map((m) => m[1]!);
+    for (const spec of specifiers) {
+      if (!spec.startsWith('.') && !spec.startsWith('/')) continue;
+      const target = spec.startsWith('/') ? spec.slice(1) : posix.normalize(posix.join(posix.dirname(file), spec));
+      if (existsSync(join(root, target))) queue.push(target);
+    }
+  }
+  return [...seen];
+}
+
+const gzipBytes = (root: string, files: string[]): number => files.reduce((sum, f) => sum + gzipSync(readFileSync(join(root, f)), { level: 9 }).length, 0);
+
+function popupScripts(root: string, page: string): string[] {
+  const html = readFileSync(join(root, page), 'utf8');
+  const scripts = [...html.matchAll(/<script[^>]*\bsrc="([^"]+)"/g)].map((m) => m[1]!);
+  return scripts.map((src) => (src.startsWith('/') ? src.slice(1) : posix.normalize(posix.join(posix.dirname(page), src))));
+}
+
+function backgroundScripts(root: string): string[] {
+  const manifest = JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8')) as { background?: { service_worker?: string } };
+  const worker = manifest.background?.service_worker;
+  if (!worker) throw new Error(`${root}/manifest.json has no background.service_worker.`);
+  return [worker];
+}
+
+/**
+ * Installs, before any page script runs, a probe that stamps (ms since
+ * navigation start) the popup's first render and the first frame showing a code.
+ */
+const PROBE = `(() => {
+  const marks = (window.__jetonMarks = {});
+  const observer = new MutationObserver(() => {
+    const app = document.getElementById('app');
+    if (marks.render === undefined && app && app.firstChild) marks.render = performance.now();
+    const el = document.querySelector('[data-testid="code"]');
+    if (el && /\\d{3}/.test(el.textContent || '')) {
+      observer.disconnect();
+      requestAnimationFrame(() => { marks.firstCode = performance.now(); });
+    }
+  });
+  observer.observe(document, { subtree: true, childList: true, characterData: true });
+})();`;
+
+interface Opening {
+  /** HTML parsed (domInteractive). */
+  html: number;
+  /** The popup's script rendered something. */
+  render: number;
+  /** First frame with a code. */
+  firstCode: number;
+}
+
+async function openOnce(page: Page, url: string): Promise<Opening> {
+  await page.goto(url);
+  await page.waitForFunction(() => (window as unknown as { __jetonMarks: { firstCode?: number } }).__jetonMarks.firstCode, undefined, { timeout: 10_000 });
+  return page.evaluate(() => {
+    const marks = (window as unknown as { __jetonMarks: { render: number; firstCode: number } }).__jetonMarks;
+    const nav = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+    return { html: nav.domInteractive, render: marks.render, firstCode: marks.firstCode };
+  });
+}
+
+async function ensureDemoToken(page: Page): Promise<void> {
+  if ((await page.getByTestId('code').count()) > 0) return;
+  await page.getByTestId('settings').click();
+  const demo = page.getByTestId('demo');
+  if (!(await demo.isChecked())) await demo.check();
+  await page.getByTestId('back').click();
+  await page.getByTestId('code').first().waitFor();
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/** Measures everything; throws with what is missing (build, browser). */
+export async function measureExtension(): Promise<ExtensionFigures> {
+  if (!existsSync(join(DIST, 'manifest.json'))) throw new Error(`${DIST} is missing: run npm run build first.`);
+  if (!existsSync(ZIP)) throw new Error(`${ZIP} is missing: run npm run build first.`);
+  const page = popupPath(DIST);
+  const popupJsFiles = jsClosure(DIST, popupScripts(DIST, page));
+  const backgroundJsFiles = jsClosure(DIST, backgroundScripts(DIST));
+
+  const profile = mkdtempSync(join(tmpdir(), 'jeton-bench-'));
+  const runs: Opening[] = [];
+  try {
+    const { context, extensionId } = await launchWithExtension(profile, DIST);
+    try {
+      const url = `chrome-extension://${extensionId}/${page}`;
+      const setup = await context.newPage();
+      await setup.goto(url);
+      await ensureDemoToken(setup);
+      await setup.close();
+      await context.addInitScript({ content: PROBE });
+      // One warm-up opening (first compile of the popup's JS), not counted.
+      for (let i = 0; i <= RUNS; i++) {
+        const tab = await context.newPage();
+        const opening = await openOnce(tab, url);
+        if (i > 0) runs.push(opening);
+        await tab.close();
+      }
+    } finally {
+      await context.close();
+    }
+  } finally {
+    rmSync(profile, { recursive: true, force: true });
+  }
+
+  return {
+    firstCodeMedianMs: median(runs.map((r) => r.firstCode)),
+    firstCodeRunsMs: runs.map((r) => r.firstCode),
+    htmlParsedMedianMs: median(runs.map((r) => r.html)),
+    firstRenderMedianMs: median(runs.map((r) => r.render)),
+    loadAverage: loadavg()[0]!,
+    popupJsGzipBytes: gzipBytes(DIST, popupJsFiles),
+    popupJsFiles,
+    backgroundJsGzipBytes: gzipBytes(DIST, backgroundJsFiles),
+    backgroundJsFiles,
+    zipBytes: statSync(ZIP).size,
+  };
+}
+
+const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
+
+/** Prints the figures beside their targets; resolves to false when a target is missed. */
+async function runExtensionSection(): Promise<boolean> {
+  const f = await measureExtension();
+  const firstOk = f.firstCodeMedianMs <= TARGETS.firstCodeMs;
+  const popupOk = f.popupJsGzipBytes <= TARGETS.popupGzipKB * 1024;
+  const sorted = [...f.firstCodeRunsMs].sort((a, b) => a - b);
+  const rows: Array<[string, string, string]> = [
+    ['popup opened → first code (median of 20)', `${f.firstCodeMedianMs.toFixed(1)} ms (min ${sorted[0]!.toFixed(1)}, max ${sorted.at(-1)!.toFixed(1)})`, `≤ ${TARGETS.firstCodeMs} ms ${firstOk ? '✓' : '✗'}`],
+    ['popup JS, gzip', `${kb(f.popupJsGzipBytes)} (${f.popupJsFiles.length} files)`, `≤ ${TARGETS.popupGzipKB} KB ${popupOk ? '✓' : '✗'}`],
+    ['background JS, gzip', `${kb(f.backgroundJsGzipBytes)} (${f.backgroundJsFiles.length} files)`, '—'],
+    ['dist/jeton-chrome.zip', kb(f.zipBytes), '—'],
+  ];
+  const width = Math.max(...rows.map((r) => r[0].length));
+  const valueWidth = Math.max(...rows.map((r) => r[1].length));
+  console.info(`Headless Chromium, store build (dist/chrome), demo token; load average ${f.loadAverage.toFixed(1)} on ${cpus().length} cores`);
+  console.info(`  ${'figure'.padEnd(width)}  ${'measured'.padEnd(valueWidth)}  target`);
+  for (const [name, value, target] of rows) console.info(`  ${name.padEnd(width)}  ${value.padEnd(valueWidth)}  ${target}`);
+  console.info(
+    `  (medians from navigation start: HTML parsed ${f.htmlParsedMedianMs.toFixed(1)} ms, popup script's first render ${f.firstRenderMedianMs.toFixed(1)} ms, first code ${f.firstCodeMedianMs.toFixed(1)} ms)`,
+  );
+  return firstOk && popupOk;
+}
+
+/** The `npm run bench` section (bench/index.ts). */
+export const extensionSection = { name: 'Extension', run: runExtensionSection };
+
+// Run alone: `npx tsx bench/extension.ts` (needs `npm run build`).
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const ok = await runExtensionSection();
+  if (!ok) process.exitCode = 1;
+}
