@@ -9,8 +9,8 @@ export default defineConfig({
   testDir: 'e2e',
   testMatch: '*.spec.ts',
   globalSetup: './e2e/global-setup.ts',
-  // Real browsers, a real server and PBKDF2 with 600,000 iterations: generous, but bounded.
-  timeout: 90_000,
+  // Real browsers, a real server, scrypt and PBKDF2 (600,000 iterations) on a shared 2-core machine: generous, but bounded.
+  timeout: 150_000,
   expect: { timeout: 15_000 },
   workers: 2,
   fullyParallel: true,
