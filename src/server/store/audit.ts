@@ -19,6 +19,9 @@ export type AuditEvent =
   | 'portal.answer_ok'
   | 'portal.answer_failed'
   | 'portal.locked'
+  | 'portal.finalized'
+  | 'portal.logout'
+  | 'portal.rejected'
   | 'apikey.created'
   | 'reminder.sent'
   | 'purge';

@@ -7,7 +7,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../context.ts';
-import { readCookie, setCookie } from './http.ts';
+import { audit } from '../store/audit.ts';
+import { ClientError, field, isCrossSite, readCookie, setCookie } from './http.ts';
 
 /** Where a visitor stands in the portal. */
 export type PortalState =
@@ -98,4 +99,19 @@ export function csrfMatches(session: Session, submitted: string | undefined): bo
   const b = Buffer.from(session.csrf);
   // Compare equal-length buffers so the time does not depend on where they differ.
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * The session of a form POST, checked twice: the browser says it comes from
+ * this site (Fetch Metadata), and the form's CSRF token is the session's.
+ * A refusal is audited and answered 403.
+ */
+export async function requirePostSession(ctx: AppContext, req: FastifyRequest, area: 'portal' | 'login'): Promise<Session> {
+  const crossSite = isCrossSite(req);
+  const session = crossSite ? null : await loadSession(ctx, req);
+  const reason = crossSite ? 'cross-site' : !session ? 'no-session' : !csrfMatches(session, field(req.body, 'csrf', 128)) ? 'csrf' : null;
+  if (reason === null && session) return session;
+  const username = session && 'username' in session.state ? session.state.username : null;
+  await audit(ctx, 'portal.rejected', { username, ip: req.ip, detail: { area, reason, path: req.url.split('?')[0]!.slice(0, 64) } });
+  throw new ClientError(403, 'expired');
 }

@@ -14,8 +14,8 @@ import { findUser } from '../../store/users.ts';
 import { verifyCode } from '../../verify.ts';
 import { ErrorPage } from '../../views/portal.tsx';
 import { LoginPage, type LoginResult } from '../../views/login.tsx';
-import { acceptForms, ClientError, field, isCrossSite, requestLang, securityHeaders, withLang } from '../../web/http.ts';
-import { csrfMatches, isSecure, loadSession, startSession } from '../../web/session.ts';
+import { acceptForms, field, requestLang, securityHeaders, withLang } from '../../web/http.ts';
+import { isSecure, loadSession, requirePostSession, startSession } from '../../web/session.ts';
 import { pageErrorHandler, sendPage } from '../portal/index.ts';
 
 export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -39,9 +39,7 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
 
   app.post('/', async (req, reply) => {
     const lang = requestLang(req);
-    if (isCrossSite(req)) throw new ClientError(403, 'expired');
-    const session = await loadSession(ctx, req);
-    if (!session || !csrfMatches(session, field(req.body, 'csrf', 128))) throw new ClientError(403, 'expired');
+    const session = await requirePostSession(ctx, req, 'login');
     const username = (field(req.body, 'username', 256) ?? '').trim();
     const password = field(req.body, 'password', 256) ?? '';
     const otp = (field(req.body, 'otp', 32) ?? '').replace(/\s/g, '');

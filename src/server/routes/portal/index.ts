@@ -31,8 +31,8 @@ import {
   type PersonalImage,
 } from '../../views/portal.tsx';
 import { derive } from '../../web/decoy.ts';
-import { acceptForms, ClientError, field, isCrossSite, requestLang, securityHeaders, withLang } from '../../web/http.ts';
-import { csrfMatches, endSession, isSecure, loadSession, rotateSession, saveSession, startSession, type PortalState, type Session } from '../../web/session.ts';
+import { acceptForms, ClientError, field, requestLang, securityHeaders, withLang } from '../../web/http.ts';
+import { endSession, isSecure, loadSession, requirePostSession, rotateSession, saveSession, startSession, type PortalState, type Session } from '../../web/session.ts';
 import { clearIdentityFailures, IDENTITY_MAX_FAILURES, identityLockedFor, recordIdentityFailure } from './identity-lock.ts';
 
 type MenuState = Extract<PortalState, { step: 'menu' }>;
@@ -72,12 +72,7 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
   );
 
   /** A POST's session, checked: same site, live session, right CSRF token. */
-  async function postSession(req: FastifyRequest): Promise<Session> {
-    if (isCrossSite(req)) throw new ClientError(403, 'expired');
-    const session = await loadSession(ctx, req);
-    if (!session || !csrfMatches(session, field(req.body, 'csrf', 128))) throw new ClientError(403, 'expired');
-    return session;
-  }
+  const postSession = (req: FastifyRequest): Promise<Session> => requirePostSession(ctx, req, 'portal');
 
   async function menuSession(req: FastifyRequest): Promise<Session & { state: MenuState }> {
     const session = await postSession(req);
@@ -237,6 +232,7 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
     const activationId = session.state.activationId;
     if (activationId === undefined) return sendPage(reply, 200, FinalizePage({ lang, csrf: session.csrf, progress: 'none' }));
     const progress = await activationProgress(ctx, activationId);
+    await audit(ctx, 'portal.finalized', { username: session.state.username, ip: req.ip, detail: { activationId, progress } });
     if (progress !== 'active') return sendPage(reply, 200, FinalizePage({ lang, csrf: session.csrf, progress }));
     const token = await ctx.db
       .selectFrom('tokens')
@@ -251,6 +247,7 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
     const lang = requestLang(req);
     const session = await postSession(req);
     await endSession(ctx, reply, session);
+    await audit(ctx, 'portal.logout', { username: 'username' in session.state ? session.state.username : null, ip: req.ip });
     return sendPage(reply, 200, LogoutPage({ lang }));
   });
 };

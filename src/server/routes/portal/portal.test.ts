@@ -117,7 +117,7 @@ for (const target of testDatabases()) {
 
       const events = (await h.ctx.db.selectFrom('audit').select('event').orderBy('id').execute()).map((r) => r.event);
       expect(events).toEqual(
-        expect.arrayContaining(['user.created', 'portal.identified', 'portal.answer_failed', 'portal.answer_ok', 'activation.issued', 'token.revoked']),
+        expect.arrayContaining(['user.created', 'portal.identified', 'portal.answer_failed', 'portal.answer_ok', 'activation.issued', 'portal.finalized', 'token.revoked', 'portal.logout']),
       );
       const details = (await h.ctx.db.selectFrom('audit').select('detail').execute()).map((r) => r.detail).join('\n');
       expect(details).not.toContain(code!);
@@ -190,6 +190,8 @@ for (const target of testDatabases()) {
       // Pages of a later step cannot be posted from an earlier one.
       await b.get('/virtuel');
       expect((await b.post('/virtuel/activation', {})).status).toBe(403);
+      const rejected = await h.ctx.db.selectFrom('audit').select('detail').where('event', '=', 'portal.rejected').orderBy('id').execute();
+      expect(rejected.map((r) => (JSON.parse(r.detail) as { reason: string }).reason)).toEqual(['csrf', 'csrf', 'cross-site', 'no-session']);
     });
 
     it('sends the security headers and a strict session cookie', async () => {
