@@ -33,6 +33,9 @@ export function accountView(token: TokenRecord, seed: Uint8Array | null, now: nu
     locked: seed === null,
   };
   if (seed !== null) view.code = currentCode(token, seed, now);
-  if (token.server) view.portalUrl = token.server.portalUrl;
+  if (token.server) {
+    view.portalUrl = token.server.portalUrl;
+    view.loginOrigins = token.server.loginOrigins;
+  }
   return view;
 }

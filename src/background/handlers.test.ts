@@ -26,6 +26,7 @@ describe('adding a token without PIN', () => {
     expect(state.accounts).toHaveLength(1);
     const [account] = state.accounts;
     expect(account).toMatchObject({ issuer: 'Téléaccès', userId: 'format01', state: 'active', pin: false, locked: false, demo: false });
+    expect(account!.loginOrigins).toEqual(['https://teleacces.example']);
     expect(account!.code).toEqual({ value: codeOf(serverToken!.seed, h.clock.now), stepEndsAt: T0 + 30_000, period: 30 });
     expect(JSON.stringify(state)).not.toContain(Buffer.from(serverToken!.seed).toString('base64url'));
   });
@@ -222,5 +223,22 @@ describe('demo mode, settings and removal', () => {
     expect((await h.ok('state.get', {})).accounts).toEqual([]);
     expect(await h.send('account.remove', { id })).toMatchObject({ ok: false, error: { code: 'not_found' } });
     expect(h.session.data.get('unlocked') ?? {}).toEqual({});
+  });
+});
+
+describe('a vault that cannot be opened', () => {
+  it('says so, and can start over only then, keeping nothing', async () => {
+    const h = harness();
+    await h.ok('demo.set', { enabled: true });
+    expect(await h.send('vault.reset', { confirm: true })).toMatchObject({ ok: false, error: { code: 'vault_readable' } });
+    h.keys.key = null; // IndexedDB cleared, storage.local kept
+    h.restart();
+    expect(await h.send('state.get', {})).toMatchObject({ ok: false, error: { code: 'vault_key_missing' } });
+    expect(await h.send('demo.set', { enabled: true })).toMatchObject({ ok: false, error: { code: 'vault_key_missing' } });
+    expect(await h.send('vault.reset', {} as never)).toMatchObject({ ok: false, error: { code: 'invalid_message' } });
+    await h.ok('vault.reset', { confirm: true });
+    expect((await h.ok('state.get', {})).accounts).toEqual([]);
+    await h.ok('demo.set', { enabled: true });
+    expect((await h.ok('state.get', {})).accounts).toHaveLength(1);
   });
 });

@@ -78,6 +78,17 @@ export function createHandlers(deps: Deps): Handlers {
       await touchAutoLock(deps);
       return settings!;
     },
+    'vault.reset': async () => {
+      // Only when the vault cannot be opened: a readable vault is never thrown away this way.
+      const readable = await deps.vault.read().then(
+        () => true,
+        () => false,
+      );
+      if (readable) throw new JetonError('vault_readable', 'The vault opens: remove tokens one by one instead.');
+      await deps.vault.reset();
+      await lockNow(deps);
+      return null;
+    },
     'demo.set': async ({ enabled }) => {
       await deps.vault.update((v) => {
         const others = v.tokens.filter((t) => !t.demo);

@@ -42,6 +42,8 @@ export interface AccountView {
   /** Absent while locked. */
   code?: CodeView;
   portalUrl?: string;
+  /** Where this token's codes may be filled (PROTOCOL §3); the popup asks for host access to them. */
+  loginOrigins?: string[];
 }
 
 /** A token provisioned but waiting for its PIN (kept in storage.session). */
@@ -85,6 +87,8 @@ export interface MessageMap {
   'vault.lock': { req: Empty; res: null };
   'settings.set': { req: Partial<Settings>; res: Settings };
   'demo.set': { req: { enabled: boolean }; res: null };
+  /** Starts over with an empty vault: offered only when the stored one cannot be opened. */
+  'vault.reset': { req: { confirm: true }; res: null };
 }
 
 export type MessageName = keyof MessageMap;
@@ -113,6 +117,7 @@ export const MESSAGE_AUDIENCE: { [N in MessageName]: Audience } = {
   'vault.lock': 'extension',
   'settings.set': 'extension',
   'demo.set': 'extension',
+  'vault.reset': 'extension',
 };
 
 export class MessageError extends JetonError {}
@@ -133,6 +138,12 @@ const text =
 const boolean: Reader<boolean> = (value, name) => {
   if (typeof value !== 'boolean') throw invalid(`${name} must be true or false.`);
   return value;
+};
+
+/** Exactly `true`: for requests that must be confirmed on purpose. */
+const yes: Reader<true> = (value, name) => {
+  if (value !== true) throw invalid(`${name} must be true.`);
+  return true;
 };
 
 const oneOf =
@@ -177,6 +188,7 @@ export const REQUEST_READERS: { [N in MessageName]: Reader<RequestOf<N>> } = {
     ['language', 'autoLockMinutes'],
   ),
   'demo.set': object({ enabled: boolean }),
+  'vault.reset': object({ confirm: yes }),
 };
 
 const isMessageName = (name: unknown): name is MessageName => typeof name === 'string' && Object.hasOwn(REQUEST_READERS, name);

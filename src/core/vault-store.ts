@@ -59,6 +59,13 @@ export class VaultStore {
     return run;
   }
 
+  /** Removes the stored vault (one `remove`), so the next write starts an empty one. Used only when it cannot be opened. */
+  reset(): Promise<void> {
+    const run = this.#queue.then(() => this.area.remove(VAULT_STORAGE_KEY));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
   /** The key to seal with: the existing one, or a new one when there is no vault yet. */
   async #writeKey(): Promise<VaultKey> {
     const existing = await this.keys.load();

@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { AccountView } from '../core/messages.ts';
 import { daysLeft, formatDate, groupDigits, secondsLeft } from './format.ts';
+import { AllowFill } from './allow-fill.tsx';
 import type { Dict, Lang } from './i18n.ts';
 
 /** The current time, refreshed every second on the second (for countdowns). */
@@ -140,6 +141,7 @@ function AccountCard({ account: a, now, d, lang, onUnlock, onCopyError }: CardPr
       <p class={`expiry${days < 31 ? ' soon' : ''}`} data-testid="expiry" data-expires-at={a.expiresAt}>
         {d.expires(formatDate(a.expiresAt, lang), days)}
       </p>
+      {a.loginOrigins && a.loginOrigins.length > 0 ? <AllowFill origins={a.loginOrigins} d={d} /> : null}
       {a.state === 'pending' ? (
         <p class="pending" data-testid="pending">
           {d.pending}

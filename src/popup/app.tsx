@@ -11,8 +11,12 @@ import { dict, resolveLanguage, type Dict } from './i18n.ts';
 import { PinSetup } from './pin-setup.tsx';
 import { send } from './send.ts';
 import { SettingsScreen } from './settings.tsx';
+import { VaultReset } from './vault-reset.tsx';
 
 type Screen = 'main' | 'add' | 'settings';
+
+/** Vault errors the user can only get out of by starting over (the server keeps the tokens). */
+const RESETTABLE = new Set(['vault_key_missing', 'vault_damaged']);
 
 /** Milliseconds until the earliest code changes, or null when no code is shown. */
 const nextRefresh = (state: PopupState): number | null => {
@@ -129,6 +133,7 @@ export function App({ first }: { first?: Promise<PopupState> }) {
           <>
             <ErrorLine error={error} d={d} />
             {error ? null : <p class="loading">{d.loading}</p>}
+            {error && RESETTABLE.has(error.code) ? <VaultReset d={d} onDone={() => void act(() => Promise.resolve())} onError={setError} /> : null}
           </>
         ) : setup ? (
           <PinSetup d={d} setup={setup} onDone={(r) => void added(r)} onCancelled={() => void refresh().then(() => go('main'))} />

@@ -1,0 +1,45 @@
+/** Starting over when the stored vault cannot be opened (its key is gone or it is damaged): asks first. */
+import { useState } from 'preact/hooks';
+import { toUiError, type UiError } from './feedback.tsx';
+import type { Dict } from './i18n.ts';
+import { send } from './send.ts';
+
+interface Props {
+  d: Dict;
+  onDone: () => void;
+  onError: (error: UiError) => void;
+}
+
+export function VaultReset({ d, onDone, onError }: Props) {
+  const [asking, setAsking] = useState(false);
+  const reset = async () => {
+    try {
+      await send('vault.reset', { confirm: true });
+      onDone();
+    } catch (err) {
+      onError(toUiError(err));
+    }
+  };
+  if (!asking) {
+    return (
+      <div class="actions">
+        <button type="button" class="danger" data-testid="reset-vault" onClick={() => setAsking(true)}>
+          {d.resetVault}
+        </button>
+      </div>
+    );
+  }
+  return (
+    <div class="confirm" role="alertdialog" aria-labelledby="reset-question">
+      <p id="reset-question">{d.resetQuestion}</p>
+      <div class="actions">
+        <button type="button" class="secondary" data-testid="reset-vault-cancel" onClick={() => setAsking(false)}>
+          {d.removeCancel}
+        </button>
+        <button type="button" class="danger" data-testid="reset-vault-confirm" onClick={() => void reset()}>
+          {d.resetConfirm}
+        </button>
+      </div>
+    </div>
+  );
+}
