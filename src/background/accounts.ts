@@ -3,6 +3,7 @@ import { fromB64u } from '../core/bytes.ts';
 import type { AccountView } from '../core/messages.ts';
 import { generateTOTP, msUntilNextStep } from '../core/totp.ts';
 import type { TokenRecord } from '../core/vault.ts';
+import { isExportable } from '../core/vault-backup.ts';
 
 /** The seed to make codes with: plain ones always, PIN ones only when unlocked in this session. */
 export function seedOf(token: TokenRecord, unlocked: Record<string, string>): Uint8Array | null {
@@ -31,6 +32,7 @@ export function accountView(token: TokenRecord, seed: Uint8Array | null, now: nu
     state: token.server?.state ?? 'active',
     pin: token.secret.type === 'pin',
     locked: seed === null,
+    exportable: isExportable(token),
   };
   if (seed !== null) view.code = currentCode(token, seed, now);
   if (token.server) {

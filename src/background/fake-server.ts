@@ -29,6 +29,8 @@ export interface FakeServerOptions {
   pin?: { required: boolean; minLength: number };
   /** What happens to the activation: usable, or one of the §3 refusals. */
   activation?: 'usable' | 'expired' | 'used' | 'locked';
+  /** The profile's `exportable` (default false, as the teleaccess profile). */
+  exportable?: boolean;
 }
 
 export interface FakeServer {
@@ -100,7 +102,7 @@ export function fakeServer(options: FakeServerOptions): FakeServer {
       portalUrl: `${ORIGIN}/virtuel`,
       confirmUrl: `${ORIGIN}/aotp/v1/confirm`,
       statusUrl: `${ORIGIN}/aotp/v1/status`,
-      exportable: false,
+      exportable: options.exportable ?? false,
     };
     const source = server.impostor ? { kind: 'provision' as const, kAc: new Uint8Array(32) } : { kind: 'provision' as const, kAc };
     const { response, kStatus } = await sealEnvelope(source, req, envelope);

@@ -242,3 +242,28 @@ describe('a vault that cannot be opened', () => {
     expect((await h.ok('state.get', {})).accounts).toHaveLength(1);
   });
 });
+
+describe('encrypted backup', () => {
+  it('moves exportable tokens to another browser, PIN tokens still behind their PIN', async () => {
+    const from = harness({ exportable: true, pin: { required: true, minLength: 4 } });
+    await from.ok('account.add', { serverUrl: SERVER_URL, userId: 'format01', code: from.code });
+    await from.ok('account.set-pin', { pin: '2468' });
+    await from.ok('demo.set', { enabled: true });
+    expect((await from.ok('state.get', {})).accounts.map((a) => a.exportable)).toEqual([true, false]);
+    const { file, count } = await from.ok('backup.export', { password: 'correct horse' });
+    expect(count).toBe(1);
+
+    const to = harness();
+    expect(await to.send('backup.import', { file, password: 'wrong horse' })).toMatchObject({ ok: false, error: { code: 'backup_password' } });
+    expect(await to.ok('backup.import', { file, password: 'correct horse' })).toEqual({ added: 1 });
+    expect(await to.ok('backup.import', { file, password: 'correct horse' })).toEqual({ added: 0 });
+    const [account] = (await to.ok('state.get', {})).accounts;
+    expect(account).toMatchObject({ userId: 'format01', pin: true, locked: true });
+  });
+
+  it('exports nothing when the profile does not allow it', async () => {
+    const h = harness();
+    await h.ok('account.add', { serverUrl: SERVER_URL, userId: 'format01', code: h.code });
+    expect(await h.send('backup.export', { password: 'correct horse' })).toMatchObject({ ok: false, error: { code: 'backup_nothing' } });
+  });
+});

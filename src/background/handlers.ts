@@ -4,6 +4,7 @@
  */
 import { JetonError } from '../core/errors.ts';
 import type { MessageName, PopupState, RequestOf, ResponseOf, Settings } from '../core/messages.ts';
+import { exportBackup, importBackup, mergeTokens } from '../core/vault-backup.ts';
 import { accountView, seedOf } from './accounts.ts';
 import { lockNow, touchAutoLock } from './auto-lock.ts';
 import { demoToken } from './demo.ts';
@@ -88,6 +89,17 @@ export function createHandlers(deps: Deps): Handlers {
       await deps.vault.reset();
       await lockNow(deps);
       return null;
+    },
+    'backup.export': async ({ password }) => exportBackup((await deps.vault.read()).tokens, password, deps.now(), deps.pinIterations),
+    'backup.import': async ({ file, password }) => {
+      const incoming = await importBackup(file, password);
+      let added = 0;
+      await deps.vault.update((v) => {
+        const merged = mergeTokens(v.tokens, incoming);
+        added = merged.added;
+        return { ...v, tokens: merged.tokens };
+      });
+      return { added };
     },
     'demo.set': async ({ enabled }) => {
       await deps.vault.update((v) => {

@@ -44,6 +44,8 @@ export interface AccountView {
   portalUrl?: string;
   /** Where this token's codes may be filled (PROTOCOL §3); the popup asks for host access to them. */
   loginOrigins?: string[];
+  /** Whether the profile lets this token go into an encrypted backup. */
+  exportable: boolean;
 }
 
 /** A token provisioned but waiting for its PIN (kept in storage.session). */
@@ -89,6 +91,9 @@ export interface MessageMap {
   'demo.set': { req: { enabled: boolean }; res: null };
   /** Starts over with an empty vault: offered only when the stored one cannot be opened. */
   'vault.reset': { req: { confirm: true }; res: null };
+  /** An encrypted backup of the exportable tokens (the file's text). */
+  'backup.export': { req: { password: string }; res: { file: string; count: number } };
+  'backup.import': { req: { file: string; password: string }; res: { added: number } };
 }
 
 export type MessageName = keyof MessageMap;
@@ -118,6 +123,8 @@ export const MESSAGE_AUDIENCE: { [N in MessageName]: Audience } = {
   'settings.set': 'extension',
   'demo.set': 'extension',
   'vault.reset': 'extension',
+  'backup.export': 'extension',
+  'backup.import': 'extension',
 };
 
 export class MessageError extends JetonError {}
@@ -189,6 +196,8 @@ export const REQUEST_READERS: { [N in MessageName]: Reader<RequestOf<N>> } = {
   ),
   'demo.set': object({ enabled: boolean }),
   'vault.reset': object({ confirm: yes }),
+  'backup.export': object({ password: text(256, 1) }),
+  'backup.import': object({ file: text(1_000_000, 1), password: text(256, 1) }),
 };
 
 const isMessageName = (name: unknown): name is MessageName => typeof name === 'string' && Object.hasOwn(REQUEST_READERS, name);

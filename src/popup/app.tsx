@@ -150,6 +150,7 @@ export function App({ first }: { first?: Promise<PopupState> }) {
               onSettings={(change: Partial<Settings>) => void act(() => send('settings.set', change))}
               onDemo={(enabled) => void act(() => send('demo.set', { enabled }))}
               onRemove={(id) => act(() => send('account.remove', { id }))}
+              onImported={() => void refresh()}
             />
             <div class="actions">
               <button type="button" class="secondary" data-testid="back" onClick={() => go('main')}>

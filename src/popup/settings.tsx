@@ -1,6 +1,7 @@
 /** The settings screen: language, auto-lock delay, demo mode, removing a token (with confirmation). */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { AUTO_LOCK_CHOICES, type AccountView, type Language, type Settings } from '../core/messages.ts';
+import { Backup } from './backup.tsx';
 import type { Dict } from './i18n.ts';
 
 interface Props {
@@ -11,9 +12,10 @@ interface Props {
   onSettings: (change: Partial<Settings>) => void;
   onDemo: (enabled: boolean) => void;
   onRemove: (id: string) => Promise<void>;
+  onImported: () => void;
 }
 
-export function SettingsScreen({ d, settings, demo, accounts, onSettings, onDemo, onRemove }: Props) {
+export function SettingsScreen({ d, settings, demo, accounts, onSettings, onDemo, onRemove, onImported }: Props) {
   const [removing, setRemoving] = useState<string | null>(null);
   const target = accounts.find((a) => a.id === removing);
 
@@ -77,6 +79,7 @@ export function SettingsScreen({ d, settings, demo, accounts, onSettings, onDemo
           }}
         />
       ) : null}
+      <Backup d={d} canExport={accounts.some((a) => a.exportable)} onImported={onImported} />
     </div>
   );
 }
