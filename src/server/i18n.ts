@@ -269,4 +269,4 @@ export const formatDateTime = (lang: Lang, ms: number): string =>
   `${premier(lang, new Intl.DateTimeFormat(lang === 'fr' ? 'fr-CA' : 'en-CA', { timeZone: ZONE, dateStyle: 'long', timeStyle: 'short' }).format(new Date(ms)))} (${lang === 'fr' ? 'heure du Québec' : 'Quebec time'})`;
 
 /** Whole days from `now` until `expiresAt`, rounded up; 0 or less once expired. */
-export const daysLeft = (expiresAt: number, now: number): number => Math.ceil((expiresAt - now) / 86_400_000);
+export const daysLeft = (expiresAt: number, now: number): number => Math.ceil((expiresAt - now) / 86_400_000) + 0; // + 0 turns -0 into 0

@@ -5,6 +5,7 @@
 import type { Selectable } from 'kysely';
 import { isUserId, normalizeUserId } from '../../core/user-id.ts';
 import type { AppContext } from '../context.ts';
+import { daysLeft } from '../i18n.ts';
 import type { SecurityQuestionsTable, TokenState, User } from '../db/schema.ts';
 import { hashAnswer, hashSecret, normalizeAnswer } from '../secrets.ts';
 import { audit } from './audit.ts';
@@ -295,7 +296,7 @@ export async function listTokens(ctx: Pick<AppContext, 'db' | 'now'>, query: Tok
     state: r.state === 'active' && r.expires_at <= now ? 'expired' : r.state,
     issuedAt: r.issued_at,
     expiresAt: r.expires_at,
-    daysLeft: Math.ceil((r.expires_at - now) / 86_400_000),
+    daysLeft: daysLeft(r.expires_at, now),
   }));
 }
 
