@@ -85,7 +85,9 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
   /** What the verify page shows: the user's own message/image/question, or the username's decoy. */
   async function verifyView(state: VerifyState): Promise<{ message: string; image: PersonalImage; question: string }> {
     const derived = await derive(ctx, state.username);
-    const user = state.known ? await findUser(ctx, state.username) : undefined;
+    // Looked up either way, so a decoy page costs the same queries as a real one.
+    const found = await findUser(ctx, state.username);
+    const user = state.known ? found : undefined;
     const questions = await securityQuestions(ctx, user?.id ?? -1);
     const question = questions.find((q) => q.id === state.questionId)?.question ?? derived.question;
     const image: PersonalImage =
@@ -152,7 +154,9 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
     if (locked > 0) return sendPage(reply, 429, LockedPage({ lang, minutes: minutesLeft(locked) }));
 
     const answer = field(req.body, 'answer', 200) ?? '';
-    const user = state.known ? await findUser(ctx, state.username) : undefined;
+    // Known or not: the same lookups and one scrypt, in the same order.
+    const found = await findUser(ctx, state.username);
+    const user = state.known ? found : undefined;
     const questions = await securityQuestions(ctx, user?.id ?? -1);
     const question = questions.find((q) => q.id === state.questionId);
     const matches = await verifyAnswer(answer, question?.answer_hash ?? decoyAnswerHash);
