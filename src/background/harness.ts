@@ -19,6 +19,7 @@ export const POPUP: Sender = { id: EXTENSION_ID, url: `${EXTENSION_ORIGIN}/src/p
 /** 2025-11-28T23:00:00Z, a fixed instant. */
 export const T0 = 1_764_370_800_000;
 
+/** A background over fakes, for one test. */
 export function harness(options: Partial<FakeServerOptions> = {}) {
   const clock = { now: T0 };
   const code = options.code ?? generateActivationCode();

@@ -28,6 +28,7 @@ interface ListProps {
   onCopyError: () => void;
 }
 
+/** The tokens, one card each, with a shared one-second clock for the countdowns. */
 export function AccountList({ accounts, d, lang, onUnlock, onCopyError }: ListProps) {
   const now = useNow();
   if (accounts.length === 0) {

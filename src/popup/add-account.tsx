@@ -18,6 +18,7 @@ interface Props {
   onBack: () => void;
 }
 
+/** The add form; calls `onDone` with the background's answer (added, or PIN required). */
 export function AddAccount({ d, onDone, onBack }: Props) {
   const [link, setLink] = useState('');
   const [serverUrl, setServerUrl] = useState('');

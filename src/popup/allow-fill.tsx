@@ -18,6 +18,7 @@ export const originPatterns = (origins: string[]): string[] =>
     }
   });
 
+/** A button asking for the login hosts, shown only while they are not granted. */
 export function AllowFill({ origins, d }: { origins: string[]; d: Dict }) {
   const patterns = originPatterns(origins);
   const key = patterns.join(' ');

@@ -14,6 +14,7 @@ interface Props {
   onImported: () => void;
 }
 
+/** The backup section of the settings. */
 export function Backup({ d, canExport, onImported }: Props) {
   const [password, setPassword] = useState('');
   const [file, setFile] = useState<File | null>(null);

@@ -15,6 +15,7 @@ export function toUiError(err: unknown, portalUrl?: string | null): UiError {
   return { code: info.code, portalUrl: PORTAL_ERRORS.has(info.code) ? portalUrl : null };
 }
 
+/** The error sentence (`role="alert"`), with the portal link when that is the fix. */
 export function ErrorLine({ error, d }: { error: UiError | null; d: Dict }) {
   if (!error) return null;
   return (
@@ -32,6 +33,7 @@ export function ErrorLine({ error, d }: { error: UiError | null; d: Dict }) {
   );
 }
 
+/** An informative sentence (`role="status"`). */
 export function NoticeLine({ notice }: { notice: string | null }) {
   if (!notice) return null;
   return (

@@ -234,6 +234,7 @@ export function resolveLanguage(choice: Language, browserLanguage: string): Lang
   return browserLanguage.toLowerCase().startsWith('fr') ? 'fr' : 'en';
 }
 
+/** The words of one language. */
 export const dict = (lang: Lang): Dict => DICTS[lang];
 
 /** Errors whose fix is on the portal: the sentence gets a link to it. */

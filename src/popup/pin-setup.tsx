@@ -16,6 +16,7 @@ interface Props {
   onCancelled: () => void;
 }
 
+/** The PIN choice form for the token waiting in the background's session. */
 export function PinSetup({ d, setup, onDone, onCancelled }: Props) {
   const [pin, setPin] = useState('');
   const [again, setAgain] = useState('');

@@ -15,6 +15,7 @@ interface Props {
   onImported: () => void;
 }
 
+/** The settings screen. */
 export function SettingsScreen({ d, settings, demo, accounts, onSettings, onDemo, onRemove, onImported }: Props) {
   const [removing, setRemoving] = useState<string | null>(null);
   const target = accounts.find((a) => a.id === removing);

@@ -10,6 +10,7 @@ interface Props {
   onError: (error: UiError) => void;
 }
 
+/** The "start over" button and its confirmation. */
 export function VaultReset({ d, onDone, onError }: Props) {
   const [asking, setAsking] = useState(false);
   const reset = async () => {
