@@ -2,9 +2,10 @@
  * Launching Chromium with the extension loaded, for the Playwright fixtures
  * and the benchmark alike (no dependency on the test runner).
  */
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Worker } from 'playwright-core';
 import { REPO_ROOT } from './server.ts';
 
 export const CHROMIUM = process.env.JETON_CHROMIUM ?? '/usr/bin/chromium';
@@ -41,7 +42,33 @@ export async function launchWithExtension(userDataDir: string, extensionDir = EX
       '--lang=fr-CA',
     ],
   });
-  let [worker] = context.serviceWorkers();
-  worker ??= await context.waitForEvent('serviceworker', { timeout: 15_000 });
+  const expectedId = unpackedExtensionId(extensionDir);
+  const ours = (w: Worker): boolean => w.url().startsWith(`chrome-extension://${expectedId}/`);
+  let worker = context.serviceWorkers().find(ours) ?? (await context.waitForEvent('serviceworker', { predicate: ours, timeout: 10_000 }).catch(() => undefined));
+  if (!worker) {
+    // Seen on a loaded machine: no worker reported although the extension is
+    // there. An extension page wakes the worker (its first message does) and
+    // lets Playwright see it; if even that fails, the error says why.
+    console.warn(`No service worker reported for ${expectedId} after 10 s: opening its popup to wake it.`);
+    const page = await context.newPage();
+    try {
+      await page.goto(`chrome-extension://${expectedId}/${popupPath(extensionDir)}`);
+      worker = context.serviceWorkers().find(ours) ?? (await context.waitForEvent('serviceworker', { predicate: ours, timeout: 15_000 }));
+    } catch (err) {
+      await context.close();
+      throw new Error(`The extension ${extensionDir} did not start in Chromium: ${(err as Error).message}`, { cause: err });
+    } finally {
+      if (!page.isClosed()) await page.close().catch(() => undefined);
+    }
+  }
   return { context, extensionId: new URL(worker.url()).host };
+}
+
+/**
+ * The id Chromium gives an unpacked extension without a `key`: the first 128
+ * bits of SHA-256 of its absolute path, each hex digit written a–p.
+ */
+export function unpackedExtensionId(extensionDir: string): string {
+  const digest = createHash('sha256').update(realpathSync(extensionDir)).digest('hex').slice(0, 32);
+  return [...digest].map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('');
 }

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test as base, type BrowserContext, type Page } from '@playwright/test';
-import { launchWithExtension, popupPath } from './chromium.ts';
+import { launchWithExtension, popupPath, type LoadedBrowser } from './chromium.ts';
 import { startJetonServer, type JetonServer } from './server.ts';
 
 export { CHROMIUM, EXTENSION_DIR, launchWithExtension, popupPath } from './chromium.ts';
@@ -16,6 +16,8 @@ export { CHROMIUM, EXTENSION_DIR, launchWithExtension, popupPath } from './chrom
 interface TestFixtures {
   /** A fresh Chromium profile directory, removed afterwards. */
   userDataDir: string;
+  /** Chromium with the extension, and the extension's id. */
+  loaded: LoadedBrowser;
   context: BrowserContext;
   extensionId: string;
   /** Opens the popup page in a new tab (as the toolbar button would, but addressable). */
@@ -44,15 +46,16 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
     await use(dir);
     rmSync(dir, { recursive: true, force: true });
   },
-  context: async ({ userDataDir }, use) => {
-    const { context } = await launchWithExtension(userDataDir);
-    await use(context);
-    await context.close();
+  loaded: async ({ userDataDir }, use) => {
+    const loaded = await launchWithExtension(userDataDir);
+    await use(loaded);
+    await loaded.context.close();
   },
-  extensionId: async ({ context }, use) => {
-    let [worker] = context.serviceWorkers();
-    worker ??= await context.waitForEvent('serviceworker');
-    await use(new URL(worker.url()).host);
+  context: async ({ loaded }, use) => {
+    await use(loaded.context);
+  },
+  extensionId: async ({ loaded }, use) => {
+    await use(loaded.extensionId);
   },
   openPopup: async ({ context, extensionId }, use) => {
     const path = popupPath();
