@@ -63,6 +63,12 @@ describe('adding a token without PIN', () => {
     expect(wrongCode).toMatchObject({ ok: false, error: { code: 'invalid_activation_code' } });
   });
 
+  it('reports a server failure apart from the extension’s own', async () => {
+    const h = harness();
+    h.deps.fetch = async () => ({ status: 500, headers: { get: () => null }, text: async () => '{"error":"internal_error","message":"boom"}' });
+    expect(await h.send('account.add', { serverUrl: SERVER_URL, userId: 'format01', code: h.code })).toMatchObject({ ok: false, error: { code: 'server_error' } });
+  });
+
   it('reports an unreachable server, and a server that cannot prove it knew the code', async () => {
     const h = harness();
     h.server.unreachable = true;

@@ -42,7 +42,9 @@ export function isExtensionPage(sender: Sender, options: Pick<RouterOptions, 'ex
 
 const errorInfo = (err: unknown): ErrorInfo | null => {
   if (!(err instanceof JetonError)) return null;
-  const info: ErrorInfo = { code: err.code, message: err.message };
+  // A server's own failure is not the extension's: keep the two apart for the sentence shown.
+  const code = err instanceof ProtocolError && err.code === 'internal_error' ? 'server_error' : err.code;
+  const info: ErrorInfo = { code, message: err.message };
   if (err instanceof ProtocolError && typeof err.details.retryAfter === 'number' && Number.isFinite(err.details.retryAfter)) {
     info.details = { retryAfter: err.details.retryAfter };
   }
