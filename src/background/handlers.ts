@@ -9,7 +9,7 @@ import { accountView, seedOf } from './accounts.ts';
 import { lockNow, touchAutoLock } from './auto-lock.ts';
 import { demoToken } from './demo.ts';
 import type { Deps } from './deps.ts';
-import { addAccount, cancelSetup, confirmToken, pendingSetupView, setPin } from './provisioning.ts';
+import { addAccount, cancelSetup, confirmToken, setPin, setupView } from './provisioning.ts';
 import { unlockAccount } from './unlock.ts';
 
 export type Handlers = { [N in MessageName]: (req: RequestOf<N>) => Promise<ResponseOf<N>> };
@@ -32,16 +32,16 @@ async function retryConfirmations(deps: Deps): Promise<void> {
 }
 
 async function state(deps: Deps): Promise<PopupState> {
-  const [vault, unlocked, pendingSetup] = await Promise.all([deps.vault.read(), deps.session.unlocked(), pendingSetupView(deps)]);
+  const [vault, { unlocked, pendingSetup }] = await Promise.all([deps.vault.read(), deps.session.snapshot()]);
   const now = deps.now();
-  // Opening the popup is activity: push the auto-lock back.
-  if (Object.keys(unlocked).length > 0) await touchAutoLock(deps, { settings: vault.settings, unlocked });
+  // Opening the popup is activity: push the auto-lock back, after answering (the popup waits for the codes).
+  if (Object.keys(unlocked).length > 0) deps.later(touchAutoLock(deps, { settings: vault.settings, unlocked }));
   if (vault.tokens.some((t) => t.server?.state === 'pending')) deps.later(retryConfirmations(deps));
   return {
     accounts: vault.tokens.map((t) => accountView(t, seedOf(t, unlocked), now)),
     settings: vault.settings,
     demo: vault.tokens.some((t) => t.demo),
-    pendingSetup,
+    pendingSetup: pendingSetup === null ? null : setupView(pendingSetup),
     now,
   };
 }

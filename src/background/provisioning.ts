@@ -18,18 +18,13 @@ import type { PendingSetup } from './session.ts';
 
 const MAX_PIN_LENGTH = 64;
 
-const setupView = (s: PendingSetup): PendingSetupView => ({
+/** What the popup may see of the waiting token: no seed, no K_status. */
+export const setupView = (s: PendingSetup): PendingSetupView => ({
   issuer: s.envelope.issuer,
   userId: s.envelope.userId,
   serverUrl: s.serverUrl,
   minLength: Math.max(1, s.envelope.pin.minLength),
 });
-
-/** The popup's view of the token waiting for its PIN, if any. */
-export async function pendingSetupView(deps: Deps): Promise<PendingSetupView | null> {
-  const setup = await deps.session.pendingSetup();
-  return setup === null ? null : setupView(setup);
-}
 
 function tokenRecord(envelope: Envelope, kStatus: string, serverUrl: string, secret: TokenRecord['secret'], now: number): TokenRecord {
   const server: NonNullable<TokenRecord['server']> = {

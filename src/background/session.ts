@@ -23,6 +23,17 @@ const CONFIRM_TRIED = 'confirmTriedAt';
 export class SessionStore {
   constructor(private readonly area: StorageArea) {}
 
+  /** The unlocked seeds and the waiting token in one read (the popup's hot path). */
+  async snapshot(): Promise<{ unlocked: Record<string, string>; pendingSetup: PendingSetup | null }> {
+    const got = await this.area.get([UNLOCKED, PENDING]);
+    const unlocked = got[UNLOCKED];
+    const pending = got[PENDING];
+    return {
+      unlocked: typeof unlocked === 'object' && unlocked !== null ? (unlocked as Record<string, string>) : {},
+      pendingSetup: typeof pending === 'object' && pending !== null ? (pending as PendingSetup) : null,
+    };
+  }
+
   /** Seeds (base64url) of the PIN tokens unlocked in this session, by account id. */
   async unlocked(): Promise<Record<string, string>> {
     const value = (await this.area.get(UNLOCKED))[UNLOCKED];
