@@ -11,6 +11,7 @@ import { isoSeconds } from './routes/aotp/envelope.ts';
 import { audit } from './store/audit.ts';
 import { lockRemaining, recordLoginFailure, resetLoginFailures, type LockoutPolicy } from './store/login-guard.ts';
 import { acceptStep, seedContext } from './store/tokens.ts';
+import { writes } from './store/write-queue.ts';
 
 /** The outcome of §7 as a value: `ok`, or why not. Same shape as the route's answer body. */
 export type VerifyOutcome = VerifyResponse;
@@ -93,13 +94,21 @@ export async function verifyCode(ctx: AppContext, userId: string, otp: string, m
     const step = matchTOTP({ seed, algorithm: t.algorithm!, digits: t.digits!, period: t.period! }, otp, now, profile.window);
     seed.fill(0);
     if (step === null || step <= t.last_step!) continue;
-    if (!(await acceptStep(ctx, t.token_id!, step))) continue; // a concurrent request took this step first
-    if (user.login_failures !== 0) await resetLoginFailures(ctx, user.user_id);
-    await audit(ctx, 'login.ok', { ...entry, detail: { ...detail, tokenId: t.token_id! } });
-    return { ok: true, tokenId: t.token_id!, expiresAt: isoSeconds(t.expires_at!) };
+    const tokenId = t.token_id!;
+    // The step is recorded, the count reset and the success audited in one write.
+    const accepted = await writes(ctx).run(async (tx) => {
+      if (!(await acceptStep(tx, tokenId, step))) return false; // a concurrent request took this step first
+      if (user.login_failures !== 0 || user.login_locked_until !== null) await resetLoginFailures(tx, user.user_id);
+      await audit({ db: tx, now: () => now }, 'login.ok', { ...entry, detail: { ...detail, tokenId } });
+      return true;
+    });
+    if (accepted) return { ok: true, tokenId, expiresAt: isoSeconds(t.expires_at!) };
   }
 
-  const failure = await recordLoginFailure(ctx, user.user_id, lockoutPolicy(profiles));
-  await audit(ctx, failure.locked ? 'login.locked' : 'login.failed', { ...entry, detail: { ...detail, failures: failure.failures } });
+  const policy = lockoutPolicy(profiles);
+  await writes(ctx).run(async (tx) => {
+    const failure = await recordLoginFailure(tx, now, user.user_id, policy);
+    await audit({ db: tx, now: () => now }, failure.locked ? 'login.locked' : 'login.failed', { ...entry, detail: { ...detail, failures: failure.failures } });
+  });
   return { ok: false, error: 'invalid_otp' };
 }

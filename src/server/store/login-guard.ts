@@ -4,7 +4,7 @@
  * several instances count exactly. @see PROTOCOL.md §7
  */
 import { sql } from 'kysely';
-import type { AppContext } from '../context.ts';
+import type { Tx } from './write-queue.ts';
 
 export interface LockoutPolicy {
   maxFailures: number;
@@ -23,16 +23,16 @@ export function lockRemaining(user: { login_locked_until: number | null }, now: 
  * Returns the new count and whether the user is now locked.
  */
 export async function recordLoginFailure(
-  ctx: Pick<AppContext, 'db' | 'now'>,
+  tx: Tx,
+  now: number,
   userId: number,
   policy: LockoutPolicy,
 ): Promise<{ failures: number; locked: boolean; retryAfter: number | null }> {
-  const now = ctx.now();
   const until = now + policy.lockoutSeconds * 1000;
   // One statement: the SET expressions all read the row as it was, under the row lock.
   const lapsed = sql<boolean>`(login_locked_until IS NOT NULL AND login_locked_until <= ${now})`;
   const next = sql<number>`(CASE WHEN ${lapsed} THEN 1 ELSE login_failures + 1 END)`;
-  const row = await ctx.db
+  const row = await tx
     .updateTable('users')
     .set({
       login_failures: next,
@@ -46,9 +46,9 @@ export async function recordLoginFailure(
   return { failures: row.login_failures, locked: retryAfter !== null, retryAfter };
 }
 
-/** Resets the count after an accepted code; a no-op (no write) when there is nothing to reset. */
-export async function resetLoginFailures(ctx: Pick<AppContext, 'db'>, userId: number): Promise<void> {
-  await ctx.db
+/** Resets the count after an accepted code; writes nothing when there is nothing to reset. */
+export async function resetLoginFailures(tx: Tx, userId: number): Promise<void> {
+  await tx
     .updateTable('users')
     .set({ login_failures: 0, login_locked_until: null })
     .where('id', '=', userId)

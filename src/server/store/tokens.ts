@@ -8,8 +8,9 @@
 import type { AppContext } from '../context.ts';
 import type { Activation, NewToken, Token } from '../db/schema.ts';
 import type { Profile } from '../config.ts';
+import { writes, type Tx } from './write-queue.ts';
 
-type Ctx = Pick<AppContext, 'db' | 'now'>;
+type Ctx = Pick<AppContext, 'db' | 'now' | 'dialect'>;
 
 /** Where a sealed seed and K_status belong: sealed values cannot move to another row or column. */
 export const seedContext = (tokenId: string): string => `tokens.seed:${tokenId}`;
@@ -57,53 +58,43 @@ export async function newestActivation(ctx: Ctx, profile: string, username: stri
 /**
  * Counts a wrong proof against an activation; an open one reaching
  * `maxAttempts` is burned (locked, K_ac erased). Returns true when this
- * failure burned it.
+ * failure burned it. Run inside a write (see write-queue.ts).
  */
-export async function countActivationFailure(ctx: Ctx, activationId: number, maxAttempts: number): Promise<boolean> {
-  return ctx.db.transaction().execute(async (trx) => {
-    const counted = await trx
-      .updateTable('activations')
-      .set((eb) => ({ failures: eb('failures', '+', 1) }))
-      .where('id', '=', activationId)
-      .returning(['failures', 'state'])
-      .executeTakeFirst();
-    if (!counted || counted.state !== 'open' || counted.failures < maxAttempts) return false;
-    const burned = await trx
-      .updateTable('activations')
-      .set({ state: 'locked', k_ac: null })
-      .where('id', '=', activationId)
-      .where('state', '=', 'open')
-      .executeTakeFirst();
-    return burned.numUpdatedRows > 0n;
-  });
+export async function countActivationFailure(tx: Tx, activationId: number, maxAttempts: number): Promise<boolean> {
+  const counted = await tx
+    .updateTable('activations')
+    .set((eb) => ({ failures: eb('failures', '+', 1) }))
+    .where('id', '=', activationId)
+    .returning(['failures', 'state'])
+    .executeTakeFirst();
+  if (!counted || counted.state !== 'open' || counted.failures < maxAttempts) return false;
+  const burned = await tx.updateTable('activations').set({ state: 'locked', k_ac: null }).where('id', '=', activationId).where('state', '=', 'open').executeTakeFirst();
+  return burned.numUpdatedRows > 0n;
 }
 
 export type ConsumeOutcome = 'provisioned' | 'used' | 'expired' | 'locked';
 
 /**
  * Consumes an open, unexpired activation and stores its pending token, in one
- * transaction: of concurrent callers exactly one gets 'provisioned'; the
- * others learn why not. @see PROTOCOL.md §3
+ * write: of concurrent callers exactly one gets 'provisioned'; the others
+ * learn why not. @see PROTOCOL.md §3
  */
-export async function consumeActivation(ctx: Ctx, activationId: number, token: NewToken): Promise<ConsumeOutcome> {
-  const now = ctx.now();
-  return ctx.db.transaction().execute(async (trx) => {
-    const taken = await trx
-      .updateTable('activations')
-      .set({ state: 'used', used_at: now, token_id: token.id })
-      .where('id', '=', activationId)
-      .where('state', '=', 'open')
-      .where('expires_at', '>', now)
-      .executeTakeFirst();
-    if (taken.numUpdatedRows === 0n) {
-      const row = await trx.selectFrom('activations').select(['state', 'expires_at']).where('id', '=', activationId).executeTakeFirst();
-      if (!row || row.state === 'used') return 'used';
-      if (row.state === 'locked') return 'locked';
-      return 'expired';
-    }
-    await trx.insertInto('tokens').values(token).execute();
-    return 'provisioned';
-  });
+export async function consumeActivation(tx: Tx, now: number, activationId: number, token: NewToken): Promise<ConsumeOutcome> {
+  const taken = await tx
+    .updateTable('activations')
+    .set({ state: 'used', used_at: now, token_id: token.id })
+    .where('id', '=', activationId)
+    .where('state', '=', 'open')
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  if (taken.numUpdatedRows === 0n) {
+    const row = await tx.selectFrom('activations').select(['state', 'expires_at']).where('id', '=', activationId).executeTakeFirst();
+    if (!row || row.state === 'used') return 'used';
+    if (row.state === 'locked') return 'locked';
+    return 'expired';
+  }
+  await tx.insertInto('tokens').values(token).execute();
+  return 'provisioned';
 }
 
 /**
@@ -111,62 +102,43 @@ export async function consumeActivation(ctx: Ctx, activationId: number, token: N
  * earlier pending renewal of the same token is dropped: only the newest can
  * be confirmed. @see PROTOCOL.md §6
  */
-export async function insertRenewal(ctx: Ctx, token: NewToken & { renews_token_id: string }): Promise<void> {
-  await ctx.db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('tokens').where('renews_token_id', '=', token.renews_token_id).where('state', '=', 'pending').execute();
-    await trx.insertInto('tokens').values(token).execute();
-  });
+export async function insertRenewal(tx: Tx, token: NewToken & { renews_token_id: string }): Promise<void> {
+  await tx.deleteFrom('tokens').where('renews_token_id', '=', token.renews_token_id).where('state', '=', 'pending').execute();
+  await tx.insertInto('tokens').values(token).execute();
 }
 
 export type ActivateOutcome = 'activated' | 'already_active' | 'gone' | 'stale_renewal';
 
 /**
  * Makes a pending token active; for a renewal, supersedes the token it renews
- * in the same transaction. A renewal whose old token is no longer active
- * (revoked, or superseded by a concurrent renewal) is dropped. @see PROTOCOL.md §4
+ * in the same write. A renewal whose old token is no longer active (revoked,
+ * or superseded by a concurrent renewal) is dropped instead. @see PROTOCOL.md §4
  */
-export async function activateToken(ctx: Ctx, token: Pick<Token, 'id' | 'renews_token_id'>): Promise<ActivateOutcome> {
-  const now = ctx.now();
-  return ctx.db.transaction().execute(async (trx) => {
-    const done = await trx
-      .updateTable('tokens')
-      .set({ state: 'active', confirmed_at: now })
-      .where('id', '=', token.id)
-      .where('state', '=', 'pending')
-      .executeTakeFirst();
-    if (done.numUpdatedRows === 0n) {
-      const row = await trx.selectFrom('tokens').select('state').where('id', '=', token.id).executeTakeFirst();
-      return row?.state === 'active' ? 'already_active' : 'gone';
-    }
-    if (token.renews_token_id !== null) {
-      const old = await trx
-        .updateTable('tokens')
-        .set({ state: 'superseded' })
-        .where('id', '=', token.renews_token_id)
-        .where('state', '=', 'active')
-        .executeTakeFirst();
-      if (old.numUpdatedRows === 0n) {
-        // Undo the activation with the rest of the transaction, then drop the renewal.
-        throw new StaleRenewal();
-      }
-    }
-    return 'activated';
-  }).catch(async (err: unknown) => {
-    if (!(err instanceof StaleRenewal)) throw err;
-    await ctx.db.deleteFrom('tokens').where('id', '=', token.id).where('state', '=', 'pending').execute();
-    return 'stale_renewal' as const;
-  });
+export async function activateToken(tx: Tx, now: number, token: Pick<Token, 'id' | 'renews_token_id'>): Promise<ActivateOutcome> {
+  const done = await tx.updateTable('tokens').set({ state: 'active', confirmed_at: now }).where('id', '=', token.id).where('state', '=', 'pending').executeTakeFirst();
+  if (done.numUpdatedRows === 0n) {
+    const row = await tx.selectFrom('tokens').select('state').where('id', '=', token.id).executeTakeFirst();
+    return row?.state === 'active' ? 'already_active' : 'gone';
+  }
+  if (token.renews_token_id === null) return 'activated';
+  const old = await tx
+    .updateTable('tokens')
+    .set({ state: 'superseded' })
+    .where('id', '=', token.renews_token_id)
+    .where('state', '=', 'active')
+    .executeTakeFirst();
+  if (old.numUpdatedRows > 0n) return 'activated';
+  await tx.deleteFrom('tokens').where('id', '=', token.id).execute();
+  return 'stale_renewal';
 }
-
-class StaleRenewal extends Error {}
 
 /**
  * Counts a wrong code at confirmation; the pending token is discarded
  * (deleted, with its secrets) at MAX_CONFIRM_FAILURES. Returns true when discarded.
  * @see PROTOCOL.md §4
  */
-export async function countConfirmFailure(ctx: Ctx, tokenId: string): Promise<boolean> {
-  const row = await ctx.db
+export async function countConfirmFailure(tx: Tx, tokenId: string): Promise<boolean> {
+  const row = await tx
     .updateTable('tokens')
     .set((eb) => ({ confirm_failures: eb('confirm_failures', '+', 1) }))
     .where('id', '=', tokenId)
@@ -174,13 +146,13 @@ export async function countConfirmFailure(ctx: Ctx, tokenId: string): Promise<bo
     .returning('confirm_failures')
     .executeTakeFirst();
   if (!row || row.confirm_failures < MAX_CONFIRM_FAILURES) return false;
-  await discardPendingToken(ctx, tokenId);
+  await discardPendingToken(tx, tokenId);
   return true;
 }
 
 /** Deletes a pending token (never an active one). */
-export async function discardPendingToken(ctx: Ctx, tokenId: string): Promise<void> {
-  await ctx.db.deleteFrom('tokens').where('id', '=', tokenId).where('state', '=', 'pending').execute();
+export async function discardPendingToken(tx: Tx, tokenId: string): Promise<void> {
+  await tx.deleteFrom('tokens').where('id', '=', tokenId).where('state', '=', 'pending').execute();
 }
 
 /**
@@ -188,8 +160,8 @@ export async function discardPendingToken(ctx: Ctx, tokenId: string): Promise<vo
  * the one recorded: true for exactly one of concurrent callers with one code.
  * @see PROTOCOL.md §7
  */
-export async function acceptStep(ctx: Ctx, tokenId: string, step: number): Promise<boolean> {
-  const res = await ctx.db
+export async function acceptStep(tx: Tx, tokenId: string, step: number): Promise<boolean> {
+  const res = await tx
     .updateTable('tokens')
     .set({ last_step: step })
     .where('id', '=', tokenId)
@@ -205,14 +177,14 @@ export async function acceptStep(ctx: Ctx, tokenId: string, step: number): Promi
  */
 export async function revokeToken(ctx: Ctx, tokenId: string): Promise<boolean> {
   const now = ctx.now();
-  return ctx.db.transaction().execute(async (trx) => {
-    const res = await trx
+  return writes(ctx).run(async (tx) => {
+    const res = await tx
       .updateTable('tokens')
       .set({ state: 'revoked', revoked_at: now })
       .where('id', '=', tokenId)
       .where('state', 'in', ['pending', 'active'])
       .executeTakeFirst();
-    await trx.deleteFrom('tokens').where('renews_token_id', '=', tokenId).where('state', '=', 'pending').execute();
+    await tx.deleteFrom('tokens').where('renews_token_id', '=', tokenId).where('state', '=', 'pending').execute();
     return res.numUpdatedRows > 0n;
   });
 }

@@ -2,9 +2,10 @@
 import type { FastifyInstance } from 'fastify';
 import { ProtocolError } from '../../../core/protocol/errors.ts';
 import { parseConfirmRequest, type ConfirmResponse } from '../../../core/protocol/messages.ts';
-import { checkConfirmMac } from '../../../core/protocol/server.ts';
 import type { AppContext } from '../../context.ts';
+import { checkConfirmMacSync } from '../../protocol-crypto.ts';
 import { audit } from '../../store/audit.ts';
+import { writes } from '../../store/write-queue.ts';
 import { recordLoginFailure } from '../../store/login-guard.ts';
 import { activateToken, countConfirmFailure, tokenStatus } from '../../store/tokens.ts';
 import { isoSeconds } from './envelope.ts';
@@ -13,23 +14,28 @@ import { authenticateToken, checkUserLock, invalidOtp, matchCode, noActiveToken 
 /** Confirms a token: the §4 rules. @see PROTOCOL.md §4 */
 export async function confirmToken(ctx: AppContext, body: unknown, ip: string): Promise<ConfirmResponse> {
   const req = parseConfirmRequest(body);
-  const { token, profile } = await authenticateToken(ctx, req.tokenId, (kStatus) => checkConfirmMac(kStatus, req));
+  const { token, profile } = await authenticateToken(ctx, req.tokenId, (kStatus) => checkConfirmMacSync(kStatus, req));
   const entry = { username: token.username, ip };
   const answer: ConfirmResponse = { status: 'active', expiresAt: isoSeconds(token.expires_at) };
   const now = ctx.now();
 
   if (token.state === 'pending') {
     if (matchCode(ctx, token, profile, req.otp, now) === null) {
-      const discarded = await countConfirmFailure(ctx, token.id);
-      await audit(ctx, 'token.confirm_failed', { ...entry, detail: { tokenId: token.id, discarded } });
+      await writes(ctx).run(async (tx) => {
+        const discarded = await countConfirmFailure(tx, token.id);
+        await audit({ db: tx, now: () => now }, 'token.confirm_failed', { ...entry, detail: { tokenId: token.id, discarded } });
+      });
       throw invalidOtp();
     }
-    const outcome = await activateToken(ctx, token);
+    const outcome = await writes(ctx).run(async (tx) => {
+      const result = await activateToken(tx, now, token);
+      if (result === 'activated') {
+        await audit({ db: tx, now: () => now }, 'token.confirmed', { ...entry, detail: { tokenId: token.id, renews: token.renews_token_id } });
+      }
+      return result;
+    });
     if (outcome === 'gone') throw new ProtocolError('invalid_mac', 'This token is unknown to the server.');
     if (outcome === 'stale_renewal') throw noActiveToken('The token this one renews is no longer active.');
-    if (outcome === 'activated') {
-      await audit(ctx, 'token.confirmed', { ...entry, detail: { tokenId: token.id, renews: token.renews_token_id } });
-    }
     return answer;
   }
 
@@ -38,8 +44,10 @@ export async function confirmToken(ctx: AppContext, body: unknown, ip: string): 
   // are refused and wrong codes count (no free PIN oracle, see DESIGN.md camouflage).
   checkUserLock(token, now);
   if (matchCode(ctx, token, profile, req.otp, now) === null) {
-    const failure = await recordLoginFailure(ctx, token.user_id, profile);
-    await audit(ctx, failure.locked ? 'login.locked' : 'login.failed', { ...entry, detail: { via: 'confirm', failures: failure.failures } });
+    await writes(ctx).run(async (tx) => {
+      const failure = await recordLoginFailure(tx, now, token.user_id, profile);
+      await audit({ db: tx, now: () => now }, failure.locked ? 'login.locked' : 'login.failed', { ...entry, detail: { via: 'confirm', failures: failure.failures } });
+    });
     throw invalidOtp();
   }
   return answer;

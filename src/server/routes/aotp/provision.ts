@@ -2,10 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import { ProtocolError } from '../../../core/protocol/errors.ts';
 import { parseProvisionRequest, type ProvisionResponse } from '../../../core/protocol/messages.ts';
-import { checkProvisionProof, newTokenSecrets, sealEnvelope } from '../../../core/protocol/server.ts';
+import { newTokenSecrets } from '../../../core/protocol/server.ts';
 import type { AppContext } from '../../context.ts';
+import { checkProvisionProofSync, sealEnvelopeSync } from '../../protocol-crypto.ts';
 import { activationKeyContext } from '../../store/activations.ts';
 import { audit } from '../../store/audit.ts';
+import { writes } from '../../store/write-queue.ts';
 import { consumeActivation, countActivationFailure, kStatusContext, newestActivation, seedContext } from '../../store/tokens.ts';
 import { buildEnvelope, SEED_BYTES, tokenTimes } from './envelope.ts';
 
@@ -40,9 +42,11 @@ export async function provision(ctx: AppContext, body: unknown, query: unknown, 
   if (activation.k_ac === null) throw invalidCode();
 
   const kAc = ctx.masterKey.openSync(activation.k_ac, activationKeyContext(activation.id));
-  if (!(await checkProvisionProof(kAc, req))) {
-    const burned = await countActivationFailure(ctx, activation.id, profile.activationMaxAttempts);
-    await audit(ctx, burned ? 'activation.locked' : 'activation.failed', { ...entry, detail: { activationId: activation.id } });
+  if (!checkProvisionProofSync(kAc, req)) {
+    await writes(ctx).run(async (tx) => {
+      const burned = await countActivationFailure(tx, activation.id, profile.activationMaxAttempts);
+      await audit({ db: tx, now: ctx.now }, burned ? 'activation.locked' : 'activation.failed', { ...entry, detail: { activationId: activation.id } });
+    });
     throw invalidCode();
   }
   const now = ctx.now();
@@ -53,8 +57,8 @@ export async function provision(ctx: AppContext, body: unknown, query: unknown, 
   const times = tokenTimes(now, profile);
   const envelope = buildEnvelope(ctx.config, profile, { tokenId, userId: req.userId, seed, times });
   // Sealing first: a client key off the curve is a 400 that leaves the activation untouched.
-  const { response, kStatus } = await sealEnvelope({ kind: 'provision', kAc }, req, envelope);
-  const outcome = await consumeActivation(ctx, activation.id, {
+  const { response, kStatus } = sealEnvelopeSync({ kind: 'provision', kAc }, req, envelope);
+  const row = {
     id: tokenId,
     user_id: activation.user_id,
     profile: name,
@@ -71,13 +75,20 @@ export async function provision(ctx: AppContext, body: unknown, query: unknown, 
     expires_at: times.expiresAt,
     confirmed_at: null,
     revoked_at: null,
-  });
+  } as const;
   seed.fill(0);
   kAc.fill(0);
+  // Consumption, token and audit row in one write: all or nothing.
+  const outcome = await writes(ctx).run(async (tx) => {
+    const result = await consumeActivation(tx, now, activation.id, row);
+    if (result === 'provisioned') {
+      await audit({ db: tx, now: () => now }, 'token.provisioned', { ...entry, detail: { tokenId, activationId: activation.id, profile: name } });
+    }
+    return result;
+  });
   if (outcome === 'used') throw used();
   if (outcome === 'expired') throw expired();
   if (outcome === 'locked') throw locked();
-  await audit(ctx, 'token.provisioned', { ...entry, detail: { tokenId, activationId: activation.id, profile: name } });
   return response;
 }
 

@@ -1,12 +1,16 @@
 /** `POST /aotp/v1/renew`: a new pending token for an active one, in-band. @see PROTOCOL.md §6 */
 import type { FastifyInstance } from 'fastify';
 import { ProtocolError } from '../../../core/protocol/errors.ts';
-import { parseRenewRequest, type ProvisionResponse } from '../../../core/protocol/messages.ts';
-import { checkRenewMac, newTokenSecrets, sealEnvelope } from '../../../core/protocol/server.ts';
+import { parseRenewRequest, type ProvisionResponse, type RenewRequest } from '../../../core/protocol/messages.ts';
+import { newTokenSecrets } from '../../../core/protocol/server.ts';
+import type { Profile } from '../../config.ts';
 import type { AppContext } from '../../context.ts';
+import type { NewToken } from '../../db/schema.ts';
+import { checkRenewMacSync, sealEnvelopeSync } from '../../protocol-crypto.ts';
 import { audit } from '../../store/audit.ts';
+import { writes } from '../../store/write-queue.ts';
 import { recordLoginFailure, resetLoginFailures } from '../../store/login-guard.ts';
-import { acceptStep, insertRenewal, kStatusContext, seedContext, tokenStatus } from '../../store/tokens.ts';
+import { acceptStep, insertRenewal, kStatusContext, seedContext, tokenStatus, type TokenWithUser } from '../../store/tokens.ts';
 import { buildEnvelope, isoSeconds, renewOpensAt, SEED_BYTES, tokenTimes } from './envelope.ts';
 import { authenticateToken, checkSkew, checkUserLock, invalidOtp, matchCode, noActiveToken } from './token-auth.ts';
 
@@ -19,7 +23,7 @@ export async function renewToken(ctx: AppContext, body: unknown, ip: string): Pr
   const req = parseRenewRequest(body);
   const now = ctx.now();
   checkSkew(req.ts, now);
-  const { token: old, profile, kStatus: kStatusOld } = await authenticateToken(ctx, req.tokenId, (kStatus) => checkRenewMac(kStatus, req));
+  const { token: old, profile, kStatus: kStatusOld } = await authenticateToken(ctx, req.tokenId, (kStatus) => checkRenewMacSync(kStatus, req));
   const entry = { username: old.username, ip };
   if (!profile.allowRenewal) throw new ProtocolError('renewal_disabled', 'Tokens of this profile are renewed through the portal.');
   if (tokenStatus(old, now) !== 'active') throw noActiveToken('Only an active, unexpired token can be renewed.');
@@ -30,19 +34,36 @@ export async function renewToken(ctx: AppContext, body: unknown, ip: string): Pr
   checkUserLock(old, now);
 
   const step = matchCode(ctx, old, profile, req.otp, now);
-  // Seal before using the code up: a client key off the curve is a 400 that costs nothing.
+  // Sealed before the code is used up: a client key off the curve is a 400 that costs nothing.
+  const fresh = step !== null && step > old.last_step ? sealRenewal(ctx, old, kStatusOld, profile, req, now) : null;
+  const renewed = await writes(ctx).run(async (tx) => {
+    const at = { db: tx, now: () => now };
+    // The code is used up, the renewal stored and audited in one write; or the failure counted.
+    if (fresh !== null && step !== null && (await acceptStep(tx, old.id, step))) {
+      if (old.login_failures !== 0 || old.login_locked_until !== null) await resetLoginFailures(tx, old.user_id);
+      await insertRenewal(tx, fresh.row);
+      await audit(at, 'token.renewed', { ...entry, detail: { tokenId: fresh.row.id, renews: old.id } });
+      return true;
+    }
+    const failure = await recordLoginFailure(tx, now, old.user_id, profile);
+    await audit(at, failure.locked ? 'login.locked' : 'login.failed', { ...entry, detail: { via: 'renew', failures: failure.failures } });
+    return false;
+  });
+  if (!renewed || fresh === null) throw invalidOtp();
+  return fresh.response;
+}
+
+/** The new token of a renewal: sealed answer for the client, row for the database. */
+function sealRenewal(
+  ctx: AppContext,
+  old: TokenWithUser,
+  kStatusOld: Uint8Array,
+  profile: Profile, req: RenewRequest, now: number): { response: ProvisionResponse; row: NewToken & { renews_token_id: string } } {
   const { tokenId, seed } = newTokenSecrets(SEED_BYTES[profile.algorithm]);
   const times = tokenTimes(now, profile);
   const envelope = buildEnvelope(ctx.config, profile, { tokenId, userId: old.username, seed, times });
-  const sealed = step === null ? null : await sealEnvelope({ kind: 'renew', kStatusOld, tokenId: old.id }, { ...req, userId: old.username }, envelope);
-  if (step === null || sealed === null || step <= old.last_step || !(await acceptStep(ctx, old.id, step))) {
-    const failure = await recordLoginFailure(ctx, old.user_id, profile);
-    await audit(ctx, failure.locked ? 'login.locked' : 'login.failed', { ...entry, detail: { via: 'renew', failures: failure.failures } });
-    throw invalidOtp();
-  }
-  if (old.login_failures !== 0) await resetLoginFailures(ctx, old.user_id);
-
-  await insertRenewal(ctx, {
+  const { response, kStatus } = sealEnvelopeSync({ kind: 'renew', kStatusOld, tokenId: old.id }, { ...req, userId: old.username }, envelope);
+  const row = {
     id: tokenId,
     user_id: old.user_id,
     profile: old.profile,
@@ -50,19 +71,19 @@ export async function renewToken(ctx: AppContext, body: unknown, ip: string): Pr
     renews_token_id: old.id,
     device_name: old.device_name,
     seed: ctx.masterKey.sealSync(seed, seedContext(tokenId)),
-    k_status: ctx.masterKey.sealSync(sealed.kStatus, kStatusContext(tokenId)),
+    k_status: ctx.masterKey.sealSync(kStatus, kStatusContext(tokenId)),
     algorithm: profile.algorithm,
     digits: profile.digits,
     period: profile.period,
-    state: 'pending',
+    state: 'pending' as const,
     issued_at: times.issuedAt,
     expires_at: times.expiresAt,
     confirmed_at: null,
     revoked_at: null,
-  });
+  };
   seed.fill(0);
-  await audit(ctx, 'token.renewed', { ...entry, detail: { tokenId, renews: old.id } });
-  return sealed.response;
+  kStatus.fill(0);
+  return { response, row };
 }
 
 export function renewRoute(app: FastifyInstance, ctx: AppContext): void {

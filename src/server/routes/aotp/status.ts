@@ -1,9 +1,10 @@
 /** `POST /aotp/v1/status`: a token's state and expiry, and an optional online code check. @see PROTOCOL.md §5 */
 import type { FastifyInstance } from 'fastify';
 import { parseStatusRequest, type StatusResponse } from '../../../core/protocol/messages.ts';
-import { checkStatusMac } from '../../../core/protocol/server.ts';
 import type { AppContext } from '../../context.ts';
+import { checkStatusMacSync } from '../../protocol-crypto.ts';
 import { audit } from '../../store/audit.ts';
+import { writes } from '../../store/write-queue.ts';
 import { recordLoginFailure } from '../../store/login-guard.ts';
 import { countConfirmFailure, tokenStatus } from '../../store/tokens.ts';
 import { isoSeconds, renewOpensAt } from './envelope.ts';
@@ -19,7 +20,7 @@ export async function tokenStatusOf(ctx: AppContext, body: unknown, ip: string):
   const req = parseStatusRequest(body);
   const now = ctx.now();
   checkSkew(req.ts, now);
-  const { token, profile } = await authenticateToken(ctx, req.tokenId, (kStatus) => checkStatusMac(kStatus, req));
+  const { token, profile } = await authenticateToken(ctx, req.tokenId, (kStatus) => checkStatusMacSync(kStatus, req));
   const status = tokenStatus(token, now);
   const answer: StatusResponse = {
     status,
@@ -33,16 +34,18 @@ export async function tokenStatusOf(ctx: AppContext, body: unknown, ip: string):
     checkUserLock(token, now);
     answer.otpValid = matchCode(ctx, token, profile, req.otp, now) !== null;
     if (!answer.otpValid) {
-      const failure = await recordLoginFailure(ctx, token.user_id, profile);
-      await audit(ctx, failure.locked ? 'login.locked' : 'login.failed', {
-        username: token.username,
-        ip,
-        detail: { via: 'status', failures: failure.failures },
+      await writes(ctx).run(async (tx) => {
+        const failure = await recordLoginFailure(tx, now, token.user_id, profile);
+        await audit({ db: tx, now: () => now }, failure.locked ? 'login.locked' : 'login.failed', {
+          username: token.username,
+          ip,
+          detail: { via: 'status', failures: failure.failures },
+        });
       });
     }
   } else if (status === 'pending') {
     answer.otpValid = matchCode(ctx, token, profile, req.otp, now) !== null;
-    if (!answer.otpValid) await countConfirmFailure(ctx, token.id);
+    if (!answer.otpValid) await writes(ctx).run((tx) => countConfirmFailure(tx, token.id));
   } else {
     answer.otpValid = false;
   }

@@ -6,6 +6,7 @@ import type { AppContext } from '../../context.ts';
 import type { Token } from '../../db/schema.ts';
 import { lockRemaining } from '../../store/login-guard.ts';
 import { discardPendingToken, findToken, kStatusContext, pendingDeadline, seedContext, type TokenWithUser } from '../../store/tokens.ts';
+import { writes } from '../../store/write-queue.ts';
 import { profileOf } from '../../verify.ts';
 
 /** Maximum distance between a request's `ts` and the server's clock. @see PROTOCOL.md §5 */
@@ -31,15 +32,15 @@ export function checkSkew(ts: number, now: number): void {
 export async function authenticateToken(
   ctx: AppContext,
   tokenId: string,
-  check: (kStatus: Uint8Array) => Promise<boolean>,
+  check: (kStatus: Uint8Array) => boolean,
 ): Promise<{ token: TokenWithUser; profile: Profile; kStatus: Uint8Array }> {
   const token = await findToken(ctx, tokenId);
   if (!token) throw invalidMac();
   const kStatus = ctx.masterKey.openSync(token.k_status, kStatusContext(token.id));
-  if (!(await check(kStatus))) throw invalidMac();
+  if (!check(kStatus)) throw invalidMac();
   const profile = profileOf(ctx, token.profile);
   if (token.state === 'pending' && pendingDeadline(token, profile) <= ctx.now()) {
-    await discardPendingToken(ctx, token.id);
+    await writes(ctx).run((tx) => discardPendingToken(tx, token.id));
     throw invalidMac();
   }
   return { token, profile, kStatus };

@@ -1,0 +1,26 @@
+/**
+ * `npm run bench`: Jeton's performance figures, section by section. Each
+ * section runs for a bounded time, prints its own figures and returns
+ * whether its targets were met; the run exits non-zero if one was missed.
+ */
+import { serverSection } from './server.ts';
+
+export interface BenchSection {
+  name: string;
+  /** Prints the figures; resolves to true when every target is met. */
+  run(): Promise<boolean>;
+}
+
+const sections: BenchSection[] = [serverSection];
+
+let allMet = true;
+for (const section of sections) {
+  console.info(`\n== ${section.name} ==`);
+  try {
+    allMet = (await section.run()) && allMet;
+  } catch (err) {
+    allMet = false;
+    console.error(`${section.name} failed:`, err);
+  }
+}
+process.exitCode = allMet ? 0 : 1;
