@@ -17,7 +17,8 @@ export default defineConfig({
   retries: 0,
   forbidOnly: true,
   reporter: [['list']],
-  outputDir: 'test-results/e2e',
+  // e2e/run.ts gives each run its own directory (see there).
+  outputDir: process.env.JETON_E2E_OUTPUT ?? 'test-results/e2e',
   // Traces on demand (JETON_E2E_TRACE=1): they cost time on 2 cores.
   use: { trace: process.env.JETON_E2E_TRACE === '1' ? 'retain-on-failure' : 'off', actionTimeout: 15_000 },
 });

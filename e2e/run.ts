@@ -5,7 +5,8 @@
  * that says what is missing, never a skip.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './server.ts';
 
@@ -18,9 +19,29 @@ class StageError extends Error {}
 
 const BIN = join(REPO_ROOT, 'node_modules', '.bin');
 
+/**
+ * This run's own copy of the builds and its own Playwright output: another
+ * `npm test` in the same checkout rebuilds dist/ (emptying it first) and
+ * would otherwise pull the extension from under a running browser.
+ */
+const RUN_DIR = mkdtempSync(join(tmpdir(), 'jeton-e2e-run-'));
+const builds = { chrome: join(RUN_DIR, 'e2e-chrome'), firefox: join(RUN_DIR, 'e2e-firefox'), firefoxStore: join(RUN_DIR, 'firefox') };
+const childEnv: NodeJS.ProcessEnv = {
+  ...process.env,
+  JETON_E2E_EXTENSION: builds.chrome,
+  JETON_E2E_FIREFOX_EXTENSION: builds.firefox,
+  JETON_E2E_OUTPUT: join(RUN_DIR, 'test-results'),
+};
+
+function snapshot(from: string, to: string): void {
+  const dir = join(REPO_ROOT, from);
+  if (!existsSync(join(dir, 'manifest.json'))) throw new StageError(`${dir}/manifest.json is missing after the build.`);
+  cpSync(dir, to, { recursive: true });
+}
+
 function run(command: string, args: string[], options: { capture?: boolean } = {}): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', options.capture ? 'pipe' : 'inherit', 'inherit'], env: process.env });
+    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', options.capture ? 'pipe' : 'inherit', 'inherit'], env: childEnv });
     let stdout = '';
     child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
     child.once('error', reject);
@@ -54,8 +75,7 @@ interface LintReport {
 }
 
 async function webExtLint(): Promise<void> {
-  const dir = join(REPO_ROOT, 'dist', 'firefox');
-  if (!existsSync(join(dir, 'manifest.json'))) throw new StageError(`${dir}/manifest.json is missing: npm run build did not make the Firefox build.`);
+  const dir = builds.firefoxStore;
   const { stdout } = await run(join(BIN, 'web-ext'), ['lint', '--source-dir', dir, '--output', 'json', '--no-config-discovery'], { capture: true });
   let report: LintReport;
   try {
@@ -82,8 +102,21 @@ const stages: Stage[] = [
       if (missing.length > 0) throw new StageError(`Missing for the end-to-end tests:\n  - ${missing.join('\n  - ')}`);
     },
   },
-  { name: 'build (dist/chrome, dist/firefox, zips)', run: () => mustSucceed('npm', ['run', '--silent', 'build']) },
-  { name: 'build:e2e (dist/e2e-chrome, dist/e2e-firefox)', run: () => mustSucceed('npm', ['run', '--silent', 'build:e2e']) },
+  {
+    name: 'build (dist/chrome, dist/firefox, zips)',
+    async run() {
+      await mustSucceed('npm', ['run', '--silent', 'build']);
+      snapshot('dist/firefox', builds.firefoxStore);
+    },
+  },
+  {
+    name: 'build:e2e (dist/e2e-chrome, dist/e2e-firefox)',
+    async run() {
+      await mustSucceed('npm', ['run', '--silent', 'build:e2e']);
+      snapshot('dist/e2e-chrome', builds.chrome);
+      snapshot('dist/e2e-firefox', builds.firefox);
+    },
+  },
   { name: 'web-ext lint dist/firefox', run: webExtLint },
   { name: 'Chromium journeys and axe (Playwright)', run: () => mustSucceed(join(BIN, 'playwright'), ['test']) },
   { name: 'Firefox ESR journey (puppeteer-core, WebDriver BiDi)', run: () => mustSucceed(process.execPath, ['--import', 'tsx', join('e2e', 'firefox', 'journey.ts')]) },
@@ -113,5 +146,7 @@ console.info(`  total ${((Date.now() - started) / 1000).toFixed(1)} s`);
 const failed = results.filter((r) => !r.ok);
 if (failed.length > 0 || results.length < stages.length) {
   console.error(`\nEnd-to-end tests FAILED: ${failed.map((r) => r.name).join(', ')}`);
+  console.error(`This run's builds and Playwright output are kept in ${RUN_DIR}`);
   process.exit(1);
 }
+rmSync(RUN_DIR, { recursive: true, force: true });
