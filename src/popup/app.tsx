@@ -2,7 +2,7 @@
  * The popup: asks the background for the state (codes, never seeds), shows
  * the screen that fits, and asks again when a code's time step ends.
  */
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { AddResult, PopupState, Settings } from '../core/messages.ts';
 import { AccountList } from './accounts.tsx';
 import { AddAccount } from './add-account.tsx';
@@ -24,9 +24,9 @@ const nextRefresh = (state: PopupState): number | null => {
   return ends.length === 0 ? null : Math.max(0, Math.min(...ends) - Date.now());
 };
 
-/** `first`: the state request already in flight when the popup script started. */
-export function App({ first }: { first?: Promise<PopupState> }) {
-  const [state, setState] = useState<PopupState | null>(null);
+/** `first`: the state request already in flight when the popup script started; `initial`: its answer, when it came before the first render. */
+export function App({ first, initial }: { first?: Promise<PopupState>; initial?: PopupState | undefined }) {
+  const [state, setState] = useState<PopupState | null>(initial ?? null);
   const [screen, setScreen] = useState<Screen>('main');
   const [error, setError] = useState<UiError | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -42,10 +42,12 @@ export function App({ first }: { first?: Promise<PopupState> }) {
     }
   }, []);
 
-  useEffect(() => {
+  // Layout effect: runs right after the first render, not a frame later.
+  useLayoutEffect(() => {
+    if (initial) return;
     if (!first) return void refresh();
     first.then(setState, (err: unknown) => setError(toUiError(err)));
-  }, [first, refresh]);
+  }, [first, initial, refresh]);
 
   // A new code at each step change: ask again just after the earliest one ends.
   useEffect(() => {
