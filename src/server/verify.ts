@@ -3,7 +3,7 @@
  * sample `/login` page both call `verifyCode`. @see PROTOCOL.md §7
  */
 import type { VerifyResponse } from '../core/protocol/messages.ts';
-import { matchTOTP } from '../core/totp.ts';
+import { matchTOTPFast } from './totp-node.ts';
 import { normalizeUserId } from '../core/user-id.ts';
 import type { Profile } from './config.ts';
 import type { AppContext } from './context.ts';
@@ -11,7 +11,30 @@ import { isoSeconds } from './routes/aotp/envelope.ts';
 import { audit } from './store/audit.ts';
 import { lockRemaining, recordLoginFailure, resetLoginFailures, type LockoutPolicy } from './store/login-guard.ts';
 import { acceptStep, seedContext } from './store/tokens.ts';
+import { prepared } from './store/prepared.ts';
 import { writes } from './store/write-queue.ts';
+
+const selectUserTokens = prepared(
+  (db, username: string, now: number) =>
+    db
+      .selectFrom('users')
+      .leftJoin('tokens', (join) => join.onRef('tokens.user_id', '=', 'users.id').on('tokens.state', '=', 'active').on('tokens.expires_at', '>', now))
+      .select([
+        'users.id as user_id',
+        'users.login_failures',
+        'users.login_locked_until',
+        'tokens.id as token_id',
+        'tokens.profile',
+        'tokens.seed',
+        'tokens.algorithm',
+        'tokens.digits',
+        'tokens.period',
+        'tokens.last_step',
+        'tokens.expires_at',
+      ])
+      .where('users.username', '=', username),
+  ['\u0000username', -424_242],
+);
 
 /** The outcome of §7 as a value: `ok`, or why not. Same shape as the route's answer body. */
 export type VerifyOutcome = VerifyResponse;
@@ -53,26 +76,7 @@ export async function verifyCode(ctx: AppContext, userId: string, otp: string, m
   }
   const now = ctx.now();
   // One indexed read: the user's lock state and their live tokens.
-  const rows = await ctx.db
-    .selectFrom('users')
-    .leftJoin('tokens', (join) =>
-      join.onRef('tokens.user_id', '=', 'users.id').on('tokens.state', '=', 'active').on('tokens.expires_at', '>', now),
-    )
-    .select([
-      'users.id as user_id',
-      'users.login_failures',
-      'users.login_locked_until',
-      'tokens.id as token_id',
-      'tokens.profile',
-      'tokens.seed',
-      'tokens.algorithm',
-      'tokens.digits',
-      'tokens.period',
-      'tokens.last_step',
-      'tokens.expires_at',
-    ])
-    .where('users.username', '=', username)
-    .execute();
+  const { rows } = await selectUserTokens(ctx.db, username, now);
   const user = rows[0];
   if (!user) return { ok: false, error: 'no_active_token' };
   const detail = { via: meta.via ?? 'api' };
@@ -91,7 +95,7 @@ export async function verifyCode(ctx: AppContext, userId: string, otp: string, m
     const profile = profileOf(ctx, t.profile!);
     profiles.push(profile);
     const seed = ctx.masterKey.openSync(t.seed!, seedContext(t.token_id!));
-    const step = matchTOTP({ seed, algorithm: t.algorithm!, digits: t.digits!, period: t.period! }, otp, now, profile.window);
+    const step = matchTOTPFast({ seed, algorithm: t.algorithm!, digits: t.digits!, period: t.period! }, otp, now, profile.window);
     seed.fill(0);
     if (step === null || step <= t.last_step!) continue;
     const tokenId = t.token_id!;

@@ -1,5 +1,6 @@
 /** The audit table: one row per security event. Never a secret, code or seed in `detail`. */
 import type { AppContext } from '../context.ts';
+import { prepared } from './prepared.ts';
 
 export type AuditEvent =
   | 'activation.issued'
@@ -32,9 +33,13 @@ export interface AuditEntry {
   detail?: Record<string, string | number | boolean | null>;
 }
 
+// Prepared once: an audit row is written on every login (see prepared.ts).
+const insertAudit = prepared(
+  (db, at: number, event: AuditEvent, username: string | null, ip: string | null, detail: string) =>
+    db.insertInto('audit').values({ at, event, username, ip, detail }),
+  [-424_242, '\u0000event' as AuditEvent, '\u0000username', '\u0000ip', '\u0000detail'],
+);
+
 export async function audit(ctx: Pick<AppContext, 'db' | 'now'>, event: AuditEvent, entry: AuditEntry = {}): Promise<void> {
-  await ctx.db
-    .insertInto('audit')
-    .values({ at: ctx.now(), event, username: entry.username ?? null, ip: entry.ip ?? null, detail: JSON.stringify(entry.detail ?? {}) })
-    .execute();
+  await insertAudit(ctx.db, ctx.now(), event, entry.username ?? null, entry.ip ?? null, JSON.stringify(entry.detail ?? {}));
 }

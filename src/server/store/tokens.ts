@@ -8,6 +8,7 @@
 import type { AppContext } from '../context.ts';
 import type { Activation, NewToken, Token } from '../db/schema.ts';
 import type { Profile } from '../config.ts';
+import { prepared } from './prepared.ts';
 import { writes, type Tx } from './write-queue.ts';
 
 type Ctx = Pick<AppContext, 'db' | 'now' | 'dialect'>;
@@ -32,27 +33,37 @@ export function tokenStatus(token: Pick<Token, 'state' | 'expires_at'>, now: num
 export const pendingDeadline = (token: Pick<Token, 'issued_at'>, profile: Pick<Profile, 'activationValidityHours'>): number =>
   token.issued_at + profile.activationValidityHours * 3_600_000;
 
+const selectToken = prepared(
+  (db, tokenId: string) =>
+    db
+      .selectFrom('tokens')
+      .innerJoin('users', 'users.id', 'tokens.user_id')
+      .selectAll('tokens')
+      .select(['users.username', 'users.login_failures', 'users.login_locked_until'])
+      .where('tokens.id', '=', tokenId),
+  ['\u0000token'],
+);
+
 export async function findToken(ctx: Ctx, tokenId: string): Promise<TokenWithUser | undefined> {
-  return ctx.db
-    .selectFrom('tokens')
-    .innerJoin('users', 'users.id', 'tokens.user_id')
-    .selectAll('tokens')
-    .select(['users.username', 'users.login_failures', 'users.login_locked_until'])
-    .where('tokens.id', '=', tokenId)
-    .executeTakeFirst();
+  return (await selectToken(ctx.db, tokenId)).rows[0];
 }
 
 /** The newest activation of (profile, user), with its owner; undefined when there is none. @see PROTOCOL.md §3 */
+const selectNewestActivation = prepared(
+  (db, profile: string, username: string) =>
+    db
+      .selectFrom('activations')
+      .innerJoin('users', 'users.id', 'activations.user_id')
+      .selectAll('activations')
+      .where('users.username', '=', username)
+      .where('activations.profile', '=', profile)
+      .orderBy('activations.id', 'desc')
+      .limit(1),
+  ['\u0000profile', '\u0000username'],
+);
+
 export async function newestActivation(ctx: Ctx, profile: string, username: string): Promise<Activation | undefined> {
-  return ctx.db
-    .selectFrom('activations')
-    .innerJoin('users', 'users.id', 'activations.user_id')
-    .selectAll('activations')
-    .where('users.username', '=', username)
-    .where('activations.profile', '=', profile)
-    .orderBy('activations.id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  return (await selectNewestActivation(ctx.db, profile, username)).rows[0];
 }
 
 /**
@@ -72,6 +83,17 @@ export async function countActivationFailure(tx: Tx, activationId: number, maxAt
   return burned.numUpdatedRows > 0n;
 }
 
+const takeActivation = prepared(
+  (db, now: number, tokenId: string, activationId: number) =>
+    db
+      .updateTable('activations')
+      .set({ state: 'used', used_at: now, token_id: tokenId })
+      .where('id', '=', activationId)
+      .where('state', '=', 'open')
+      .where('expires_at', '>', now),
+  [-424_242, '\u0000token', -434_343],
+);
+
 export type ConsumeOutcome = 'provisioned' | 'used' | 'expired' | 'locked';
 
 /**
@@ -80,14 +102,8 @@ export type ConsumeOutcome = 'provisioned' | 'used' | 'expired' | 'locked';
  * learn why not. @see PROTOCOL.md §3
  */
 export async function consumeActivation(tx: Tx, now: number, activationId: number, token: NewToken): Promise<ConsumeOutcome> {
-  const taken = await tx
-    .updateTable('activations')
-    .set({ state: 'used', used_at: now, token_id: token.id })
-    .where('id', '=', activationId)
-    .where('state', '=', 'open')
-    .where('expires_at', '>', now)
-    .executeTakeFirst();
-  if (taken.numUpdatedRows === 0n) {
+  const taken = await takeActivation(tx, now, token.id, activationId);
+  if (!taken.numAffectedRows) {
     const row = await tx.selectFrom('activations').select(['state', 'expires_at']).where('id', '=', activationId).executeTakeFirst();
     if (!row || row.state === 'used') return 'used';
     if (row.state === 'locked') return 'locked';
@@ -107,6 +123,11 @@ export async function insertRenewal(tx: Tx, token: NewToken & { renews_token_id:
   await tx.insertInto('tokens').values(token).execute();
 }
 
+const activatePending = prepared(
+  (db, now: number, tokenId: string) => db.updateTable('tokens').set({ state: 'active', confirmed_at: now }).where('id', '=', tokenId).where('state', '=', 'pending'),
+  [-424_242, '\u0000token'],
+);
+
 export type ActivateOutcome = 'activated' | 'already_active' | 'gone' | 'stale_renewal';
 
 /**
@@ -115,8 +136,8 @@ export type ActivateOutcome = 'activated' | 'already_active' | 'gone' | 'stale_r
  * or superseded by a concurrent renewal) is dropped instead. @see PROTOCOL.md §4
  */
 export async function activateToken(tx: Tx, now: number, token: Pick<Token, 'id' | 'renews_token_id'>): Promise<ActivateOutcome> {
-  const done = await tx.updateTable('tokens').set({ state: 'active', confirmed_at: now }).where('id', '=', token.id).where('state', '=', 'pending').executeTakeFirst();
-  if (done.numUpdatedRows === 0n) {
+  const done = await activatePending(tx, now, token.id);
+  if (!done.numAffectedRows) {
     const row = await tx.selectFrom('tokens').select('state').where('id', '=', token.id).executeTakeFirst();
     return row?.state === 'active' ? 'already_active' : 'gone';
   }
@@ -161,15 +182,14 @@ export async function discardPendingToken(tx: Tx, tokenId: string): Promise<void
  * @see PROTOCOL.md §7
  */
 export async function acceptStep(tx: Tx, tokenId: string, step: number): Promise<boolean> {
-  const res = await tx
-    .updateTable('tokens')
-    .set({ last_step: step })
-    .where('id', '=', tokenId)
-    .where('state', '=', 'active')
-    .where('last_step', '<', step)
-    .executeTakeFirst();
-  return res.numUpdatedRows > 0n;
+  return Boolean((await recordStep(tx, tokenId, step)).numAffectedRows);
 }
+
+const recordStep = prepared(
+  (db, tokenId: string, step: number) =>
+    db.updateTable('tokens').set({ last_step: step }).where('id', '=', tokenId).where('state', '=', 'active').where('last_step', '<', step),
+  ['\u0000token', -424_242],
+);
 
 /**
  * Revokes a token (pending or active) and drops its pending renewals; true

@@ -4,11 +4,11 @@
  * On SQLite, where a commit costs far more than the statements in it (the WAL
  * frames are written per commit: measured 150 µs for an UPDATE+INSERT alone,
  * 20–30 µs each when 8–32 share a commit), the writes that arrive together
- * share one transaction — group commit — each inside its own savepoint, so
- * one failing rolls back only itself. Every caller still gets its own
- * answer only once the commit is done.
+ * share one transaction — group commit. If one of them throws, the batch is
+ * rolled back and each runs again alone, so one failing write never takes
+ * the others with it. Every caller gets its answer only once its commit is done.
  */
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { Database } from '../db/schema.ts';
 
@@ -32,31 +32,36 @@ function groupCommit(db: Kysely<Database>): WriteQueue {
   const queue: Queued[] = [];
   let flushing = false;
 
+  /** Runs `items` in one transaction; resolves with their results once committed, or rejects. */
+  async function commitTogether(items: Queued[]): Promise<unknown[]> {
+    return db.transaction().execute(async (tx) => {
+      const values: unknown[] = [];
+      for (const item of items) values.push(await item.write(tx));
+      return values;
+    });
+  }
+
   async function flush(): Promise<void> {
     const batch = queue.splice(0, MAX_BATCH);
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
-      await db.transaction().execute(async (tx) => {
-        for (const item of batch) {
-          await sql`savepoint w`.execute(tx);
-          try {
-            outcomes.push({ ok: true, value: await item.write(tx) });
-            await sql`release w`.execute(tx);
-          } catch (error) {
-            await sql`rollback to w`.execute(tx);
-            await sql`release w`.execute(tx);
-            outcomes.push({ ok: false, error });
-          }
-        }
-      });
-      batch.forEach((item, i) => {
-        const o = outcomes[i]!;
-        if (o.ok) item.resolve(o.value);
-        else item.reject(o.error);
-      });
+      const values = await commitTogether(batch);
+      batch.forEach((item, i) => item.resolve(values[i]));
+      return;
     } catch (error) {
-      // The commit itself failed: nothing of the batch was written.
-      for (const item of batch) item.reject(error);
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
+        return;
+      }
+    }
+    // One write failed and the whole batch was rolled back: each is run again
+    // on its own (writes are conditional statements, so running one again
+    // after a rollback is running it for the first time).
+    for (const item of batch) {
+      try {
+        item.resolve((await commitTogether([item]))[0]);
+      } catch (error) {
+        item.reject(error);
+      }
     }
   }
 

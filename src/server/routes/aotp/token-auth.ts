@@ -1,6 +1,6 @@
 /** What confirm, status and renew share: finding a token by its MAC, the user's lock, code matching. @see PROTOCOL.md §4–§6 */
 import { ProtocolError } from '../../../core/protocol/errors.ts';
-import { matchTOTP } from '../../../core/totp.ts';
+import { matchTOTPFast } from '../../totp-node.ts';
 import type { Profile } from '../../config.ts';
 import type { AppContext } from '../../context.ts';
 import type { Token } from '../../db/schema.ts';
@@ -56,7 +56,7 @@ export function checkUserLock(user: { login_locked_until: number | null }, now: 
 export function matchCode(ctx: AppContext, token: Token, profile: Pick<Profile, 'window'>, otp: string, now: number): number | null {
   const seed = ctx.masterKey.openSync(token.seed, seedContext(token.id));
   try {
-    return matchTOTP({ seed, algorithm: token.algorithm, digits: token.digits, period: token.period }, otp, now, profile.window);
+    return matchTOTPFast({ seed, algorithm: token.algorithm, digits: token.digits, period: token.period }, otp, now, profile.window);
   } finally {
     seed.fill(0);
   }
