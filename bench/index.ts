@@ -3,6 +3,7 @@
  * section runs for a bounded time, prints its own figures and returns
  * whether its targets were met; the run exits non-zero if one was missed.
  */
+import { extensionSection } from './extension.ts';
 import { serverSection } from './server.ts';
 
 export interface BenchSection {
@@ -11,7 +12,7 @@ export interface BenchSection {
   run(): Promise<boolean>;
 }
 
-const sections: BenchSection[] = [serverSection];
+const sections: BenchSection[] = [serverSection, extensionSection];
 
 let allMet = true;
 for (const section of sections) {
