@@ -31,6 +31,8 @@ const childEnv: NodeJS.ProcessEnv = {
   JETON_E2E_EXTENSION: builds.chrome,
   JETON_E2E_FIREFOX_EXTENSION: builds.firefox,
   JETON_E2E_OUTPUT: join(RUN_DIR, 'test-results'),
+  // web-ext would otherwise ask the npm registry whether it is up to date: loopback only.
+  NO_UPDATE_NOTIFIER: '1',
 };
 
 function snapshot(from: string, to: string): void {
