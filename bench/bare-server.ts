@@ -12,3 +12,4 @@ app.post('/aotp/v1/verify', async (req) => {
 });
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
 process.stdout.write('{"ready":true}\n');
+process.once('SIGINT', () => void app.close());

@@ -14,8 +14,12 @@ export interface BenchSection {
 
 const sections: BenchSection[] = [serverSection, extensionSection];
 
+// `npm run bench -- server` runs only the sections whose name contains a word given.
+const wanted = process.argv.slice(2).map((w) => w.toLowerCase());
+const chosen = sections.filter((s) => wanted.length === 0 || wanted.some((w) => s.name.toLowerCase().includes(w)));
+
 let allMet = true;
-for (const section of sections) {
+for (const section of chosen) {
   console.info(`\n== ${section.name} ==`);
   try {
     allMet = (await section.run()) && allMet;

@@ -22,7 +22,7 @@ export function loggerOptions(level = 'info'): FastifyServerOptions['logger'] {
   };
 }
 
-/** Headers every answer carries; an area may set stricter ones (the protocol sets a CSP). */
+/** Headers every answer carries; an area may overwrite them with stricter ones (the protocol sets a CSP). */
 const SECURITY_HEADERS: Record<string, string> = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
@@ -33,10 +33,11 @@ const SECURITY_HEADERS: Record<string, string> = {
 export async function buildApp(ctx: AppContext, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({ bodyLimit: 16 * 1024, trustProxy: true, ...options });
   const https = ctx.config.publicUrl.startsWith('https:');
-  app.addHook('onSend', async (_req, reply, payload) => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(name)) void reply.header(name, value);
-    if (https && !reply.hasHeader('strict-transport-security')) void reply.header('strict-transport-security', 'max-age=31536000');
-    return payload;
+  const headers = https ? { ...SECURITY_HEADERS, 'strict-transport-security': 'max-age=31536000' } : SECURITY_HEADERS;
+  // Defaults set on arrival (a callback hook: no promise per request); an area may overwrite them.
+  app.addHook('onRequest', (_req, reply, done) => {
+    void reply.headers(headers);
+    done();
   });
   // The fallback for anything an area does not handle itself: 4xx keep a safe
   // message, 5xx details never leave the server.

@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { generateActivationCode } from '../core/activation-code.ts';
 import { b64u } from '../core/bytes.ts';
@@ -5,7 +6,7 @@ import { createConfirmRequest, createProvisionRequest, createRenewRequest, creat
 import { deriveActivationKey } from '../core/protocol/keys.ts';
 import type { Envelope } from '../core/protocol/messages.ts';
 import { checkConfirmMac, checkProvisionProof, checkRenewMac, checkStatusMac } from '../core/protocol/server.ts';
-import { checkConfirmMacSync, checkProvisionProofSync, checkRenewMacSync, checkStatusMacSync, sealEnvelopeSync } from './protocol-crypto.ts';
+import { checkConfirmMacSync, checkProvisionProofSync, checkRenewMacSync, checkStatusMacSync, hkdf64, sealEnvelopeSync } from './protocol-crypto.ts';
 
 const SERVER_URL = 'https://teleacces.example/aotp/v1/provision?profile=teleacces';
 const envelope = (tokenId: string): Envelope => ({
@@ -28,6 +29,16 @@ const envelope = (tokenId: string): Envelope => ({
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 
 describe('node:crypto protocol functions', () => {
+  it('derive HKDF-SHA256 like node:crypto (RFC 5869 test case 1 and random inputs)', () => {
+    const hex = (s: string) => new Uint8Array(Buffer.from(s, 'hex'));
+    const okm = hkdf64(hex('0b'.repeat(22)), hex('000102030405060708090a0b0c'), hex('f0f1f2f3f4f5f6f7f8f9'), 42);
+    expect(Buffer.from(okm).toString('hex')).toBe('3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865');
+    for (const length of [16, 32, 33, 64]) {
+      const [ikm, salt, info] = [random(45), random(16), random(70)];
+      expect(hkdf64(ikm, salt, info, length)).toEqual(new Uint8Array(hkdfSync('sha256', ikm, salt, info, length)));
+    }
+  });
+
   it('agree with the WebCrypto ones on proofs and MACs, right and wrong', async () => {
     const code = generateActivationCode();
     const { body } = await createProvisionRequest({ serverUrl: SERVER_URL, userId: 'format01', code });

@@ -7,13 +7,32 @@
  * of a provisioning's CPU. `protocol-crypto.test.ts` checks both agree.
  * @see PROTOCOL.md §1, §3–§6
  */
-import { createCipheriv, createECDH, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createECDH, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { b64u, concat, fromB64u, T, utf8 } from '../core/bytes.ts';
 import { ProtocolError } from '../core/protocol/errors.ts';
 import { macInput, provisionProofInput, tokenAad } from '../core/protocol/keys.ts';
 import type { ConfirmRequest, Envelope, ProvisionRequest, ProvisionResponse, RenewRequest, StatusRequest } from '../core/protocol/messages.ts';
 
 const hmac = (key: Uint8Array, data: Uint8Array): Buffer => createHmac('sha256', key).update(data).digest();
+
+/**
+ * HKDF-SHA256 (RFC 5869) for up to 64 bytes, from HMACs: hkdfSync wraps its
+ * inputs in KeyObjects first, which cost more than the two or three HMACs.
+ */
+export function hkdf64(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  if (length > 64) throw new RangeError('hkdf64 gives at most 64 bytes.');
+  const prk = hmac(salt, ikm);
+  const t1 = createHmac('sha256', prk).update(info).update(Uint8Array.of(1)).digest();
+  const okm = length <= 32 ? t1 : Buffer.concat([t1, createHmac('sha256', prk).update(t1).update(info).update(Uint8Array.of(2)).digest()]);
+  prk.fill(0);
+  return new Uint8Array(okm.subarray(0, length));
+}
+
+/** A fresh token id (16 bytes, base64url) and seed. */
+export const newTokenSecretsSync = (seedBytes: number): { tokenId: string; seed: Uint8Array } => ({
+  tokenId: b64u(randomBytes(16)),
+  seed: new Uint8Array(randomBytes(seedBytes)),
+});
 
 /** HMAC-SHA256 of `input` under `key` equals the base64url `mac`, compared in constant time. */
 export function checkMacSync(key: Uint8Array, input: Uint8Array, mac: string): boolean {
@@ -67,7 +86,7 @@ export function sealEnvelopeSync(
     source.kind === 'provision'
       ? [source.kAc, T('provision-keys', req.userId, clientKey, serverKey)]
       : [source.kStatusOld, T('renew-keys', fromB64u(source.tokenId), clientKey, serverKey)];
-  const okm = new Uint8Array(hkdfSync('sha256', concat(z, ikmTail), nonce, info, 64));
+  const okm = hkdf64(concat(z, ikmTail), nonce, info, 64);
   z.fill(0);
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', okm.subarray(0, 32), iv);

@@ -15,6 +15,8 @@ const MESSAGES: Partial<Record<ServerErrorCode, string>> = {
   internal_error: 'The server could not answer; try again later.',
 };
 
+const PROTOCOL_HEADERS = { 'cache-control': 'no-store', 'content-security-policy': "default-src 'none'; frame-ancestors 'none'" };
+
 /** Sends a protocol error: `{"error","message", …details}` with its status. */
 export function sendError(reply: FastifyReply, err: ProtocolError): FastifyReply {
   const body = { error: err.code, message: err.message, ...err.details };
@@ -45,10 +47,10 @@ export function protocolHttp(app: FastifyInstance): void {
   // Fastify's JSON parser with __proto__ and constructor.prototype refused outright.
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, app.getDefaultJsonParser('error', 'error'));
 
-  app.addHook('onSend', async (_req, reply, payload) => {
-    void reply.header('cache-control', 'no-store');
-    void reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
-    return payload;
+  // Set on arrival (callback hook: no promise per request), kept on every answer, errors included.
+  app.addHook('onRequest', (_req, reply, done) => {
+    void reply.headers(PROTOCOL_HEADERS);
+    done();
   });
 
   app.setErrorHandler((err, req, reply) => {
@@ -79,9 +81,9 @@ export function allowAnyOrigin(app: FastifyInstance, paths: string[]): void {
         .send(),
     );
   }
-  app.addHook('onSend', async (req, reply, payload) => {
+  app.addHook('onRequest', (req, reply, done) => {
     const path = req.routeOptions.url;
     if (path !== undefined && paths.some((p) => path.endsWith(p))) void reply.header('access-control-allow-origin', '*');
-    return payload;
+    done();
   });
 }

@@ -2,9 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { ProtocolError } from '../../../core/protocol/errors.ts';
 import { parseProvisionRequest, type ProvisionResponse } from '../../../core/protocol/messages.ts';
-import { newTokenSecrets } from '../../../core/protocol/server.ts';
 import type { AppContext } from '../../context.ts';
-import { checkProvisionProofSync, sealEnvelopeSync } from '../../protocol-crypto.ts';
+import { checkProvisionProofSync, newTokenSecretsSync, sealEnvelopeSync } from '../../protocol-crypto.ts';
 import { activationKeyContext } from '../../store/activations.ts';
 import { audit } from '../../store/audit.ts';
 import { writes } from '../../store/write-queue.ts';
@@ -53,7 +52,7 @@ export async function provision(ctx: AppContext, body: unknown, query: unknown, 
   if (activation.expires_at <= now) throw expired();
   if (activation.state === 'used') throw used();
 
-  const { tokenId, seed } = newTokenSecrets(SEED_BYTES[profile.algorithm]);
+  const { tokenId, seed } = newTokenSecretsSync(SEED_BYTES[profile.algorithm]);
   const times = tokenTimes(now, profile);
   const envelope = buildEnvelope(ctx.config, profile, { tokenId, userId: req.userId, seed, times });
   // Sealing first: a client key off the curve is a 400 that leaves the activation untouched.

@@ -2,11 +2,10 @@
 import type { FastifyInstance } from 'fastify';
 import { ProtocolError } from '../../../core/protocol/errors.ts';
 import { parseRenewRequest, type ProvisionResponse, type RenewRequest } from '../../../core/protocol/messages.ts';
-import { newTokenSecrets } from '../../../core/protocol/server.ts';
 import type { Profile } from '../../config.ts';
 import type { AppContext } from '../../context.ts';
 import type { NewToken } from '../../db/schema.ts';
-import { checkRenewMacSync, sealEnvelopeSync } from '../../protocol-crypto.ts';
+import { checkRenewMacSync, newTokenSecretsSync, sealEnvelopeSync } from '../../protocol-crypto.ts';
 import { audit } from '../../store/audit.ts';
 import { writes } from '../../store/write-queue.ts';
 import { recordLoginFailure, resetLoginFailures } from '../../store/login-guard.ts';
@@ -59,7 +58,7 @@ function sealRenewal(
   old: TokenWithUser,
   kStatusOld: Uint8Array,
   profile: Profile, req: RenewRequest, now: number): { response: ProvisionResponse; row: NewToken & { renews_token_id: string } } {
-  const { tokenId, seed } = newTokenSecrets(SEED_BYTES[profile.algorithm]);
+  const { tokenId, seed } = newTokenSecretsSync(SEED_BYTES[profile.algorithm]);
   const times = tokenTimes(now, profile);
   const envelope = buildEnvelope(ctx.config, profile, { tokenId, userId: old.username, seed, times });
   const { response, kStatus } = sealEnvelopeSync({ kind: 'renew', kStatusOld, tokenId: old.id }, { ...req, userId: old.username }, envelope);
