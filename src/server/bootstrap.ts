@@ -5,18 +5,20 @@ import type { AppContext } from './context.ts';
 import { openDatabase } from './db/index.ts';
 import { createMailer } from './mail/index.ts';
 import { loadMasterKey } from './secrets.ts';
+import { settleInterruptedRotation } from './store/key-rotation.ts';
 
 export interface RunningContext extends AppContext {
   close(): Promise<void>;
 }
 
 export async function createContext(config: Config, log: (msg: string) => void = (m) => console.warn(m)): Promise<RunningContext> {
-  const masterKey = loadMasterKey(config.masterKey, config.dataDir, log);
   const handle = await openDatabase({
     databaseUrl: config.databaseUrl,
     sqliteFile: sqliteFile(config),
     ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
   });
+  let masterKey = loadMasterKey(config.masterKey, config.dataDir, log);
+  if (!config.masterKey) masterKey = await settleInterruptedRotation(handle.db, config.dataDir, masterKey, log);
   return {
     config,
     db: handle.db,

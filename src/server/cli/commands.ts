@@ -13,6 +13,9 @@ import { sendDueReminders } from '../jobs/reminders.ts';
 import { issueAndMailActivation } from '../mail/activation.ts';
 import { UnknownProfileError } from '../store/activations.ts';
 import { createApiKey, DuplicateApiKeyNameError } from '../store/api-keys.ts';
+import { keyFile, nextKeyFile, resealAll } from '../store/key-rotation.ts';
+import { MasterKey } from '../secrets.ts';
+import { renameSync, writeFileSync } from 'node:fs';
 import { createUser, findUser, importUsersCsv, listTokens, revokeUserToken, unlockUser, UserInputError } from '../store/users.ts';
 
 export interface CliIO {
@@ -211,6 +214,29 @@ const COMMANDS: Record<string, Command> = {
         ...r.failed.map((x) => `  FAILED ${x.username} token ${x.tokenId}: ${x.error}`),
       ];
       return { code: r.failed.length ? EXIT.failed : EXIT.ok, json: { ok: r.failed.length === 0, sent: r.sent.length, failed: r.failed.length, reminders: r.sent, failures: r.failed }, lines };
+    },
+  },
+  'key rotate': {
+    usage: 'key rotate [--new-key KEY]',
+    summary:
+      'Re-seal every seed, K_status and activation key under a new master key, in one transaction. Stop the servers first. With JETON_MASTER_KEY set, prints the new key to put in place of it; otherwise replaces the data directory\'s master.key.',
+    options: { 'new-key': str },
+    async run(ctx, v) {
+      let next: MasterKey;
+      try {
+        next = typeof v['new-key'] === 'string' ? MasterKey.fromText(v['new-key']) : MasterKey.generate();
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      const fromEnv = ctx.config.masterKey !== undefined;
+      // The key file's successor is on disk before the commit, so a crash in between is settled at the next start.
+      if (!fromEnv) writeFileSync(nextKeyFile(ctx.config.dataDir), `${next.toText()}\n`, { mode: 0o600, flag: 'w' });
+      const counts = await resealAll(ctx.db, ctx.masterKey, next);
+      if (!fromEnv) renameSync(nextKeyFile(ctx.config.dataDir), keyFile(ctx.config.dataDir));
+      const summary = `Re-sealed ${counts.tokens} token(s) and ${counts.activations} activation key(s).`;
+      return fromEnv
+        ? ok({ ...counts, newKey: next.toText() }, [summary, 'Set JETON_MASTER_KEY to this value on every instance, then start them:', next.toText()])
+        : ok({ ...counts, keyFile: keyFile(ctx.config.dataDir) }, [summary, `The new key is in ${keyFile(ctx.config.dataDir)}.`]);
     },
   },
   purge: {
