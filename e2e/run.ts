@@ -5,7 +5,7 @@
  * that says what is missing, never a skip.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './server.ts';
@@ -41,13 +41,24 @@ function snapshot(from: string, to: string): void {
   cpSync(dir, to, { recursive: true });
 }
 
+/** Every stage's output, kept with the run's builds when the run fails. */
+const LOG = join(RUN_DIR, 'e2e.log');
+
 function run(command: string, args: string[], options: { capture?: boolean } = {}): Promise<{ code: number; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', options.capture ? 'pipe' : 'inherit', 'inherit'], env: childEnv });
+    const child = spawn(command, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv });
     let stdout = '';
-    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stdout.on('data', (d: Buffer) => {
+      if (options.capture) stdout += d.toString();
+      else process.stdout.write(d);
+      appendFileSync(LOG, d);
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      process.stderr.write(d);
+      appendFileSync(LOG, d);
+    });
     child.once('error', reject);
-    child.once('exit', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout }));
+    child.once('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout }));
   });
 }
 
@@ -129,6 +140,7 @@ const results: Array<{ name: string; ok: boolean; ms: number; error?: string }> 
 const started = Date.now();
 for (const stage of stages) {
   console.info(`\n▶ ${stage.name}`);
+  appendFileSync(LOG, `\n▶ ${stage.name}\n`);
   const t0 = Date.now();
   try {
     await stage.run();
@@ -148,7 +160,7 @@ console.info(`  total ${((Date.now() - started) / 1000).toFixed(1)} s`);
 const failed = results.filter((r) => !r.ok);
 if (failed.length > 0 || results.length < stages.length) {
   console.error(`\nEnd-to-end tests FAILED: ${failed.map((r) => r.name).join(', ')}`);
-  console.error(`This run's builds and Playwright output are kept in ${RUN_DIR}`);
+  console.error(`This run's builds, Playwright output and log (e2e.log) are kept in ${RUN_DIR}`);
   process.exit(1);
 }
 rmSync(RUN_DIR, { recursive: true, force: true });

@@ -75,7 +75,27 @@ async function readFreshCode(popup: Page): Promise<string> {
   throw new Error('Could not read a code with enough time left.');
 }
 
+/** What the popup showed when a step failed: its text, so a failure says more than "timed out". */
+async function describePopup(popup: Page): Promise<string> {
+  try {
+    return (await popup.evaluate(() => document.body.innerText)).replace(/\s+/g, ' ').slice(0, 600);
+  } catch (err) {
+    return `(unreadable: ${(err as Error).message})`;
+  }
+}
+
 async function journey(server: JetonServer, browser: Browser, popupUrl: string): Promise<void> {
+  const pages: Page[] = [];
+  try {
+    await journeySteps(server, browser, popupUrl, pages);
+  } catch (err) {
+    const popup = pages[0];
+    if (popup) console.error(`The popup showed: ${await describePopup(popup)}`);
+    throw err;
+  }
+}
+
+async function journeySteps(server: JetonServer, browser: Browser, popupUrl: string, pages: Page[]): Promise<void> {
   const user = await server.createUser('renard');
   step(`user ${user.username} created`);
   await server.issueActivation(user.username);
@@ -84,6 +104,7 @@ async function journey(server: JetonServer, browser: Browser, popupUrl: string):
   step('activation e-mail received');
 
   const popup = await browser.newPage();
+  pages.push(popup);
   // Firefox sends no navigation events for moz-extension:// pages: start, then wait for an element.
   void popup.goto(popupUrl).catch(() => undefined);
   await popup.waitForSelector(byTestId('add-account'), { timeout: 20_000 });
