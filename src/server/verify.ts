@@ -10,7 +10,7 @@ import type { AppContext } from './context.ts';
 import { isoSeconds } from './routes/aotp/envelope.ts';
 import { audit } from './store/audit.ts';
 import { lockRemaining, recordLoginFailure, resetLoginFailures, type LockoutPolicy } from './store/login-guard.ts';
-import { acceptStep, seedContext } from './store/tokens.ts';
+import { acceptLogin, seedContext } from './store/tokens.ts';
 import { prepared } from './store/prepared.ts';
 import { writes } from './store/write-queue.ts';
 
@@ -99,14 +99,10 @@ export async function verifyCode(ctx: AppContext, userId: string, otp: string, m
     seed.fill(0);
     if (step === null || step <= t.last_step!) continue;
     const tokenId = t.token_id!;
-    // The step is recorded, the count reset and the success audited in one write.
-    const accepted = await writes(ctx).run(async (tx) => {
-      if (!(await acceptStep(tx, tokenId, step))) return false; // a concurrent request took this step first
-      if (user.login_failures !== 0 || user.login_locked_until !== null) await resetLoginFailures(tx, user.user_id);
-      await audit({ db: tx, now: () => now }, 'login.ok', { ...entry, detail: { ...detail, tokenId } });
-      return true;
-    });
-    if (accepted) return { ok: true, tokenId, expiresAt: isoSeconds(t.expires_at!) };
+    // The step is recorded with its audit row atomically; false: a concurrent request took this step first.
+    if (!(await acceptLogin(ctx, { tokenId, step, at: now, username, ip: entry.ip, detail: { ...detail, tokenId } }))) continue;
+    if (user.login_failures !== 0 || user.login_locked_until !== null) await writes(ctx).run((tx) => resetLoginFailures(tx, user.user_id));
+    return { ok: true, tokenId, expiresAt: isoSeconds(t.expires_at!) };
   }
 
   const policy = lockoutPolicy(profiles);

@@ -8,6 +8,7 @@
 import type { AppContext } from '../context.ts';
 import type { Activation, NewToken, Token } from '../db/schema.ts';
 import type { Profile } from '../config.ts';
+import { audit } from './audit.ts';
 import { prepared } from './prepared.ts';
 import { writes, type Tx } from './write-queue.ts';
 
@@ -190,6 +191,243 @@ const recordStep = prepared(
     db.updateTable('tokens').set({ last_step: step }).where('id', '=', tokenId).where('state', '=', 'active').where('last_step', '<', step),
   ['\u0000token', -424_242],
 );
+
+// PostgreSQL: the step and the audit row in one statement (a data-modifying
+// WITH), one round trip instead of BEGIN, UPDATE, INSERT, COMMIT; still atomic.
+const acceptStepAuditedPg = prepared(
+  (db, tokenId: string, step: number, at: number, username: string, ip: string | null, detail: string) =>
+    db
+      .with('accepted', (qb) =>
+        qb.updateTable('tokens').set({ last_step: step }).where('id', '=', tokenId).where('state', '=', 'active').where('last_step', '<', step).returning('id'),
+      )
+      .insertInto('audit')
+      .columns(['at', 'event', 'username', 'ip', 'detail'])
+      .expression((eb) =>
+        eb
+          .selectFrom('accepted')
+          .select([
+            eb.cast<number>(eb.val(at), 'bigint').as('at'),
+            eb.val('login.ok').as('event'),
+            eb.cast<string>(eb.val(username), 'text').as('username'),
+            eb.cast<string | null>(eb.val(ip), 'text').as('ip'),
+            eb.cast<string>(eb.val(detail), 'text').as('detail'),
+          ]),
+      )
+      .returning('id'),
+  ['\u0000token', -424_242, -434_343, '\u0000username', '\u0000ip', '\u0000detail'],
+);
+
+/**
+ * Accepts a login code's time step for a token and writes the `login.ok`
+ * audit row, atomically: true for exactly one of concurrent callers with one
+ * code. @see PROTOCOL.md §7
+ */
+export async function acceptLogin(
+  ctx: Pick<AppContext, 'db' | 'dialect'>,
+  login: { tokenId: string; step: number; at: number; username: string; ip: string | null; detail: Record<string, string | number | boolean | null> },
+): Promise<boolean> {
+  const detail = JSON.stringify(login.detail);
+  if (ctx.dialect === 'postgres') {
+    const { rows } = await acceptStepAuditedPg(ctx.db, login.tokenId, login.step, login.at, login.username, login.ip, detail);
+    return rows.length > 0;
+  }
+  return writes(ctx).run(async (tx) => {
+    if (!(await acceptStep(tx, login.tokenId, login.step))) return false;
+    await audit({ db: tx, now: () => login.at }, 'login.ok', { username: login.username, ip: login.ip, detail: login.detail });
+    return true;
+  });
+}
+
+type AuditFields = { username: string; ip: string | null; detail: Record<string, string | number | boolean | null> };
+
+// PostgreSQL: consume the activation, insert the token and its audit row in one statement.
+const consumeAuditedPg = prepared(
+  (
+    db,
+    now: number,
+    activationId: number,
+    id: string,
+    userId: number,
+    profile: string,
+    deviceName: string,
+    seed: string,
+    kStatus: string,
+    algorithm: NewToken['algorithm'],
+    digits: number,
+    period: number,
+    issuedAt: number,
+    expiresAt: number,
+    username: string,
+    ip: string | null,
+    detail: string,
+  ) =>
+    db
+      .with('taken', (qb) =>
+        qb
+          .updateTable('activations')
+          .set({ state: 'used', used_at: now, token_id: id })
+          .where('id', '=', activationId)
+          .where('state', '=', 'open')
+          .where('expires_at', '>', now)
+          .returning('id'),
+      )
+      .with('token', (qb) =>
+        qb
+          .insertInto('tokens')
+          .columns(['id', 'user_id', 'profile', 'activation_id', 'renews_token_id', 'device_name', 'seed', 'k_status', 'algorithm', 'digits', 'period', 'state', 'issued_at', 'expires_at'])
+          .expression((eb) =>
+            eb
+              .selectFrom('taken')
+              .select([
+                eb.cast<string>(eb.val(id), 'text').as('id'),
+                eb.cast<number>(eb.val(userId), 'bigint').as('user_id'),
+                eb.cast<string>(eb.val(profile), 'text').as('profile'),
+                'taken.id as activation_id',
+                eb.cast<string | null>(eb.lit(null), 'text').as('renews_token_id'),
+                eb.cast<string>(eb.val(deviceName), 'text').as('device_name'),
+                eb.cast<string>(eb.val(seed), 'text').as('seed'),
+                eb.cast<string>(eb.val(kStatus), 'text').as('k_status'),
+                eb.cast<NewToken['algorithm']>(eb.val(algorithm), 'text').as('algorithm'),
+                eb.cast<number>(eb.val(digits), 'integer').as('digits'),
+                eb.cast<number>(eb.val(period), 'integer').as('period'),
+                eb.val('pending').as('state'),
+                eb.cast<number>(eb.val(issuedAt), 'bigint').as('issued_at'),
+                eb.cast<number>(eb.val(expiresAt), 'bigint').as('expires_at'),
+              ]),
+          )
+          .returning('id'),
+      )
+      .insertInto('audit')
+      .columns(['at', 'event', 'username', 'ip', 'detail'])
+      .expression((eb) =>
+        eb
+          .selectFrom('token')
+          .select([
+            eb.cast<number>(eb.val(now), 'bigint').as('at'),
+            eb.val('token.provisioned').as('event'),
+            eb.cast<string>(eb.val(username), 'text').as('username'),
+            eb.cast<string | null>(eb.val(ip), 'text').as('ip'),
+            eb.cast<string>(eb.val(detail), 'text').as('detail'),
+          ]),
+      )
+      .returning('id'),
+  [
+    -424_241,
+    -424_242,
+    '\u0000id',
+    -424_243,
+    '\u0000profile',
+    '\u0000device',
+    '\u0000seed',
+    '\u0000kstatus',
+    '\u0000algorithm' as NewToken['algorithm'],
+    -424_244,
+    -424_245,
+    -424_246,
+    -424_247,
+    '\u0000username',
+    '\u0000ip',
+    '\u0000detail',
+  ],
+);
+
+/**
+ * Consumes an open, unexpired activation, stores its pending token and the
+ * `token.provisioned` audit row, atomically: of concurrent callers exactly one
+ * gets 'provisioned', the others learn why not. @see PROTOCOL.md §3
+ */
+export async function provisionToken(
+  ctx: Pick<AppContext, 'db' | 'dialect'>,
+  now: number,
+  activationId: number,
+  token: NewToken,
+  entry: AuditFields,
+): Promise<ConsumeOutcome> {
+  if (ctx.dialect === 'postgres') {
+    const t = token;
+    const { rows } = await consumeAuditedPg(
+      ctx.db,
+      now,
+      activationId,
+      t.id,
+      t.user_id,
+      t.profile,
+      t.device_name,
+      t.seed,
+      t.k_status,
+      t.algorithm,
+      t.digits,
+      t.period,
+      t.issued_at,
+      t.expires_at,
+      entry.username,
+      entry.ip,
+      JSON.stringify(entry.detail),
+    );
+    if (rows.length > 0) return 'provisioned';
+    // Nothing written: say why (the state can only have moved on from 'open').
+    const row = await ctx.db.selectFrom('activations').select('state').where('id', '=', activationId).executeTakeFirst();
+    return !row || row.state === 'used' ? 'used' : row.state === 'locked' ? 'locked' : 'expired';
+  }
+  return writes(ctx).run(async (tx) => {
+    const outcome = await consumeActivation(tx, now, activationId, token);
+    if (outcome === 'provisioned') await audit({ db: tx, now: () => now }, 'token.provisioned', entry);
+    return outcome;
+  });
+}
+
+// PostgreSQL: a first confirmation (not a renewal) and its audit row in one statement.
+const activateAuditedPg = prepared(
+  (db, now: number, tokenId: string, username: string, ip: string | null, detail: string) =>
+    db
+      .with('activated', (qb) =>
+        qb
+          .updateTable('tokens')
+          .set({ state: 'active', confirmed_at: now })
+          .where('id', '=', tokenId)
+          .where('state', '=', 'pending')
+          .where('renews_token_id', 'is', null)
+          .returning('id'),
+      )
+      .insertInto('audit')
+      .columns(['at', 'event', 'username', 'ip', 'detail'])
+      .expression((eb) =>
+        eb
+          .selectFrom('activated')
+          .select([
+            eb.cast<number>(eb.val(now), 'bigint').as('at'),
+            eb.val('token.confirmed').as('event'),
+            eb.cast<string>(eb.val(username), 'text').as('username'),
+            eb.cast<string | null>(eb.val(ip), 'text').as('ip'),
+            eb.cast<string>(eb.val(detail), 'text').as('detail'),
+          ]),
+      )
+      .returning('id'),
+  [-424_242, '\u0000token', '\u0000username', '\u0000ip', '\u0000detail'],
+);
+
+/**
+ * Confirms a pending token with its `token.confirmed` audit row, atomically;
+ * a renewal supersedes the token it renews in the same write. @see PROTOCOL.md §4
+ */
+export async function confirmPending(
+  ctx: Pick<AppContext, 'db' | 'dialect'>,
+  now: number,
+  token: Pick<Token, 'id' | 'renews_token_id'>,
+  entry: AuditFields,
+): Promise<ActivateOutcome> {
+  if (ctx.dialect === 'postgres' && token.renews_token_id === null) {
+    const { rows } = await activateAuditedPg(ctx.db, now, token.id, entry.username, entry.ip, JSON.stringify(entry.detail));
+    if (rows.length > 0) return 'activated';
+    const row = await ctx.db.selectFrom('tokens').select('state').where('id', '=', token.id).executeTakeFirst();
+    return row?.state === 'active' ? 'already_active' : 'gone';
+  }
+  return writes(ctx).run(async (tx) => {
+    const outcome = await activateToken(tx, now, token);
+    if (outcome === 'activated') await audit({ db: tx, now: () => now }, 'token.confirmed', entry);
+    return outcome;
+  });
+}
 
 /**
  * Revokes a token (pending or active) and drops its pending renewals; true

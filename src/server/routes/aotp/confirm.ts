@@ -7,7 +7,7 @@ import { checkConfirmMacSync } from '../../protocol-crypto.ts';
 import { audit } from '../../store/audit.ts';
 import { writes } from '../../store/write-queue.ts';
 import { recordLoginFailure } from '../../store/login-guard.ts';
-import { activateToken, countConfirmFailure, tokenStatus } from '../../store/tokens.ts';
+import { confirmPending, countConfirmFailure, tokenStatus } from '../../store/tokens.ts';
 import { isoSeconds } from './envelope.ts';
 import { authenticateToken, checkUserLock, invalidOtp, matchCode, noActiveToken } from './token-auth.ts';
 
@@ -27,13 +27,7 @@ export async function confirmToken(ctx: AppContext, body: unknown, ip: string): 
       });
       throw invalidOtp();
     }
-    const outcome = await writes(ctx).run(async (tx) => {
-      const result = await activateToken(tx, now, token);
-      if (result === 'activated') {
-        await audit({ db: tx, now: () => now }, 'token.confirmed', { ...entry, detail: { tokenId: token.id, renews: token.renews_token_id } });
-      }
-      return result;
-    });
+    const outcome = await confirmPending(ctx, now, token, { ...entry, detail: { tokenId: token.id, renews: token.renews_token_id } });
     if (outcome === 'gone') throw new ProtocolError('invalid_mac', 'This token is unknown to the server.');
     if (outcome === 'stale_renewal') throw noActiveToken('The token this one renews is no longer active.');
     return answer;

@@ -7,7 +7,7 @@ import { checkProvisionProofSync, newTokenSecretsSync, sealEnvelopeSync } from '
 import { activationKeyContext } from '../../store/activations.ts';
 import { audit } from '../../store/audit.ts';
 import { writes } from '../../store/write-queue.ts';
-import { consumeActivation, countActivationFailure, kStatusContext, newestActivation, seedContext } from '../../store/tokens.ts';
+import { countActivationFailure, provisionToken, kStatusContext, newestActivation, seedContext } from '../../store/tokens.ts';
 import { buildEnvelope, SEED_BYTES, tokenTimes } from './envelope.ts';
 
 const invalidCode = (): ProtocolError =>
@@ -78,13 +78,7 @@ export async function provision(ctx: AppContext, body: unknown, query: unknown, 
   seed.fill(0);
   kAc.fill(0);
   // Consumption, token and audit row in one write: all or nothing.
-  const outcome = await writes(ctx).run(async (tx) => {
-    const result = await consumeActivation(tx, now, activation.id, row);
-    if (result === 'provisioned') {
-      await audit({ db: tx, now: () => now }, 'token.provisioned', { ...entry, detail: { tokenId, activationId: activation.id, profile: name } });
-    }
-    return result;
-  });
+  const outcome = await provisionToken(ctx, now, activation.id, row, { ...entry, detail: { tokenId, activationId: activation.id, profile: name } });
   if (outcome === 'used') throw used();
   if (outcome === 'expired') throw expired();
   if (outcome === 'locked') throw locked();
