@@ -1,6 +1,7 @@
 /** What the background's logic needs from the browser, injected so tests run in Node with fakes. */
 import type { Fetch } from '../core/protocol/client.ts';
 import type { VaultStore } from '../core/vault-store.ts';
+import type { ManagedArea } from './policy.ts';
 import type { SessionStore } from './session.ts';
 
 /** Schedules the auto-lock (an alarm in the extension). */
@@ -13,6 +14,8 @@ export interface LockTimer {
 export interface Deps {
   vault: VaultStore;
   session: SessionStore;
+  /** The organisation's policy (storage.managed); read, never written. */
+  managed: ManagedArea;
   fetch: Fetch;
   /** The clock (epoch ms); tests pin it. */
   now: () => number;

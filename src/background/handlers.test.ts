@@ -261,8 +261,8 @@ describe('encrypted backup', () => {
 
     const to = harness();
     expect(await to.send('backup.import', { file, password: 'wrong horse' })).toMatchObject({ ok: false, error: { code: 'backup_password' } });
-    expect(await to.ok('backup.import', { file, password: 'correct horse' })).toEqual({ added: 1 });
-    expect(await to.ok('backup.import', { file, password: 'correct horse' })).toEqual({ added: 0 });
+    expect(await to.ok('backup.import', { file, password: 'correct horse' })).toEqual({ added: 1, refused: 0 });
+    expect(await to.ok('backup.import', { file, password: 'correct horse' })).toEqual({ added: 0, refused: 0 });
     const [account] = (await to.ok('state.get', {})).accounts;
     expect(account).toMatchObject({ userId: 'format01', pin: true, locked: true });
   });

@@ -1,14 +1,19 @@
 /**
  * The background's answer to every message of the map: the `Handlers` type
- * makes the compiler refuse a missing one.
+ * makes the compiler refuse a missing one. The organisation's policy is read
+ * where it decides something (settings, demo mode, imports; provisioning in
+ * provisioning.ts).
  */
 import { JetonError } from '../core/errors.ts';
 import type { MessageName, PopupState, RequestOf, ResponseOf, Settings } from '../core/messages.ts';
+import { allowedLoginOrigins, autoLockChoices, checkLoginOrigins, effectiveAutoLock, PolicyError, type Policy } from '../core/policy.ts';
+import type { TokenRecord } from '../core/vault.ts';
 import { exportBackup, importBackup, mergeTokens } from '../core/vault-backup.ts';
 import { accountView, seedOf } from './accounts.ts';
-import { lockNow, touchAutoLock } from './auto-lock.ts';
+import { lockNow, settingsInForce, touchAutoLock } from './auto-lock.ts';
 import { demoToken } from './demo.ts';
 import type { Deps } from './deps.ts';
+import { policyView, readPolicy } from './policy.ts';
 import { addAccount, cancelSetup, confirmToken, setPin, setupView } from './provisioning.ts';
 import { unlockAccount } from './unlock.ts';
 
@@ -31,19 +36,47 @@ async function retryConfirmations(deps: Deps): Promise<void> {
   }
 }
 
+/** Removes the demo token: the organisation turned demo mode off. */
+const removeDemo = (deps: Deps) => deps.vault.update((v) => ({ ...v, tokens: v.tokens.filter((t) => !t.demo) }));
+
 async function state(deps: Deps): Promise<PopupState> {
-  const [vault, { unlocked, pendingSetup }] = await Promise.all([deps.vault.read(), deps.session.snapshot()]);
+  // One round of reads, side by side: this is the popup's hot path.
+  const [vault, { unlocked, pendingSetup }, policy] = await Promise.all([deps.vault.read(), deps.session.snapshot(), readPolicy(deps.managed)]);
   const now = deps.now();
+  const settings: Settings = { ...vault.settings, autoLockMinutes: effectiveAutoLock(policy, vault.settings.autoLockMinutes) };
   // Opening the popup is activity: push the auto-lock back, after answering (the popup waits for the codes).
-  if (Object.keys(unlocked).length > 0) deps.later(touchAutoLock(deps, { settings: vault.settings, unlocked }));
+  if (Object.keys(unlocked).length > 0) deps.later(touchAutoLock(deps, { settings, unlocked }));
   if (vault.tokens.some((t) => t.server?.state === 'pending')) deps.later(retryConfirmations(deps));
+  const tokens = policy.demoAllowed ? vault.tokens : vault.tokens.filter((t) => !t.demo);
+  if (tokens.length < vault.tokens.length) deps.later(removeDemo(deps));
   return {
-    accounts: vault.tokens.map((t) => accountView(t, seedOf(t, unlocked), now)),
-    settings: vault.settings,
-    demo: vault.tokens.some((t) => t.demo),
-    pendingSetup: pendingSetup === null ? null : setupView(pendingSetup),
+    accounts: tokens.map((t) => {
+      const view = accountView(t, seedOf(t, unlocked), now);
+      // A policy set after the token was added still decides where codes may go.
+      if (view.loginOrigins) view.loginOrigins = allowedLoginOrigins(policy, view.loginOrigins);
+      return view;
+    }),
+    settings,
+    demo: tokens.some((t) => t.demo),
+    policy: policyView(policy),
+    pendingSetup: pendingSetup === null ? null : setupView(pendingSetup, policy),
     now,
   };
+}
+
+/** The backup's tokens the policy accepts (origins narrowed to the allowed ones), and how many it refuses. */
+function admitImports(policy: Policy, incoming: TokenRecord[]): { admitted: TokenRecord[]; refused: number } {
+  const admitted: TokenRecord[] = [];
+  for (const token of incoming) {
+    // A forced PIN: a backup's token without one would bypass it.
+    if (!token.server || (policy.forcePin && token.secret.type !== 'pin')) continue;
+    try {
+      admitted.push({ ...token, server: { ...token.server, loginOrigins: checkLoginOrigins(policy, token.server.loginOrigins) } });
+    } catch {
+      // Not for an allowed login site: refused.
+    }
+  }
+  return { admitted, refused: incoming.length - admitted.length };
 }
 
 /** Every message's handler, over the injected dependencies. */
@@ -71,13 +104,18 @@ export function createHandlers(deps: Deps): Handlers {
     },
     'vault.lock': () => lockNow(deps),
     'settings.set': async (change) => {
+      const policy = await readPolicy(deps.managed);
+      if (change.autoLockMinutes !== undefined && !autoLockChoices(policy).includes(change.autoLockMinutes)) {
+        throw new PolicyError('managed_setting', 'Your organisation does not allow this auto-lock delay.');
+      }
       let settings: Settings | undefined;
       await deps.vault.update((v) => {
         settings = { ...v.settings, ...change };
         return { ...v, settings };
       });
-      await touchAutoLock(deps);
-      return settings!;
+      const inForce = await settingsInForce(deps, settings!);
+      await touchAutoLock(deps, { settings: inForce, unlocked: await deps.session.unlocked() });
+      return inForce;
     },
     'vault.reset': async () => {
       // Only when the vault cannot be opened: a readable vault is never thrown away this way.
@@ -92,16 +130,18 @@ export function createHandlers(deps: Deps): Handlers {
     },
     'backup.export': async ({ password }) => exportBackup((await deps.vault.read()).tokens, password, deps.now(), deps.pinIterations),
     'backup.import': async ({ file, password }) => {
-      const incoming = await importBackup(file, password);
+      const { admitted, refused } = admitImports(await readPolicy(deps.managed), await importBackup(file, password));
       let added = 0;
       await deps.vault.update((v) => {
-        const merged = mergeTokens(v.tokens, incoming);
+        const merged = mergeTokens(v.tokens, admitted);
         added = merged.added;
         return { ...v, tokens: merged.tokens };
       });
-      return { added };
+      return { added, refused };
     },
     'demo.set': async ({ enabled }) => {
+      // Turning it off is always allowed (it tidies up).
+      if (enabled && !(await readPolicy(deps.managed)).demoAllowed) throw new PolicyError('demo_disabled', 'Your organisation turned demonstration mode off.');
       await deps.vault.update((v) => {
         const others = v.tokens.filter((t) => !t.demo);
         const demo = v.tokens.filter((t) => t.demo);

@@ -2,7 +2,9 @@
  * The background as tests see it: the real router and handlers over fake
  * storage areas, an in-memory vault key, a fake server and a pinned clock.
  * `restart()` gives a fresh background over the same storage, as when the
- * service worker is stopped and woken again.
+ * service worker is stopped and woken again. `managed.value` is what the
+ * organisation's policy holds (an Error: the browser throws, as Firefox does
+ * when no policy names Jeton).
  */
 import { generateActivationCode } from '../core/activation-code.ts';
 import { wireMessage, type MessageName, type Reply, type RequestOf, type ResponseOf } from '../core/messages.ts';
@@ -28,12 +30,23 @@ export function harness(options: Partial<FakeServerOptions> = {}) {
   const session = new MemoryStorageArea();
   const keys = new MemoryKeyStore();
   const timer = { at: null as number | null };
+  const managed = {
+    value: {} as unknown,
+    reads: 0,
+    async get(): Promise<Record<string, unknown>> {
+      managed.reads++;
+      if (managed.value instanceof Error) throw managed.value;
+      // Managed storage hands over a copy of plain data; anything else is the hostile case under test.
+      return structuredClone(managed.value) as Record<string, unknown>;
+    },
+  };
   const pending: Promise<unknown>[] = [];
 
   const make = () => {
     const deps: Deps = {
       vault: new VaultStore(local, keys),
       session: new SessionStore(session),
+      managed,
       fetch: server.fetch,
       now: () => clock.now,
       lockTimer: {
@@ -61,6 +74,7 @@ export function harness(options: Partial<FakeServerOptions> = {}) {
     session,
     keys,
     timer,
+    managed,
     get deps() {
       return bg.deps;
     },

@@ -26,6 +26,8 @@ const fetchJSON: Fetch = (url, init) => globalThis.fetch(url, { ...init, credent
 const deps: Deps = {
   vault: new VaultStore(local, indexedDBKeyStore()),
   session: new SessionStore(session),
+  // Read at each decision; readPolicy treats a throw (Firefox without a policy) or a missing area as "no policy".
+  managed: { get: () => browser.storage.managed.get() },
   fetch: fetchJSON,
   now: () => Date.now(),
   lockTimer: {

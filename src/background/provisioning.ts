@@ -3,6 +3,8 @@
  * stored, confirm it with the current code (§4). When the profile asks for a
  * PIN, the provisioned token waits in storage.session for the PIN (the
  * activation is already consumed, so it must survive the popup closing).
+ * The organisation's policy applies here: a PIN it forces, its minimum
+ * length, and the login origins it allows (core/policy.ts).
  */
 import { b64u, fromB64u } from '../core/bytes.ts';
 import { JetonError } from '../core/errors.ts';
@@ -10,23 +12,26 @@ import { createConfirmRequest, postJSON, provision } from '../core/protocol/clie
 import { ProtocolError } from '../core/protocol/errors.ts';
 import type { ConfirmResponse, Envelope } from '../core/protocol/messages.ts';
 import type { AddResult, ErrorInfo, PendingSetupView } from '../core/messages.ts';
+import { checkLoginOrigins, pinRule, PolicyError, type Policy } from '../core/policy.ts';
 import { generateTOTP } from '../core/totp.ts';
 import { newAccountId, type TokenRecord } from '../core/vault.ts';
 import { PIN_KDF_ITERATIONS, sealSeedWithPin } from '../core/vault-pin.ts';
 import type { Deps } from './deps.ts';
+import { readPolicy } from './policy.ts';
 import type { PendingSetup } from './session.ts';
 
 const MAX_PIN_LENGTH = 64;
 
-/** What the popup may see of the waiting token: no seed, no K_status. */
-export const setupView = (s: PendingSetup): PendingSetupView => ({
-  issuer: s.envelope.issuer,
-  userId: s.envelope.userId,
-  serverUrl: s.serverUrl,
-  minLength: Math.max(1, s.envelope.pin.minLength),
-});
+/** What the popup may see of the waiting token: no seed, no K_status. The PIN minimum is the stricter of the profile's and the policy's. */
+export function setupView(s: PendingSetup, policy: Policy): PendingSetupView {
+  const rule = pinRule(policy, s.envelope.pin);
+  const view: PendingSetupView = { issuer: s.envelope.issuer, userId: s.envelope.userId, serverUrl: s.serverUrl, minLength: rule.minLength };
+  if (rule.byPolicy) view.byPolicy = true;
+  return view;
+}
 
-function tokenRecord(envelope: Envelope, kStatus: string, serverUrl: string, secret: TokenRecord['secret'], now: number): TokenRecord {
+/** `loginOrigins`: the envelope's, as the policy allows them (checkLoginOrigins). */
+function tokenRecord(envelope: Envelope, loginOrigins: string[], kStatus: string, serverUrl: string, secret: TokenRecord['secret'], now: number): TokenRecord {
   const server: NonNullable<TokenRecord['server']> = {
     serverUrl,
     tokenId: envelope.tokenId,
@@ -34,7 +39,7 @@ function tokenRecord(envelope: Envelope, kStatus: string, serverUrl: string, sec
     confirmUrl: envelope.confirmUrl,
     statusUrl: envelope.statusUrl,
     portalUrl: envelope.portalUrl,
-    loginOrigins: envelope.loginOrigins,
+    loginOrigins,
     exportable: envelope.exportable,
     state: 'pending',
     pinMinLength: envelope.pin.minLength,
@@ -85,31 +90,38 @@ async function confirmOutcome(deps: Deps, token: TokenRecord, seed: Uint8Array):
 
 /** Provisions a token from the three fields; saves and confirms it, or waits for its PIN. */
 export async function addAccount(deps: Deps, req: { serverUrl: string; userId: string; code: string }): Promise<AddResult> {
-  if ((await deps.session.pendingSetup()) !== null) {
+  const [pending, policy] = await Promise.all([deps.session.pendingSetup(), readPolicy(deps.managed)]);
+  if (pending !== null) {
     throw new JetonError('setup_in_progress', 'A token is waiting for its PIN: choose it or cancel first.');
   }
+  // A policy that allows no login origin refuses every token: say so before the activation code is spent.
+  if (policy.allowedLoginOrigins?.length === 0) throw new PolicyError('login_origin_not_allowed', 'Your organisation allows no login site.');
   // Bad URL, user ID or mistyped code throw here, before any network call.
   const { envelope, kStatus } = await provision(deps.fetch, { ...req, deviceName: deps.deviceName });
   const serverUrl = new URL(req.serverUrl.trim()).href;
-  if (envelope.pin.required) {
+  // Refused: nothing is saved or confirmed, so the server discards its pending token (PROTOCOL §4).
+  const loginOrigins = checkLoginOrigins(policy, envelope.loginOrigins);
+  if (pinRule(policy, envelope.pin).required) {
     const setup: PendingSetup = { envelope, kStatus: b64u(kStatus), serverUrl, createdAt: deps.now() };
     await deps.session.setPendingSetup(setup);
-    return { kind: 'pin_required', setup: setupView(setup) };
+    return { kind: 'pin_required', setup: setupView(setup, policy) };
   }
-  const token = tokenRecord(envelope, b64u(kStatus), serverUrl, { type: 'plain', seed: envelope.seed }, deps.now());
+  const token = tokenRecord(envelope, loginOrigins, b64u(kStatus), serverUrl, { type: 'plain', seed: envelope.seed }, deps.now());
   await deps.vault.update((vault) => ({ ...vault, tokens: [...vault.tokens, token] }));
   return confirmOutcome(deps, token, fromB64u(envelope.seed));
 }
 
 /** Seals the waiting token under the chosen PIN, saves it, keeps it unlocked for this session, confirms it. */
 export async function setPin(deps: Deps, pin: string): Promise<Extract<AddResult, { kind: 'added' }>> {
-  const setup = await deps.session.pendingSetup();
+  const [setup, policy] = await Promise.all([deps.session.pendingSetup(), readPolicy(deps.managed)]);
   if (setup === null) throw new JetonError('no_setup', 'No token is waiting for a PIN.');
-  const minLength = setupView(setup).minLength;
+  const minLength = setupView(setup, policy).minLength;
+  // The policy may have changed since provisioning: check again.
+  const loginOrigins = checkLoginOrigins(policy, setup.envelope.loginOrigins);
   if (pin.length < minLength || pin.length > MAX_PIN_LENGTH) throw new JetonError('pin_too_short', `The PIN needs at least ${minLength} characters.`);
   const seed = fromB64u(setup.envelope.seed);
   const secret = await sealSeedWithPin(seed, pin, deps.pinIterations ?? PIN_KDF_ITERATIONS);
-  const token = tokenRecord(setup.envelope, setup.kStatus, setup.serverUrl, secret, deps.now());
+  const token = tokenRecord(setup.envelope, loginOrigins, setup.kStatus, setup.serverUrl, secret, deps.now());
   await deps.vault.update((vault) => ({ ...vault, tokens: [...vault.tokens, token] }));
   // Saved: the session copy is no longer needed. The user just typed the PIN, so the token starts unlocked.
   await deps.session.setPendingSetup(null);

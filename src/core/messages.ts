@@ -54,12 +54,27 @@ export interface PendingSetupView {
   userId: string;
   serverUrl: string;
   minLength: number;
+  /** True when the organisation's policy asks for this PIN or raised its minimum (the popup says so). */
+  byPolicy?: boolean;
+}
+
+/** What the popup shows of the organisation's policy (storage.managed; see core/policy.ts). */
+export interface PolicyView {
+  /** Some setting is decided by the organisation. */
+  managed: boolean;
+  /** Pre-filled in the add screen. */
+  defaultServerUrl?: string;
+  demoAllowed: boolean;
+  /** The auto-lock delays the user may pick. */
+  autoLockChoices: AutoLockMinutes[];
 }
 
 export interface PopupState {
   accounts: AccountView[];
+  /** The settings in force (the auto-lock as the policy allows it). */
   settings: Settings;
   demo: boolean;
+  policy: PolicyView;
   pendingSetup: PendingSetupView | null;
   /** The background's clock when it answered (epoch ms). */
   now: number;
@@ -93,7 +108,7 @@ export interface MessageMap {
   'vault.reset': { req: { confirm: true }; res: null };
   /** An encrypted backup of the exportable tokens (the file's text). */
   'backup.export': { req: { password: string }; res: { file: string; count: number } };
-  'backup.import': { req: { file: string; password: string }; res: { added: number } };
+  'backup.import': { req: { file: string; password: string }; res: { added: number; refused: number } };
 }
 
 export type MessageName = keyof MessageMap;
