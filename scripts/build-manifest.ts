@@ -49,6 +49,9 @@ export function deriveManifest(base: Manifest, options: BuildOptions): Manifest 
     const worker = base.background?.service_worker;
     manifest.background = { scripts: [worker], type: 'module' };
     delete manifest.minimum_chrome_version;
+    // Firefox has no manifest key `storage` (it warns on load): its managed storage comes from
+    // enterprise policies (policies.json, 3rdparty → Extensions → the add-on id), with no schema.
+    delete manifest.storage;
     manifest.browser_specific_settings = {
       gecko: {
         id: GECKO_ID,
