@@ -14,14 +14,16 @@ import { send } from './send.ts';
 
 interface Props {
   d: Dict;
+  /** The organisation's server URL (policy), pre-filled; a pasted link still replaces it. */
+  defaultServerUrl?: string | undefined;
   onDone: (result: AddResult) => void;
   onBack: () => void;
 }
 
 /** The add form; calls `onDone` with the background's answer (added, or PIN required). */
-export function AddAccount({ d, onDone, onBack }: Props) {
+export function AddAccount({ d, defaultServerUrl, onDone, onBack }: Props) {
   const [link, setLink] = useState('');
-  const [serverUrl, setServerUrl] = useState('');
+  const [serverUrl, setServerUrl] = useState(defaultServerUrl ?? '');
   const [userId, setUserId] = useState('');
   const [code, setCode] = useState('');
   const [busy, setBusy] = useState(false);

@@ -140,7 +140,7 @@ export function App({ first, initial }: { first?: Promise<PopupState>; initial?:
         ) : setup ? (
           <PinSetup d={d} setup={setup} onDone={(r) => void added(r)} onCancelled={() => void refresh().then(() => go('main'))} />
         ) : screen === 'add' ? (
-          <AddAccount d={d} onDone={(r) => void added(r)} onBack={() => go('main')} />
+          <AddAccount d={d} defaultServerUrl={state.policy.defaultServerUrl} onDone={(r) => void added(r)} onBack={() => go('main')} />
         ) : screen === 'settings' ? (
           <>
             <ErrorLine error={error} d={d} />
@@ -148,6 +148,7 @@ export function App({ first, initial }: { first?: Promise<PopupState>; initial?:
               d={d}
               settings={state.settings}
               demo={state.demo}
+              policy={state.policy}
               accounts={state.accounts}
               onSettings={(change: Partial<Settings>) => void act(() => send('settings.set', change))}
               onDemo={(enabled) => void act(() => send('demo.set', { enabled }))}

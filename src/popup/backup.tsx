@@ -50,9 +50,9 @@ export function Backup({ d, canExport, onImported }: Props) {
   const importFile = () =>
     run(async () => {
       if (!file) throw Object.assign(new Error('no file'), { code: 'backup_invalid' });
-      const { added } = await send('backup.import', { file: await file.text(), password });
+      const { added, refused } = await send('backup.import', { file: await file.text(), password });
       onImported();
-      return d.backupImported(added);
+      return refused > 0 ? `${d.backupImported(added)} ${d.backupRefused(refused)}` : d.backupImported(added);
     });
 
   return (

@@ -35,6 +35,10 @@ describe('error sentences', () => {
     'pin_incorrect',
     'pin_too_short',
     'pin_mismatch',
+    // Refusals of the organisation's policy.
+    'login_origin_not_allowed',
+    'managed_setting',
+    'demo_disabled',
   ];
 
   it('has a French and an English sentence for each, and the same codes in both', () => {

@@ -61,6 +61,9 @@ const fr = {
   autoLockAfter: (n: number) => (n >= 60 ? `Après ${n / 60} h d’inactivité` : `Après ${n} min d’inactivité`),
   demoMode: 'Mode de démonstration',
   demoHint: 'Ajoute un jeton local marqué « Démo » pour s’exercer. Il ne contacte aucun serveur.',
+  managed: 'Géré par votre organisation.',
+  demoOff: 'Mode de démonstration désactivé par votre organisation.',
+  pinByPolicy: 'Votre organisation exige ce NIP.',
   remove: 'Retirer',
   removeLabel: (user: string, issuer: string) => `Retirer le jeton de ${user} (${issuer})`,
   removeQuestion: (user: string) =>
@@ -81,6 +84,7 @@ const fr = {
   backupImport: 'Importer',
   backupExported: (n: number) => `${n} jeton${n > 1 ? 's' : ''} exporté${n > 1 ? 's' : ''}.`,
   backupImported: (n: number) => (n === 0 ? 'Aucun nouveau jeton dans cette sauvegarde.' : `${n} jeton${n > 1 ? 's' : ''} importé${n > 1 ? 's' : ''}.`),
+  backupRefused: (n: number) => `${n} jeton${n > 1 ? 's' : ''} refusé${n > 1 ? 's' : ''} par votre organisation.`,
   errors: {
     code_length: 'Le code d’activation a 8 chiffres : vérifiez-le.',
     code_checksum: 'Le code d’activation est mal tapé : vérifiez ses chiffres.',
@@ -111,6 +115,10 @@ const fr = {
     backup_password: 'Mot de passe de sauvegarde incorrect, ou fichier endommagé.',
     backup_too_new: 'Cette sauvegarde vient d’une version plus récente de Jeton : mettez l’extension à jour.',
     vault_readable: 'Vos jetons s’ouvrent normalement : rien n’a été effacé.',
+    login_origin_not_allowed:
+      'Ce jeton sert sur un site de connexion que votre organisation n’autorise pas. Rien n’a été ajouté et le code d’activation a servi : appelez votre centre de services.',
+    managed_setting: 'Ce réglage est géré par votre organisation.',
+    demo_disabled: 'Votre organisation a désactivé le mode de démonstration.',
     vault_too_new: 'Vos jetons ont été enregistrés par une version plus récente de Jeton : mettez l’extension à jour.',
     background_unreachable: 'L’extension ne répond pas. Fermez et rouvrez cette fenêtre.',
     clipboard: 'Le code n’a pas pu être copié.',
@@ -172,6 +180,9 @@ const en: Dict = {
   autoLockAfter: (n) => (n >= 60 ? `After ${n / 60} h idle` : `After ${n} min idle`),
   demoMode: 'Demonstration mode',
   demoHint: 'Adds a local token marked “Demo” to practise with. It contacts no server.',
+  managed: 'Managed by your organisation.',
+  demoOff: 'Demonstration mode turned off by your organisation.',
+  pinByPolicy: 'Your organisation requires this PIN.',
   remove: 'Remove',
   removeLabel: (user, issuer) => `Remove the token of ${user} (${issuer})`,
   removeQuestion: (user) => `Remove the token of ${user} from this browser? It is not revoked on the server: use the portal for that.`,
@@ -191,6 +202,7 @@ const en: Dict = {
   backupImport: 'Import',
   backupExported: (n) => `${n} token${n > 1 ? 's' : ''} exported.`,
   backupImported: (n) => (n === 0 ? 'No new token in this backup.' : `${n} token${n > 1 ? 's' : ''} imported.`),
+  backupRefused: (n) => `${n} token${n > 1 ? 's' : ''} refused by your organisation.`,
   errors: {
     code_length: 'The activation code has 8 digits: check it.',
     code_checksum: 'The activation code is mistyped: check its digits.',
@@ -221,6 +233,10 @@ const en: Dict = {
     backup_password: 'Wrong backup password, or a damaged file.',
     backup_too_new: 'This backup comes from a newer Jeton: update the extension.',
     vault_readable: 'Your tokens open normally: nothing was erased.',
+    login_origin_not_allowed:
+      'This token is for a login site your organisation does not allow. Nothing was added and the activation code is used: call your service centre.',
+    managed_setting: 'This setting is managed by your organisation.',
+    demo_disabled: 'Your organisation turned demonstration mode off.',
     vault_too_new: 'Your tokens were saved by a newer Jeton: update the extension.',
     background_unreachable: 'The extension does not answer. Close and reopen this window.',
     clipboard: 'The code could not be copied.',

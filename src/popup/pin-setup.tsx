@@ -53,6 +53,11 @@ export function PinSetup({ d, setup, onDone, onCancelled }: Props) {
   return (
     <form class="screen pin-setup" onSubmit={submit} noValidate aria-busy={busy}>
       <p class="intro">{d.pinIntro(setup.userId, setup.issuer, setup.minLength)}</p>
+      {setup.byPolicy ? (
+        <p class="managed" data-testid="managed-note">
+          {d.pinByPolicy}
+        </p>
+      ) : null}
       <div class="field">
         <label for="new-pin">{d.newPin}</label>
         <input id="new-pin" data-testid="pin" type="password" inputMode="numeric" autocomplete="new-password" minLength={setup.minLength} value={pin} onInput={(e) => setPin(e.currentTarget.value)} />

@@ -1,6 +1,10 @@
-/** The settings screen: language, auto-lock delay, demo mode, removing a token (with confirmation). */
+/**
+ * The settings screen: language, auto-lock delay, demo mode, removing a token
+ * (with confirmation). What the organisation's policy decides is limited here
+ * and says so ("managed by your organisation").
+ */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { AUTO_LOCK_CHOICES, type AccountView, type Language, type Settings } from '../core/messages.ts';
+import { AUTO_LOCK_CHOICES, type AccountView, type Language, type PolicyView, type Settings } from '../core/messages.ts';
 import { Backup } from './backup.tsx';
 import type { Dict } from './i18n.ts';
 
@@ -8,6 +12,7 @@ interface Props {
   d: Dict;
   settings: Settings;
   demo: boolean;
+  policy: PolicyView;
   accounts: AccountView[];
   onSettings: (change: Partial<Settings>) => void;
   onDemo: (enabled: boolean) => void;
@@ -16,9 +21,10 @@ interface Props {
 }
 
 /** The settings screen. */
-export function SettingsScreen({ d, settings, demo, accounts, onSettings, onDemo, onRemove, onImported }: Props) {
+export function SettingsScreen({ d, settings, demo, policy, accounts, onSettings, onDemo, onRemove, onImported }: Props) {
   const [removing, setRemoving] = useState<string | null>(null);
   const target = accounts.find((a) => a.id === removing);
+  const lockLimited = policy.autoLockChoices.length < AUTO_LOCK_CHOICES.length;
 
   return (
     <div class="screen settings">
@@ -39,21 +45,33 @@ export function SettingsScreen({ d, settings, demo, accounts, onSettings, onDemo
         <select
           id="auto-lock"
           data-testid="auto-lock"
+          aria-describedby={lockLimited ? 'auto-lock-managed' : undefined}
           value={String(settings.autoLockMinutes)}
           onChange={(e) => onSettings({ autoLockMinutes: Number(e.currentTarget.value) as Settings['autoLockMinutes'] })}
         >
-          {AUTO_LOCK_CHOICES.map((m) => (
+          {policy.autoLockChoices.map((m) => (
             <option key={m} value={String(m)}>
               {m === 0 ? d.autoLockNever : d.autoLockAfter(m)}
             </option>
           ))}
         </select>
+        {lockLimited ? (
+          <small id="auto-lock-managed" class="managed" data-testid="managed-note">
+            {d.managed}
+          </small>
+        ) : null}
       </div>
-      <div class="field checkbox">
-        <input id="demo" data-testid="demo" type="checkbox" checked={demo} aria-describedby="demo-hint" onChange={(e) => onDemo(e.currentTarget.checked)} />
-        <label for="demo">{d.demoMode}</label>
-        <small id="demo-hint">{d.demoHint}</small>
-      </div>
+      {policy.demoAllowed ? (
+        <div class="field checkbox">
+          <input id="demo" data-testid="demo" type="checkbox" checked={demo} aria-describedby="demo-hint" onChange={(e) => onDemo(e.currentTarget.checked)} />
+          <label for="demo">{d.demoMode}</label>
+          <small id="demo-hint">{d.demoHint}</small>
+        </div>
+      ) : (
+        <p class="managed" data-testid="demo-managed">
+          {d.demoOff}
+        </p>
+      )}
       <h2>{d.tokens}</h2>
       {accounts.length === 0 ? <p>{d.noTokens}</p> : null}
       <ul class="remove-list">
