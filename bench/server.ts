@@ -16,7 +16,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -324,6 +324,8 @@ export const serverSection: BenchSection = {
   async run() {
     if (canPin()) spawnSync('taskset', ['-cp', String(LOAD_CORE), String(process.pid)], { stdio: 'ignore' });
     else console.warn('Fewer than two cores (or no taskset): server and load share the CPU; ratios are indicative only.');
+    // Rates depend on what else the machine runs: say so next to them.
+    console.info(`machine: ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)} at start`);
     const barePort = nextPort++;
     const bareChild = startNode('bench/bare-server.ts', { PORT: String(barePort) });
     const bare = { url: `http://127.0.0.1:${barePort}/aotp/v1/verify`, child: bareChild };
