@@ -36,9 +36,10 @@ async function typeThreeFields(popup: Page, serverUrl: string, userId: string, c
 test('a mistyped activation code is caught in the popup, before any request reaches the server', async ({ openPopup, server }) => {
   const user = await server.createUser('faute');
   const activation = await server.issueActivation(user.username);
+  // The server logs every request: the test relies on that to see "no request".
+  await (await fetch(`${server.url}/virtuel?log-check=${user.username}`)).arrayBuffer();
+  await expect.poll(() => server.log()).toContain(`"url":"/virtuel?log-check=${user.username}"`);
   const before = provisionRequests(server);
-  // The server logs every request: the harness relies on that to see "no request".
-  expect(server.log()).toContain('"url":"/virtuel"');
 
   const popup = await openPopup();
   const grouped = mistype(activation.code).replace(/^(\d{4})(\d{4})$/, '$1 $2');

@@ -140,20 +140,24 @@ export interface StartOptions {
 
 let userCounter = 0;
 
-async function waitUntilUp(url: string, child: ChildProcess, output: () => string, timeoutMs = 30_000): Promise<void> {
+class PortTakenError extends Error {}
+
+/**
+ * Waits for this child's own "Jeton server ready" log line (src/server/main.ts),
+ * not just any answer on the port: between freePort() and listen() another
+ * process may take the port.
+ */
+async function waitUntilUp(child: ChildProcess, output: () => string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`The Jeton server exited (${child.exitCode}) while starting:\n${output()}`);
-    try {
-      const res = await fetch(`${url}/virtuel`, { redirect: 'manual' });
-      await res.arrayBuffer();
-      if (res.status < 500) return;
-    } catch {
-      // Not listening yet.
+    if (child.exitCode !== null || child.signalCode !== null) {
+      if (output().includes('EADDRINUSE')) throw new PortTakenError(output());
+      throw new Error(`The Jeton server exited (${child.exitCode ?? child.signalCode}) while starting:\n${output()}`);
     }
-    await new Promise((r) => setTimeout(r, 150));
+    if (output().includes('Jeton server ready')) return;
+    await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`The Jeton server did not answer on ${url} within ${timeoutMs} ms:\n${output()}`);
+  throw new Error(`The Jeton server did not say it was ready within ${timeoutMs} ms:\n${output()}`);
 }
 
 /** Starts SMTP then the server; `stop()` ends both and removes the data directory. */
@@ -161,41 +165,40 @@ export async function startJetonServer(options: StartOptions = {}): Promise<Jeto
   const dataDir = mkdtempSync(join(tmpdir(), 'jeton-e2e-'));
   const mailbox = new Mailbox();
   const smtp = await startSmtp(mailbox);
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    JETON_PUBLIC_URL: url,
-    JETON_DATA_DIR: dataDir,
-    JETON_MASTER_KEY: randomBytes(32).toString('base64url'),
-    SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
-    LOG_LEVEL: process.env.JETON_E2E_LOG_LEVEL ?? 'info',
+  const configFile = join(dataDir, 'profiles.json');
+  if (options.config !== undefined) writeFileSync(configFile, JSON.stringify(options.config));
+  const masterKey = randomBytes(32).toString('base64url');
+  const environment = (port: number): NodeJS.ProcessEnv => {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      JETON_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      JETON_DATA_DIR: dataDir,
+      JETON_MASTER_KEY: masterKey,
+      SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
+      LOG_LEVEL: process.env.JETON_E2E_LOG_LEVEL ?? 'info',
+    };
+    delete env.DATABASE_URL;
+    if (options.config !== undefined) env.JETON_CONFIG = configFile;
+    return env;
   };
-  delete env.DATABASE_URL;
-  if (options.config !== undefined) {
-    const file = join(dataDir, 'profiles.json');
-    writeFileSync(file, JSON.stringify(options.config));
-    env.JETON_CONFIG = file;
-  }
 
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  let child: ChildProcess | undefined;
   // If the runner dies, the server must not outlive it.
   const killOnExit = (): void => {
-    child.kill('SIGKILL');
+    child?.kill('SIGKILL');
   };
   process.once('exit', killOnExit);
 
   const stop = async (): Promise<void> => {
     process.removeListener('exit', killOnExit);
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const running = child;
+      const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+      running.kill('SIGTERM');
+      const timer = setTimeout(() => running.kill('SIGKILL'), 5_000);
       await exited;
       clearTimeout(timer);
     }
@@ -203,11 +206,25 @@ export async function startJetonServer(options: StartOptions = {}): Promise<Jeto
     rmSync(dataDir, { recursive: true, force: true });
   };
 
-  try {
-    await waitUntilUp(url, child, () => output);
-  } catch (err) {
-    await stop();
-    throw err;
+  let env: NodeJS.ProcessEnv = {};
+  let url: string;
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    env = environment(port);
+    url = `http://127.0.0.1:${port}`;
+    output = '';
+    const started = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = started;
+    started.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    started.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    try {
+      await waitUntilUp(started, () => output);
+      break;
+    } catch (err) {
+      if (err instanceof PortTakenError && attempt < 3) continue;
+      await stop();
+      throw err;
+    }
   }
 
   const admin = (args: string[]): Promise<Record<string, unknown>> =>
