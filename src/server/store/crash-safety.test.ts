@@ -15,7 +15,7 @@ import { issueActivation, type IssuedActivation } from './activations.ts';
 import { addUser, T0, testConfig } from '../testing/harness.ts';
 import { httpFetch, startServer } from '../testing/processes.ts';
 
-const USERS = 60;
+const USERS = 40;
 
 async function invariants(file: string) {
   const handle = await openDatabase({ sqliteFile: file });
