@@ -430,10 +430,10 @@ export async function confirmPending(
 }
 
 /**
- * Revokes a token (pending or active) and drops its pending renewals; true
- * when it was live. For the portal and the admin CLI.
+ * Revokes a token (pending or active), drops its pending renewals and audits
+ * `token.revoked`; true when it was live. For the portal and the admin CLI.
  */
-export async function revokeToken(ctx: Ctx, tokenId: string): Promise<boolean> {
+export async function revokeToken(ctx: Ctx, tokenId: string, by: { ip?: string | null; via?: string } = {}): Promise<boolean> {
   const now = ctx.now();
   return writes(ctx).run(async (tx) => {
     const res = await tx
@@ -441,9 +441,13 @@ export async function revokeToken(ctx: Ctx, tokenId: string): Promise<boolean> {
       .set({ state: 'revoked', revoked_at: now })
       .where('id', '=', tokenId)
       .where('state', 'in', ['pending', 'active'])
+      .returning('user_id')
       .executeTakeFirst();
     await tx.deleteFrom('tokens').where('renews_token_id', '=', tokenId).where('state', '=', 'pending').execute();
-    return res.numUpdatedRows > 0n;
+    if (!res) return false;
+    const owner = await tx.selectFrom('users').select('username').where('id', '=', res.user_id).executeTakeFirst();
+    await audit({ db: tx, now: () => now }, 'token.revoked', { username: owner?.username ?? null, ip: by.ip ?? null, detail: { tokenId, via: by.via ?? 'admin' } });
+    return true;
   });
 }
 

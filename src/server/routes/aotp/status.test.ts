@@ -41,6 +41,7 @@ for (const target of testDatabases()) {
       expect((await statusOf(token)).status).toBe('superseded');
       await revokeToken(h.ctx, renewed.envelope.tokenId);
       expect((await statusOf(renewed)).status).toBe('revoked');
+      expect(await h.ctx.db.selectFrom('audit').select(['event', 'username']).where('event', '=', 'token.revoked').execute()).toEqual([{ event: 'token.revoked', username: 'format01' }]);
     });
 
     it('answers 400 clock_skew with serverTime when ts is more than 300 s away, either way', async () => {
