@@ -110,9 +110,46 @@ export async function consumeActivation(tx: Tx, now: number, activationId: numbe
     if (row.state === 'locked') return 'locked';
     return 'expired';
   }
-  await tx.insertInto('tokens').values(token).execute();
+  await insertPendingToken(tx, token.id, token.user_id, token.profile, token.activation_id ?? null, token.device_name, token.seed, token.k_status, token.algorithm, token.digits, token.period, token.issued_at, token.expires_at);
   return 'provisioned';
 }
+
+const insertPendingToken = prepared(
+  (
+    db,
+    id: string,
+    userId: number,
+    profile: string,
+    activationId: number | null,
+    deviceName: string,
+    seed: string,
+    kStatus: string,
+    algorithm: NewToken['algorithm'],
+    digits: number,
+    period: number,
+    issuedAt: number,
+    expiresAt: number,
+  ) =>
+    db.insertInto('tokens').values({
+      id,
+      user_id: userId,
+      profile,
+      activation_id: activationId,
+      renews_token_id: null,
+      device_name: deviceName,
+      seed,
+      k_status: kStatus,
+      algorithm,
+      digits,
+      period,
+      state: 'pending',
+      issued_at: issuedAt,
+      expires_at: expiresAt,
+      confirmed_at: null,
+      revoked_at: null,
+    }),
+  ['\u0000id', -424_241, '\u0000profile', -424_242, '\u0000device', '\u0000seed', '\u0000kstatus', '\u0000algorithm' as NewToken['algorithm'], -424_243, -424_244, -424_245, -424_246],
+);
 
 /**
  * Stores a renewal (a pending token that names the token it renews). An
