@@ -7,6 +7,7 @@
  */
 import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { registerStatement } from '../db/statements.ts';
 
 type Slot = { arg: number } | { constant: unknown };
 
@@ -37,6 +38,7 @@ export function prepared<A extends readonly unknown[], R>(
       if (used.size !== placeholders.length) throw new Error(`prepared(): a placeholder is missing from ${c.sql}`);
       compiled = { sql: c.sql, slots };
       byDialect.set(dialect, compiled);
+      if (c.sql.includes('$1')) registerStatement(c.sql); // PostgreSQL's placeholders: run it as a named statement
     }
     const parameters = compiled.slots.map((s) => ('arg' in s ? args[s.arg] : s.constant));
     return db.executeQuery<R>(CompiledQuery.raw(compiled.sql, parameters));
