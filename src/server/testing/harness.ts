@@ -56,6 +56,19 @@ export function testConfig(overrides: Record<string, Partial<Profile>> = {}): Co
 
 const TABLES = ['reminders', 'audit', 'tokens', 'activations', 'api_keys', 'security_questions', 'identity_attempts', 'portal_sessions', 'users'] as const;
 
+/** A `fetch` for the client functions of src/core that POSTs through `app.inject`. */
+export function injectFetch(app: FastifyInstance): Fetch {
+  return async (url, init) => {
+    const u = new URL(url);
+    const res = await app.inject({ method: 'POST', url: u.pathname + u.search, headers: init.headers, payload: init.body });
+    return {
+      status: res.statusCode,
+      headers: { get: (name: string) => (res.headers[name.toLowerCase()] === undefined ? null : String(res.headers[name.toLowerCase()])) },
+      text: async () => res.body,
+    };
+  };
+}
+
 /**
  * One app and database per test file (migrating a PostgreSQL schema and
  * registering the portal take a while); `reset` before each test.
@@ -74,15 +87,7 @@ export async function buildHarness(db: DatabaseOptions, config: Config = testCon
   };
   const app = await buildApp(ctx, { logger: false });
   await app.ready();
-  const fetch: Fetch = async (url, init) => {
-    const u = new URL(url);
-    const res = await app.inject({ method: 'POST', url: u.pathname + u.search, headers: init.headers, payload: init.body });
-    return {
-      status: res.statusCode,
-      headers: { get: (name: string) => (res.headers[name.toLowerCase()] === undefined ? null : String(res.headers[name.toLowerCase()])) },
-      text: async () => res.body,
-    };
-  };
+  const fetch = injectFetch(app);
   return {
     app,
     ctx,

@@ -13,6 +13,7 @@ import { loadConfig, type Config } from '../config.ts';
 import type { AppContext, Mailer, MailMessage } from '../context.ts';
 import { openDatabase, type DatabaseHandle, type DatabaseOptions } from '../db/index.ts';
 import { MasterKey } from '../secrets.ts';
+import { injectFetch } from '../testing/harness.ts';
 
 /** 2025-11-28T23:00:00Z, a whole 30-second step. */
 export const T0 = 1_764_370_800_000;
@@ -52,15 +53,7 @@ export async function peopleHarness(handle: DatabaseHandle, options: { config?: 
   };
   const app = await buildApp(ctx, { logger: false });
   await app.ready();
-  const fetch: Fetch = async (url, init) => {
-    const u = new URL(url);
-    const res = await app.inject({ method: 'POST', url: u.pathname + u.search, headers: init.headers, payload: init.body });
-    return {
-      status: res.statusCode,
-      headers: { get: (name: string) => (res.headers[name.toLowerCase()] === undefined ? null : String(res.headers[name.toLowerCase()])) },
-      text: async () => res.body,
-    };
-  };
+  const fetch = injectFetch(app);
   return {
     ctx,
     app,
