@@ -158,6 +158,8 @@ for (const r of results) console.info(`  ${r.ok ? '✓' : '✗'} ${r.name} (${(r
 for (const s of stages.slice(results.length)) console.info(`  – ${s.name}: not run (an earlier stage failed)`);
 console.info(`  total ${((Date.now() - started) / 1000).toFixed(1)} s`);
 const failed = results.filter((r) => !r.ok);
+// A plain closing line for CI: stages that passed, and those that failed or never ran.
+console.info(`stages: ${results.length - failed.length} passed, ${stages.length - (results.length - failed.length)} failed`);
 if (failed.length > 0 || results.length < stages.length) {
   console.error(`\nEnd-to-end tests FAILED: ${failed.map((r) => r.name).join(', ')}`);
   console.error(`This run's builds, Playwright output and log (e2e.log) are kept in ${RUN_DIR}`);
