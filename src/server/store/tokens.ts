@@ -8,7 +8,7 @@
 import type { AppContext } from '../context.ts';
 import type { Activation, NewToken, Token } from '../db/schema.ts';
 import type { Profile } from '../config.ts';
-import { audit } from './audit.ts';
+import { audit, auditSelection } from './audit.ts';
 import { prepared } from './prepared.ts';
 import { writes, type Tx } from './write-queue.ts';
 
@@ -242,13 +242,7 @@ const acceptStepAuditedPg = prepared(
       .expression((eb) =>
         eb
           .selectFrom('accepted')
-          .select([
-            eb.cast<number>(eb.val(at), 'bigint').as('at'),
-            eb.val('login.ok').as('event'),
-            eb.cast<string>(eb.val(username), 'text').as('username'),
-            eb.cast<string | null>(eb.val(ip), 'text').as('ip'),
-            eb.cast<string>(eb.val(detail), 'text').as('detail'),
-          ]),
+          .select(auditSelection(eb, at, 'login.ok', username, ip, detail)),
       )
       .returning('id'),
   ['\u0000token', -424_242, -434_343, '\u0000username', '\u0000ip', '\u0000detail'],
@@ -339,13 +333,7 @@ const consumeAuditedPg = prepared(
       .expression((eb) =>
         eb
           .selectFrom('token')
-          .select([
-            eb.cast<number>(eb.val(now), 'bigint').as('at'),
-            eb.val('token.provisioned').as('event'),
-            eb.cast<string>(eb.val(username), 'text').as('username'),
-            eb.cast<string | null>(eb.val(ip), 'text').as('ip'),
-            eb.cast<string>(eb.val(detail), 'text').as('detail'),
-          ]),
+          .select(auditSelection(eb, now, 'token.provisioned', username, ip, detail)),
       )
       .returning('id'),
   [
@@ -431,13 +419,7 @@ const activateAuditedPg = prepared(
       .expression((eb) =>
         eb
           .selectFrom('activated')
-          .select([
-            eb.cast<number>(eb.val(now), 'bigint').as('at'),
-            eb.val('token.confirmed').as('event'),
-            eb.cast<string>(eb.val(username), 'text').as('username'),
-            eb.cast<string | null>(eb.val(ip), 'text').as('ip'),
-            eb.cast<string>(eb.val(detail), 'text').as('detail'),
-          ]),
+          .select(auditSelection(eb, now, 'token.confirmed', username, ip, detail)),
       )
       .returning('id'),
   [-424_242, '\u0000token', '\u0000username', '\u0000ip', '\u0000detail'],
