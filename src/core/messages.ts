@@ -5,6 +5,7 @@
  * popup (types only) and tests.
  */
 import { JetonError } from './errors.ts';
+import { readShape, type Reader, type Shape } from './shape.ts';
 
 export type Language = 'browser' | 'fr' | 'en';
 
@@ -146,7 +147,6 @@ export class MessageError extends JetonError {}
 
 // ---- validation ----------------------------------------------------------
 
-type Reader<T> = (value: unknown, name: string) => T;
 
 const invalid = (message: string): MessageError => new MessageError('invalid_message', message);
 
@@ -176,22 +176,10 @@ const oneOf =
   };
 
 /** An object with exactly these fields (the optional ones may be absent). */
-function object<T extends object>(shape: { [K in keyof T]-?: Reader<Exclude<T[K], undefined>> }, optional: Array<keyof T> = []): Reader<T> {
-  return (value, name) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(`${name} must be an object.`);
-    const source = value as Record<string, unknown>;
-    for (const key of Object.keys(source)) if (!Object.hasOwn(shape, key)) throw invalid(`Unknown field ${JSON.stringify(key.slice(0, 32))}.`);
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(shape) as Array<keyof T & string>) {
-      if (!Object.hasOwn(source, key) || source[key] === undefined) {
-        if (optional.includes(key)) continue;
-        throw invalid(`Missing field ${key}.`);
-      }
-      out[key] = shape[key](source[key], key);
-    }
-    return out as T;
-  };
-}
+const object =
+  <T extends object>(shape: Shape<T>, optional: Array<keyof T> = []): Reader<T> =>
+  (value, name) =>
+    readShape(value, name, shape, optional, invalid);
 
 const empty: Reader<Empty> = object<Empty>({});
 const accountId = text(64, 1);

@@ -8,6 +8,7 @@ import { normalizeOrigin, parseServerURL } from '../origins.ts';
 import type { OTPAlgorithm } from '../totp.ts';
 import { isUserId, normalizeUserId } from '../user-id.ts';
 import { ProtocolError } from './errors.ts';
+import { readShape, type Reader, type Shape } from '../shape.ts';
 
 export const PROTOCOL_VERSION = 1;
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -97,7 +98,6 @@ export interface Envelope {
 
 // ---- field readers -------------------------------------------------------
 
-type Reader<T> = (value: unknown, name: string) => T;
 
 const invalid = (message: string): ProtocolError => new ProtocolError('invalid_request', message);
 
@@ -151,24 +151,8 @@ const deviceName: Reader<string> = (value, name) => {
   return value;
 };
 
-type Shape<T> = { [K in keyof T]-?: Reader<Exclude<T[K], undefined>> };
-
-function readObject<T extends object>(value: unknown, name: string, shape: Shape<T>, optional: Array<keyof T>): T {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(`${name} must be a JSON object.`);
-  const source = value as Record<string, unknown>;
-  for (const key of Object.keys(source)) {
-    if (!Object.hasOwn(shape, key)) throw invalid(`Unknown field ${JSON.stringify(key.slice(0, 64))}.`);
-  }
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(shape) as Array<keyof T & string>) {
-    if (!Object.hasOwn(source, key) || source[key] === undefined) {
-      if (optional.includes(key)) continue;
-      throw invalid(`Missing field ${key}.`);
-    }
-    out[key] = shape[key](source[key], key);
-  }
-  return out as T;
-}
+const readObject = <T extends object>(value: unknown, name: string, shape: Shape<T>, optional: Array<keyof T>): T =>
+  readShape(value, name, shape, optional, invalid);
 
 /** Reads a versioned request: the version is checked before anything else. */
 function readVersioned<T extends { v: 1 }>(body: unknown, shape: Shape<T>, optional: Array<keyof T> = []): T {
