@@ -4,28 +4,12 @@ import { generateActivationCode } from '../core/activation-code.ts';
 import { b64u } from '../core/bytes.ts';
 import { createConfirmRequest, createProvisionRequest, createRenewRequest, createStatusRequest, openProvisionResponse, openRenewResponse } from '../core/protocol/client.ts';
 import { deriveActivationKey } from '../core/protocol/keys.ts';
-import type { Envelope } from '../core/protocol/messages.ts';
+import { SAMPLE_SERVER_URL, sampleEnvelope } from '../core/protocol/sample-envelope.ts';
 import { checkConfirmMac, checkProvisionProof, checkRenewMac, checkStatusMac } from '../core/protocol/server.ts';
 import { checkConfirmMacSync, checkProvisionProofSync, checkRenewMacSync, checkStatusMacSync, hkdf64, sealEnvelopeSync } from './protocol-crypto.ts';
 
-const SERVER_URL = 'https://teleacces.example/aotp/v1/provision?profile=teleacces';
-const envelope = (tokenId: string): Envelope => ({
-  tokenId,
-  issuer: 'Téléaccès',
-  userId: 'format01',
-  seed: b64u(new Uint8Array(20).fill(7)),
-  algorithm: 'SHA1',
-  digits: 6,
-  period: 30,
-  issuedAt: '2026-11-28T23:00:00Z',
-  expiresAt: '2027-11-28T23:00:00Z',
-  pin: { required: true, minLength: 4 },
-  loginOrigins: ['https://teleacces.example'],
-  portalUrl: 'https://teleacces.example/virtuel',
-  confirmUrl: 'https://teleacces.example/aotp/v1/confirm',
-  statusUrl: 'https://teleacces.example/aotp/v1/status',
-  exportable: false,
-});
+const SERVER_URL = SAMPLE_SERVER_URL;
+const envelope = (tokenId: string) => sampleEnvelope('format01', tokenId, new Uint8Array(20).fill(7));
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
 
 describe('node:crypto protocol functions', () => {

@@ -5,32 +5,12 @@ import { generateTOTP } from '../totp.ts';
 import { createConfirmRequest, createProvisionRequest, createRenewRequest, createStatusRequest, openProvisionResponse, openRenewResponse } from './client.ts';
 import { ProtocolError } from './errors.ts';
 import { deriveActivationKey } from './keys.ts';
-import type { Envelope } from './messages.ts';
 import { parseProvisionRequest } from './messages.ts';
+import { SAMPLE_SERVER_URL, sampleEnvelope } from './sample-envelope.ts';
 import { checkConfirmMac, checkProvisionProof, checkRenewMac, checkStatusMac, newTokenSecrets, sealEnvelope } from './server.ts';
 
-const SERVER_URL = 'https://teleacces.example/aotp/v1/provision?profile=teleacces';
-
-function envelopeFor(userId: string, tokenId: string, seed: Uint8Array): Envelope {
-  return {
-    tokenId,
-    issuer: 'Téléaccès',
-    userId,
-    seed: b64u(seed),
-    algorithm: 'SHA1',
-    digits: 6,
-    period: 30,
-    issuedAt: '2026-11-28T23:00:00Z',
-    expiresAt: '2027-11-28T23:00:00Z',
-    pin: { required: true, minLength: 4 },
-    loginOrigins: ['https://teleacces.example'],
-    portalUrl: 'https://teleacces.example/virtuel',
-    confirmUrl: 'https://teleacces.example/aotp/v1/confirm',
-    statusUrl: 'https://teleacces.example/aotp/v1/status',
-    renewUrl: 'https://teleacces.example/aotp/v1/renew',
-    exportable: false,
-  };
-}
+const SERVER_URL = SAMPLE_SERVER_URL;
+const envelopeFor = sampleEnvelope;
 
 describe('provision round trip', () => {
   it('derives the same keys on both sides and opens the envelope', async () => {
