@@ -64,17 +64,21 @@ export type KeySource = { kind: 'provision'; kAc: Uint8Array } | { kind: 'renew'
  * Seals an envelope for the client key and nonce of a request: fresh P-256
  * server key, ECDH, HKDF (§3 provision-keys or §6 renew-keys), AES-256-GCM.
  * A client key that is not a point of P-256 is `400 invalid_request`.
+ * `fixed` (the server's private scalar and the IV) is for the test vectors of
+ * docs/protocol.md only.
  * @see PROTOCOL.md §3, §6
  */
 export function sealEnvelopeSync(
   source: KeySource,
   req: { userId: string; clientKey: string; nonce: string },
   envelope: Envelope,
+  fixed?: { privateKey: Uint8Array; iv: Uint8Array },
 ): { response: ProvisionResponse; kStatus: Uint8Array } {
   const clientKey = fromB64u(req.clientKey);
   const nonce = fromB64u(req.nonce);
   const server = createECDH('prime256v1');
-  const serverKey = new Uint8Array(server.generateKeys());
+  if (fixed) server.setPrivateKey(fixed.privateKey);
+  const serverKey = new Uint8Array(fixed ? server.getPublicKey() : server.generateKeys());
   let z: Uint8Array;
   try {
     if (clientKey.length !== 65 || clientKey[0] !== 4) throw new Error('not an uncompressed point');
@@ -88,7 +92,7 @@ export function sealEnvelopeSync(
       : [source.kStatusOld, T('renew-keys', fromB64u(source.tokenId), clientKey, serverKey)];
   const okm = hkdf64(concat(z, ikmTail), nonce, info, 64);
   z.fill(0);
-  const iv = randomBytes(12);
+  const iv = fixed?.iv ?? randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', okm.subarray(0, 32), iv);
   cipher.setAAD(tokenAad(req.userId, clientKey, nonce));
   const ct = Buffer.concat([cipher.update(utf8(JSON.stringify(envelope))), cipher.final(), cipher.getAuthTag()]);

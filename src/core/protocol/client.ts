@@ -5,7 +5,7 @@
  */
 import { normalizeActivationCode } from '../activation-code.ts';
 import { b64u, fromB64u, fromUtf8 } from '../bytes.ts';
-import { aesGcmDecrypt, ecdh, generateEcdhKeyPair, hmac, randomBytes } from '../crypto.ts';
+import { aesGcmDecrypt, ecdh, generateEcdhKeyPair, hmac, randomBytes, type EcdhKeyPair } from '../crypto.ts';
 import { parseServerURL } from '../origins.ts';
 import { normalizeUserId } from '../user-id.ts';
 import { isServerErrorCode, ProtocolError } from './errors.ts';
@@ -42,6 +42,17 @@ interface Pending {
   nonce: Uint8Array;
 }
 
+/**
+ * The client's one-time values: a fresh key pair and nonce per request. Given
+ * only by the test vectors (docs/protocol.md), which need fixed bytes.
+ */
+export interface ClientEphemeral {
+  keyPair: EcdhKeyPair;
+  nonce: Uint8Array;
+}
+
+const freshEphemeral = async (): Promise<ClientEphemeral> => ({ keyPair: await generateEcdhKeyPair(), nonce: randomBytes(16) });
+
 // ---- §3 provision --------------------------------------------------------
 
 export interface ProvisionInput {
@@ -53,13 +64,18 @@ export interface ProvisionInput {
 }
 
 /** Builds a provision request; throws before any network call on a bad URL, user ID or code. */
-export async function createProvisionRequest(input: ProvisionInput): Promise<{ body: ProvisionRequest; pending: Pending & { kAc: Uint8Array } }> {
+export async function createProvisionRequest(
+  input: ProvisionInput,
+  ephemeral?: ClientEphemeral,
+): Promise<{ body: ProvisionRequest; pending: Pending & { kAc: Uint8Array } }> {
   const serverUrl = parseServerURL(input.serverUrl).href;
   const userId = normalizeUserId(input.userId);
   const code = normalizeActivationCode(input.code);
   const kAc = await deriveActivationKey(code, userId);
-  const { privateKey, publicKey } = await generateEcdhKeyPair();
-  const nonce = randomBytes(16);
+  const {
+    keyPair: { privateKey, publicKey },
+    nonce,
+  } = ephemeral ?? (await freshEphemeral());
   const clientKey = b64u(publicKey);
   const proof = await hmac(kAc, provisionProofInput(userId, clientKey, b64u(nonce)));
   const body: ProvisionRequest = { v: PROTOCOL_VERSION, userId, clientKey, nonce: b64u(nonce), proof: b64u(proof) };
@@ -119,9 +135,12 @@ export async function createRenewRequest(
   token: { tokenId: string; userId: string; serverUrl: string; kStatus: Uint8Array },
   ts: number,
   otp: string,
+  ephemeral?: ClientEphemeral,
 ): Promise<{ body: RenewRequest; pending: Pending & { tokenId: string; kStatusOld: Uint8Array } }> {
-  const { privateKey, publicKey } = await generateEcdhKeyPair();
-  const nonce = randomBytes(16);
+  const {
+    keyPair: { privateKey, publicKey },
+    nonce,
+  } = ephemeral ?? (await freshEphemeral());
   const clientKey = b64u(publicKey);
   const mac = await hmac(token.kStatus, macInput.renew(token.tokenId, clientKey, b64u(nonce), ts, otp));
   return {

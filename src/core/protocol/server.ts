@@ -3,7 +3,7 @@
  * server stores and decides, these functions prove and seal. @see PROTOCOL.md §3–§6
  */
 import { b64u, fromB64u, utf8 } from '../bytes.ts';
-import { aesGcmEncrypt, ecdh, generateEcdhKeyPair, InvalidPublicKeyError, randomBytes } from '../crypto.ts';
+import { aesGcmEncrypt, ecdh, generateEcdhKeyPair, InvalidPublicKeyError, randomBytes, type EcdhKeyPair } from '../crypto.ts';
 import { ProtocolError } from './errors.ts';
 import { checkMac, deriveProvisionKeys, deriveRenewKeys, macInput, provisionProofInput, tokenAad, type TokenKeys } from './keys.ts';
 import type { ConfirmRequest, Envelope, ProvisionRequest, ProvisionResponse, RenewRequest, StatusRequest } from './messages.ts';
@@ -34,16 +34,18 @@ type KeySource =
 /**
  * Seals an envelope for the client that sent `clientKey` and `nonce`: a fresh
  * server key, ECDH, HKDF, AES-GCM. Returns the answer and the new token's K_status.
- * An invalid client key is `400 invalid_request`.
+ * An invalid client key is `400 invalid_request`. `fixed` (server key pair
+ * and IV) is for the test vectors of docs/protocol.md only.
  */
 export async function sealEnvelope(
   source: KeySource,
   req: { userId: string; clientKey: string; nonce: string },
   envelope: Envelope,
+  fixed?: { keyPair: EcdhKeyPair; iv: Uint8Array },
 ): Promise<{ response: ProvisionResponse; kStatus: Uint8Array }> {
   const clientKey = fromB64u(req.clientKey);
   const nonce = fromB64u(req.nonce);
-  const server = await generateEcdhKeyPair();
+  const server = fixed?.keyPair ?? (await generateEcdhKeyPair());
   let z: Uint8Array;
   try {
     z = await ecdh(server.privateKey, clientKey);
@@ -55,7 +57,7 @@ export async function sealEnvelope(
     source.kind === 'provision'
       ? await deriveProvisionKeys(z, source.kAc, nonce, req.userId, clientKey, server.publicKey)
       : await deriveRenewKeys(z, source.kStatusOld, nonce, source.tokenId, clientKey, server.publicKey);
-  const iv = randomBytes(12);
+  const iv = fixed?.iv ?? randomBytes(12);
   const ct = await aesGcmEncrypt(keys.kEnc, iv, utf8(JSON.stringify(envelope)), tokenAad(req.userId, clientKey, nonce));
   return { response: { v: 1, serverKey: b64u(server.publicKey), iv: b64u(iv), ct: b64u(ct) }, kStatus: keys.kStatus };
 }
