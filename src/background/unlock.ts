@@ -78,8 +78,8 @@ export async function unlockAccount(deps: Deps, id: string, pin: string): Promis
       throw new PinCheckError('pin_incorrect', 'PIN incorrect.', left === undefined ? {} : { failuresLeft: left });
     }
     return { pinCheck: 'valid' };
-  } catch (err) {
-    if (err instanceof ProtocolError && err.code === 'locked') err = lockedError(deps, err.details.retryAfter);
+  } catch (caught) {
+    const err = caught instanceof ProtocolError && caught.code === 'locked' ? lockedError(deps, caught.details.retryAfter) : caught;
     const wrong = err instanceof PinCheckError || (err instanceof JetonError && err.code === 'pin_incorrect') || (err instanceof ProtocolError && err.code === 'invalid_otp');
     if (wrong) {
       // Wrong PIN or locked: the token locks again and shows no code.
