@@ -2,6 +2,7 @@
  * The words the background shows outside the popup (notifications, badge),
  * in French and English. The popup's own words are in src/popup/i18n.ts.
  */
+import { longDate, plural } from '../core/dates.ts';
 import type { Language } from '../core/messages.ts';
 
 export type Lang = 'fr' | 'en';
@@ -10,10 +11,6 @@ export type Lang = 'fr' | 'en';
 export const backgroundLang = (choice: Language, uiLanguage: string): Lang =>
   choice !== 'browser' ? choice : uiLanguage.toLowerCase().startsWith('fr') ? 'fr' : 'en';
 
-const plural = (lang: Lang, n: number, one: string, other: string): string =>
-  new Intl.PluralRules(lang === 'fr' ? 'fr-CA' : 'en-CA').select(n) === 'one' ? one : other;
-
-const longDate = (iso: string, lang: Lang): string => new Intl.DateTimeFormat(lang === 'fr' ? 'fr-CA' : 'en-CA', { dateStyle: 'long' }).format(new Date(iso));
 
 /** The badge's text for `days` left: « 7j », "7d". */
 export const badgeDays = (lang: Lang, days: number): string => `${days}${lang === 'fr' ? 'j' : 'd'}`;

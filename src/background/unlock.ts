@@ -25,7 +25,7 @@ import { askStatus, withStatus } from './status.ts';
 type UnlockResult = ResponseOf<'account.unlock'>;
 
 /** §5's additive fields of the online PIN check, read as optional (older servers leave them out). */
-type CheckedStatus = StatusResponse & { locked?: unknown; retryAfter?: unknown; failuresLeft?: unknown };
+type CheckedStatus = StatusResponse & { locked?: unknown; retryAfter?: unknown; failuresLeft?: unknown; lockoutSeconds?: unknown };
 
 const codeAt = (token: TokenRecord, seed: Uint8Array, ms: number): string =>
   generateTOTP({ seed, algorithm: token.algorithm, digits: token.digits, period: token.period }, ms);
@@ -75,7 +75,8 @@ export async function unlockAccount(deps: Deps, id: string, pin: string): Promis
         })) as { answer: CheckedStatus } | null;
         throw lockedError(deps, again?.answer.locked === true ? again.answer.retryAfter : undefined);
       }
-      throw new PinCheckError('pin_incorrect', 'PIN incorrect.', left === undefined ? {} : { failuresLeft: left });
+      const lockout = count(checked.lockoutSeconds);
+      throw new PinCheckError('pin_incorrect', 'PIN incorrect.', left === undefined ? {} : { failuresLeft: left, ...(lockout ? { lockoutSeconds: lockout } : {}) });
     }
     return { pinCheck: 'valid' };
   } catch (caught) {

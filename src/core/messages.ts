@@ -106,7 +106,7 @@ export interface ErrorInfo {
   code: string;
   message: string;
   /** Safe extra facts for the sentence shown (`retryAfter` seconds, tries left before a lockout, its end in epoch ms…). */
-  details?: { retryAfter?: number; failuresLeft?: number; lockedUntil?: number };
+  details?: { retryAfter?: number; failuresLeft?: number; lockedUntil?: number; lockoutSeconds?: number };
 }
 
 export type AddResult =

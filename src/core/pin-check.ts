@@ -12,6 +12,8 @@ export interface PinCheckFacts {
   retryAfter?: number;
   /** When the lock ends (epoch ms, local clock: what the user's clock will show). */
   lockedUntil?: number;
+  /** How long a lock lasts, when the server says (not in PROTOCOL.md §5: read only if present). */
+  lockoutSeconds?: number;
 }
 
 /** `pin_incorrect` (with `failuresLeft` when the server says) or `login_locked` (with `lockedUntil`). */
