@@ -146,13 +146,20 @@ test('five wrong PINs end in the lockout message with its end time, not an unloc
   const account = await addToken(popup, await activationLink(server, user.username, 'courtnip'), PIN);
   await popup.getByTestId('lock').click();
   await expect(account).toHaveAttribute('data-locked', 'true');
+  const said: string[] = [];
   for (let i = 0; i < 5; i++) {
     await account.getByTestId('pin').fill(`111${i}`);
     await account.getByTestId('unlock').click();
-    await expect(popup.getByTestId('error')).toHaveText(/NIP incorrect|Connexion bloquée/, { timeout: 30_000 });
+    const error = popup.getByTestId('error');
+    // Each answer replaces the last: wait for this one (the tries left go down, then the lock).
+    await expect(error).toHaveText(i < 4 ? `NIP incorrect — ${4 - i} ${4 - i === 1 ? 'essai restant' : 'essais restants'} avant un blocage temporaire de la connexion` : /^Connexion bloquée jusqu’à \d{1,2} h \d{2} /, {
+      timeout: 30_000,
+    });
+    said.push((await error.textContent()) ?? '');
     await expect(account).toHaveAttribute('data-locked', 'true');
   }
-  // The right PIN now: the user is locked, so the popup says until when and the token stays locked.
+  expect(said[4], 'the fifth wrong PIN locks: the popup says until when').toMatch(/jusqu’à/);
+  // The right PIN now: the user is locked, so the server neither checks nor counts it; still no unlock.
   await account.getByTestId('pin').fill(PIN);
   await account.getByTestId('unlock').click();
   await expect(popup.getByTestId('error')).toHaveText(/^Connexion bloquée jusqu’à \d{1,2} h \d{2} /, { timeout: 30_000 });
