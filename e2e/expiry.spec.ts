@@ -11,15 +11,7 @@ import { expect, test as base } from './fixtures.ts';
 import { addToken, readFreshCode, submitActivationLink } from './popup.ts';
 import { loginOnSamplePage } from './portal.ts';
 import { startJetonServer, type JetonServer } from './server.ts';
-
-/** The profiles of these tests: `court` without PIN (the default), `courtnip` with one. */
-export const SHORT_PROFILES = {
-  defaultProfile: 'court',
-  profiles: {
-    court: { validityDays: 10, renewWindowDays: 10, pinRequired: false },
-    courtnip: { validityDays: 10, renewWindowDays: 10, pinRequired: true, pinMinLength: 4 },
-  },
-};
+import { SHORT_PROFILES } from './short-profiles.ts';
 
 const test = base.extend<object, { shortServer: JetonServer }>({
   shortServer: [
