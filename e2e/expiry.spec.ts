@@ -158,3 +158,23 @@ test('five wrong PINs end in the lockout message with its end time, not an unloc
   await expect(account).toHaveAttribute('data-locked', 'true');
   await expect(account.getByTestId('code')).toHaveCount(0);
 });
+
+test('the popup opened from an expiry notification (?renew=<id>) renews that token once', async ({ openPopup, shortServer: server, context, extensionId }) => {
+  const user = await server.createUser('notif');
+  const popup = await openPopup();
+  await submitActivationLink(popup, await activationLink(server, user.username));
+  const account = popup.getByTestId('account');
+  await expect(account.getByTestId('code')).toHaveText(/^\d{3} \d{3}$/, { timeout: 30_000 });
+  const id = await account.getAttribute('data-account-id');
+  await popup.close();
+
+  // What a click on the notification (or its « Renouveler » button) opens.
+  const opened = await context.newPage();
+  await opened.goto(`chrome-extension://${extensionId}/src/popup/index.html?renew=${id}`);
+  await expect(opened.getByTestId('notice')).toHaveText('Jeton renouvelé.', { timeout: 30_000 });
+  expect(tokensOf(server, user.username).map((r) => r.state).sort()).toEqual(['active', 'superseded']);
+  // The new token could be renewed at once again (10-day window): it is not, by itself.
+  await expect(opened.getByTestId('account').getByTestId('renew')).toBeVisible();
+  await opened.waitForTimeout(1_000);
+  expect(tokensOf(server, user.username)).toHaveLength(2);
+});

@@ -19,6 +19,7 @@ import { unlockAccount } from './unlock.ts';
 import { DEFAULT_WARNING_DAYS } from '../core/expiry.ts';
 import { expiryRound } from './expiry.ts';
 import { renewAccount } from './renewal.ts';
+import { refreshStatuses } from './status.ts';
 import { updateWarnings } from './warnings.ts';
 
 export type Handlers = { [N in MessageName]: (req: RequestOf<N>) => Promise<ResponseOf<N>> };
@@ -109,7 +110,10 @@ export function createHandlers(deps: Deps): Handlers {
     },
     'account.renew': async ({ id, pin }) => {
       try {
-        return await renewAccount(deps, id, pin);
+        const result = await renewAccount(deps, id, pin);
+        // The new token's state and renewal date, before the popup shows it (a failure here changes nothing).
+        if (result.outcome === 'renewed') await refreshStatuses(deps, { force: true }).catch(() => []);
+        return result;
       } finally {
         deps.later(expiryRound(deps, { force: false }));
       }

@@ -29,10 +29,12 @@ interface ListProps {
   onCopyError: () => void;
   /** The token whose renewal to open (the popup opened from an expiry notification). */
   renewId?: string | null;
+  /** Told once that renewal was opened, so it is never opened by itself again. */
+  onRenewOpened?: () => void;
 }
 
 /** The tokens, one card each, with a shared one-second clock for the countdowns. */
-export function AccountList({ accounts, d, lang, onUnlock, onRenew, onCopyError, renewId }: ListProps) {
+export function AccountList({ accounts, d, lang, onUnlock, onRenew, onCopyError, renewId, onRenewOpened }: ListProps) {
   const now = useNow();
   if (accounts.length === 0) {
     return (
@@ -44,7 +46,7 @@ export function AccountList({ accounts, d, lang, onUnlock, onRenew, onCopyError,
   return (
     <ul class="accounts" data-testid="accounts">
       {accounts.map((a) => (
-        <AccountCard key={a.id} account={a} now={now} d={d} lang={lang} onUnlock={onUnlock} onRenew={onRenew} onCopyError={onCopyError} openRenewal={a.id === renewId} />
+        <AccountCard key={a.id} account={a} now={now} d={d} lang={lang} onUnlock={onUnlock} onRenew={onRenew} onCopyError={onCopyError} openRenewal={a.id === renewId} onRenewOpened={onRenewOpened} />
       ))}
     </ul>
   );
@@ -59,6 +61,7 @@ interface CardProps {
   onRenew: (id: string, pin?: string) => Promise<void>;
   onCopyError: () => void;
   openRenewal: boolean;
+  onRenewOpened?: (() => void) | undefined;
 }
 
 /** Revoked, superseded, expired: what happened and what to do, instead of a code. */
@@ -80,7 +83,7 @@ function DeadNotice({ a, d }: { a: AccountView; d: Dict }) {
 }
 
 /** « Renouveler »: one click; a PIN token asks for its PIN first (its new seed is sealed under it). */
-function RenewControl({ a, d, onRenew, open }: { a: AccountView; d: Dict; onRenew: CardProps['onRenew']; open: boolean }) {
+function RenewControl({ a, d, onRenew, open, onOpened }: { a: AccountView; d: Dict; onRenew: CardProps['onRenew']; open: boolean; onOpened?: (() => void) | undefined }) {
   const [asking, setAsking] = useState(false);
   const [pin, setPin] = useState('');
   const [busy, setBusy] = useState(false);
@@ -109,6 +112,7 @@ function RenewControl({ a, d, onRenew, open }: { a: AccountView; d: Dict; onRene
   useEffect(() => {
     if (!open || started.current) return;
     started.current = true;
+    onOpened?.();
     button.current?.scrollIntoView({ block: 'center' });
     button.current?.focus();
     click();
@@ -155,7 +159,7 @@ function RenewControl({ a, d, onRenew, open }: { a: AccountView; d: Dict; onRene
   );
 }
 
-function AccountCard({ account: a, now, d, lang, onUnlock, onRenew, onCopyError, openRenewal }: CardProps) {
+function AccountCard({ account: a, now, d, lang, onUnlock, onRenew, onCopyError, openRenewal, onRenewOpened }: CardProps) {
   const [copied, setCopied] = useState(false);
   const [pin, setPin] = useState('');
   const [busy, setBusy] = useState(false);
@@ -278,7 +282,7 @@ function AccountCard({ account: a, now, d, lang, onUnlock, onRenew, onCopyError,
           {d.renewing}
         </p>
       ) : null}
-      {a.renewal === 'open' || a.renewal === 'retry' ? <RenewControl a={a} d={d} onRenew={onRenew} open={openRenewal} /> : null}
+      {a.renewal === 'open' || a.renewal === 'retry' ? <RenewControl a={a} d={d} onRenew={onRenew} open={openRenewal} onOpened={onRenewOpened} /> : null}
       {a.loginOrigins && a.loginOrigins.length > 0 && !dead ? <AllowFill origins={a.loginOrigins} d={d} /> : null}
       {a.state === 'pending' ? (
         <p class="pending" data-testid="pending">

@@ -216,7 +216,8 @@ interface MainProps {
 const renewFromNotification = (): string | null => new URLSearchParams(globalThis.location?.search ?? '').get('renew');
 
 function MainScreen({ d, lang, state, error, notice, onUnlock, onRenew, onAdd, onCopyError }: MainProps) {
-  const [renewId] = useState(renewFromNotification);
+  // Cleared once started: after a renewal the new token may be renewable at once again, and must not renew by itself.
+  const [renewId, setRenewId] = useState(renewFromNotification);
   return (
     <div class="screen main">
       <ErrorLine error={error} d={d} />
@@ -226,7 +227,7 @@ function MainScreen({ d, lang, state, error, notice, onUnlock, onRenew, onAdd, o
           {d.clockSkew(Math.round(Math.abs(state.clockOffsetMs) / 1000))}
         </p>
       ) : null}
-      <AccountList accounts={state.accounts} d={d} lang={lang} onUnlock={onUnlock} onRenew={onRenew} onCopyError={onCopyError} renewId={renewId} />
+      <AccountList accounts={state.accounts} d={d} lang={lang} onUnlock={onUnlock} onRenew={onRenew} onCopyError={onCopyError} renewId={renewId} onRenewOpened={() => setRenewId(null)} />
       <div class="actions">
         <button type="button" class="primary" data-testid="add-account" onClick={onAdd}>
           {d.add}
