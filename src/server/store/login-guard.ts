@@ -118,3 +118,17 @@ export async function lockedFor(db: Tx, now: number, userId: number, policy: Pic
   const row = await db.selectFrom('users').select('login_locked_until').where('id', '=', userId).executeTakeFirst();
   return (row && lockRemaining(row, now)) ?? Math.max(1, policy.lockoutSeconds);
 }
+
+/**
+ * Reads a user's lock state inside a write, holding their row on PostgreSQL
+ * (`FOR UPDATE`) so no failure is counted for them until the write commits;
+ * SQLite's writes are serialised already (write-queue.ts).
+ */
+export async function lockUserRow(
+  tx: Tx,
+  dialect: 'sqlite' | 'postgres',
+  userId: number,
+): Promise<{ login_failures: number; login_locked_until: number | null } | undefined> {
+  const query = tx.selectFrom('users').select(['login_failures', 'login_locked_until']).where('id', '=', userId);
+  return (dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
+}
