@@ -268,6 +268,7 @@ describe('one-click renewal (§6 + §4)', () => {
     h.server.calls.length = 0;
     expect(await h.send('account.renew', { id, pin: '1357' })).toMatchObject({ ok: false, error: { code: 'pin_incorrect' } });
     expect(h.server.calls, 'unlocked: the mistyped PIN is caught without spending a try').toEqual([]);
+    h.clock.now += 5 * 60_000;
     expect(await h.ok('account.renew', { id, pin: '2468' })).toEqual({ outcome: 'renewed' });
     const fresh = serverTokens(h).find((t) => t !== old)!;
     expect(old.status).toBe('superseded');
@@ -276,8 +277,9 @@ describe('one-click renewal (§6 + §4)', () => {
     expect(token.secret.type).toBe('pin');
     expect(JSON.stringify(await stored(h))).not.toContain(Buffer.from(fresh.seed).toString('base64url'));
     if (token.secret.type === 'pin') expect(await openSeedWithPin(token.secret, '2468')).toEqual(fresh.seed);
-    // Still unlocked, with the new seed.
+    // Still unlocked, with the new seed, and the auto-lock counts from the renewal.
     expect((await h.ok('state.get', {})).accounts[0]!.code!.value).toBe(codeOf(fresh.seed, h.clock.now));
+    expect(h.timer.at).toBe(h.clock.now + 15 * 60_000);
     // Locked, a wrong PIN is the server's to judge: counted as a failed login.
     await h.ok('vault.lock', {});
   });

@@ -111,6 +111,8 @@ export function createHandlers(deps: Deps): Handlers {
     'account.renew': async ({ id, pin }) => {
       try {
         const result = await renewAccount(deps, id, pin);
+        // A PIN typed to renew leaves the token unlocked: the auto-lock applies from now.
+        if (pin !== undefined) await touchAutoLock(deps);
         // The new token's state and renewal date, before the popup shows it (a failure here changes nothing).
         if (result.outcome === 'renewed') await refreshStatuses(deps, { force: true }).catch(() => []);
         return result;
