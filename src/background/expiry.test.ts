@@ -277,9 +277,9 @@ describe('one-click renewal (§6 + §4)', () => {
     expect(token.secret.type).toBe('pin');
     expect(JSON.stringify(await stored(h))).not.toContain(Buffer.from(fresh.seed).toString('base64url'));
     if (token.secret.type === 'pin') expect(await openSeedWithPin(token.secret, '2468')).toEqual(fresh.seed);
-    // Still unlocked, with the new seed, and the auto-lock counts from the renewal.
-    expect((await h.ok('state.get', {})).accounts[0]!.code!.value).toBe(codeOf(fresh.seed, h.clock.now));
+    // The auto-lock counts from the renewal; still unlocked, with the new seed.
     expect(h.timer.at).toBe(h.clock.now + 15 * 60_000);
+    expect((await h.ok('state.get', {})).accounts[0]!.code!.value).toBe(codeOf(fresh.seed, h.clock.now));
     // Locked, a wrong PIN is the server's to judge: counted as a failed login.
     await h.ok('vault.lock', {});
   });
