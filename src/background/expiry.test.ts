@@ -177,6 +177,26 @@ describe('one-click renewal (§6 + §4)', () => {
     expect(vault.tokens[0]!.server!.tokenId).not.toBe([...h.server.tokens.keys()][0]);
   });
 
+  it('renews in the time step of the code that confirmed the token: the next step’s code, no failure counted', async () => {
+    const { h, id } = await ready();
+    h.server.calls.length = 0;
+    expect(await h.ok('account.renew', { id })).toEqual({ outcome: 'renewed' });
+    expect(h.server.calls.slice(0, 3)).toEqual(['/aotp/v1/renew', '/aotp/v1/renew', '/aotp/v1/confirm']);
+    expect(h.server.failures).toBe(0);
+  });
+
+  it('does not spend a second try when the PIN of a locked token may be wrong', async () => {
+    const h = harness({ validityDays: 10, renewWindowDays: 10, pin: { required: true, minLength: 4 } });
+    const id = await addPinToken(h, '2468');
+    await refresh(h);
+    await h.ok('vault.lock', {});
+    h.clock.now += 30_000;
+    h.server.calls.length = 0;
+    expect(await h.send('account.renew', { id, pin: '1357' })).toMatchObject({ ok: false, error: { code: 'pin_incorrect' } });
+    expect(h.server.calls).toEqual(['/aotp/v1/renew']);
+    expect(h.server.failures).toBe(1);
+  });
+
   it('leaves the old token intact when §6 fails (network), and can be retried', async () => {
     const { h, id, old } = await ready();
     h.server.failNext.set('/aotp/v1/renew', 1);

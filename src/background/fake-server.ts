@@ -22,6 +22,8 @@ interface ServerToken {
   expiresAt: string;
   /** The token a renewal replaces once confirmed (§4). */
   renews?: string;
+  /** The time step of the last code accepted (the confirming one counts, §7): a code of this step or older is a replay. */
+  lastStep?: number;
 }
 
 export interface FakeServerOptions {
@@ -181,10 +183,14 @@ export function fakeServer(options: FakeServerOptions): FakeServer {
     if (stateOf(old) !== 'active') return refuse('no_active_token');
     if (now() < Date.parse(opensAt(old.expiresAt))) return answer(403, { error: 'renewal_not_open', message: 'not yet', renewOpensAt: opensAt(old.expiresAt) });
     if (server.lockedUntil > now()) return answer(423, { error: 'locked', message: 'locked', retryAfter: retryAfter() }, { 'retry-after': String(retryAfter()) });
-    if (!codeMatches(old, req.otp)) {
+    const step = matchTOTP({ seed: old.seed, algorithm: 'SHA1', digits: 6, period: 30 }, req.otp, now());
+    if (step === null) {
       fail();
       return refuse('invalid_otp');
     }
+    // A replay of the last accepted code is refused without counting (§7).
+    if (step <= (old.lastStep ?? -1)) return refuse('invalid_otp');
+    old.lastStep = step;
     // An earlier pending renewal of the same token is dropped.
     for (const [id, t] of server.tokens) if (t.renews === req.tokenId && t.status === 'pending') server.tokens.delete(id);
     const { envelope, seed, expiresAt } = newEnvelope(old.userId);
@@ -198,7 +204,9 @@ export function fakeServer(options: FakeServerOptions): FakeServer {
     const token = server.tokens.get(req.tokenId);
     if (!token || !(await checkConfirmMac(token.kStatus, req))) return refuse('invalid_mac');
     if (token.status !== 'pending' && token.status !== 'active') return refuse('no_active_token');
-    if (!codeMatches(token, req.otp)) return refuse('invalid_otp');
+    const step = matchTOTP({ seed: token.seed, algorithm: 'SHA1', digits: 6, period: 30 }, req.otp, now());
+    if (step === null) return refuse('invalid_otp');
+    if (token.status === 'pending') token.lastStep = step;
     if (token.renews !== undefined && token.status === 'pending') {
       const old = server.tokens.get(token.renews);
       if (!old || old.status !== 'active') {

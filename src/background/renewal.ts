@@ -48,29 +48,39 @@ async function find(deps: Deps, id: string): Promise<{ token: TokenRecord; offse
   return { token, offsetMs: vault.clockOffsetMs };
 }
 
-/** The current seed: plain, unlocked in this session, or opened with the PIN typed now. */
-async function currentSeed(deps: Deps, token: TokenRecord, pin: string | undefined): Promise<Uint8Array> {
-  if (token.secret.type === 'plain') return fromB64u(token.secret.seed);
+/**
+ * The current seed: plain, unlocked in this session, or opened with the PIN
+ * typed now; `known`: the seed is certainly right (plain, or the PIN gave the
+ * unlocked seed), so a refused code can only be a replay.
+ */
+async function currentSeed(deps: Deps, token: TokenRecord, pin: string | undefined): Promise<{ seed: Uint8Array; known: boolean }> {
+  if (token.secret.type === 'plain') return { seed: fromB64u(token.secret.seed), known: true };
   if (pin === undefined) throw new RenewalError('pin_required', 'Type the PIN of this token to renew it.');
   const seed = await openSeedWithPin(token.secret, pin);
   // When the token is unlocked, its seed is known: a different one means the PIN was mistyped (no server try spent).
   const unlocked = (await deps.session.unlocked())[token.id];
   if (unlocked !== undefined && unlocked !== b64u(seed)) throw new JetonError('pin_incorrect', 'PIN incorrect.');
-  return seed;
+  return { seed, known: unlocked !== undefined };
 }
 
-/** §6 at the server's time; on `clock_skew`, once more at the time it gave. */
-async function askRenewal(deps: Deps, token: TokenRecord, seed: Uint8Array, offsetMs: number) {
+/**
+ * §6 at the server's time; on `clock_skew`, once more at the time it gave. A
+ * right seed's code refused is the code already used (it confirmed the token,
+ * or logged in, in this time step: a replay, refused without counting, §7):
+ * once more with the next step's code, which the server's ±1 step window takes.
+ */
+async function askRenewal(deps: Deps, token: TokenRecord, seed: Uint8Array, known: boolean, offsetMs: number) {
   const server = token.server!;
   const ref = { tokenId: server.tokenId, userId: token.userId, serverUrl: server.serverUrl, renewUrl: server.renewUrl!, kStatus: fromB64u(server.kStatus) };
-  const at = deps.now() + offsetMs;
+  let at = deps.now() + offsetMs;
   try {
     return await renew(deps.fetch, ref, at, codeOf(token, seed, at));
   } catch (err) {
     const serverTime = err instanceof ProtocolError && err.code === 'clock_skew' ? err.details.serverTime : undefined;
-    if (typeof serverTime !== 'number' || !Number.isFinite(serverTime)) throw err;
-    const corrected = deps.now() + clockOffset(serverTime, deps.now());
-    return renew(deps.fetch, ref, corrected, codeOf(token, seed, corrected));
+    if (typeof serverTime === 'number' && Number.isFinite(serverTime)) at = deps.now() + clockOffset(serverTime, deps.now());
+    else if (!(known && err instanceof ProtocolError && err.code === 'invalid_otp')) throw err;
+    const code = serverTime === undefined ? codeOf(token, seed, at + token.period * 1000) : codeOf(token, seed, at);
+    return renew(deps.fetch, ref, at, code);
   }
 }
 
@@ -86,11 +96,11 @@ export async function renewAccount(deps: Deps, id: string, pin?: string): Promis
   const state = accountState(token, deps.now() + offsetMs);
   if (state !== 'active') throw new RenewalError(state === 'expired' ? 'renewal_expired' : 'renewal_unavailable', 'Only an active token can be renewed; use the portal.');
   if (server.renewUrl === undefined) throw new RenewalError('renewal_disabled', 'Tokens of this profile are renewed through the portal.');
-  const seed = await currentSeed(deps, token, pin);
+  const { seed, known } = await currentSeed(deps, token, pin);
 
   let provisioned;
   try {
-    provisioned = await askRenewal(deps, token, seed, offsetMs);
+    provisioned = await askRenewal(deps, token, seed, known, offsetMs);
   } catch (err) {
     // For a PIN token, a refused code is the PIN: the server counted it as a failed login (§7).
     if (err instanceof ProtocolError && err.code === 'invalid_otp' && token.secret.type === 'pin') throw new JetonError('pin_incorrect', 'PIN incorrect.');
