@@ -52,13 +52,22 @@ const attrOf = async (popup: Page, selector: string, name: string): Promise<stri
   return el ? ((await el.evaluate((e, n) => e.getAttribute(n), name)) as string | null) : undefined;
 };
 
-/** Opens (or reopens) the popup page and waits for the main screen. */
+/** Opens (or reopens) the popup page and waits for the main screen; a second page if the first never loaded (seen on a loaded machine). */
 async function openPopup(browser: Browser, popupUrl: string): Promise<Page> {
-  const popup = await browser.newPage();
-  // Firefox sends no navigation events for moz-extension:// pages: start, then wait for an element.
-  void popup.goto(popupUrl).catch(() => undefined);
-  await popup.waitForSelector(byTestId('add-account'), { timeout: 20_000 });
-  return popup;
+  for (let attempt = 1; ; attempt++) {
+    const popup = await browser.newPage();
+    // Firefox sends no navigation events for moz-extension:// pages: start, then wait for an element.
+    void popup.goto(popupUrl).catch(() => undefined);
+    try {
+      await popup.waitForSelector(byTestId('add-account'), { timeout: 30_000 });
+      return popup;
+    } catch (err) {
+      const shown = await popup.evaluate(() => document.body?.innerText ?? '').catch(() => '(unreadable)');
+      await popup.close().catch(() => undefined);
+      if (attempt === 2) throw new Error(`The popup did not show its main screen; it showed: ${shown.replace(/\s+/g, ' ').slice(0, 300)}`, { cause: err });
+      console.warn(`  ! the popup did not load (it showed: ${shown.replace(/\s+/g, ' ').slice(0, 120)}); opening it again`);
+    }
+  }
 }
 
 async function activationLink(server: JetonServer, username: string, profile?: string): Promise<string> {
