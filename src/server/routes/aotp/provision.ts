@@ -9,6 +9,7 @@ import { audit } from '../../store/audit.ts';
 import { writes } from '../../store/write-queue.ts';
 import { countActivationFailure, provisionToken, kStatusContext, newestActivation, seedContext } from '../../store/tokens.ts';
 import { cleanDeviceName } from '../../text.ts';
+import { checkRateLimit } from './token-auth.ts';
 import { buildEnvelope, SEED_BYTES, tokenTimes } from './envelope.ts';
 
 const invalidCode = (): ProtocolError =>
@@ -29,6 +30,7 @@ function profileName(ctx: AppContext, query: unknown): string | null {
 /** Provisions a token: the §3 table, row by row. @see PROTOCOL.md §3 */
 export async function provision(ctx: AppContext, body: unknown, query: unknown, ip: string): Promise<ProvisionResponse> {
   const req = parseProvisionRequest(body);
+  await checkRateLimit(ctx, 'provision', ip, req.userId);
   const name = profileName(ctx, query);
   // An unknown profile has no activation: the same answer as any other miss.
   if (name === null) throw invalidCode();
