@@ -196,3 +196,18 @@ export const sqliteFile = (config: Config): string => join(config.dataDir, 'jeto
 /** The server URL users are given for a profile. @see PROTOCOL.md §3 */
 export const provisionUrl = (config: Config, profile: string): string =>
   `${config.publicUrl}/aotp/v1/provision?profile=${encodeURIComponent(profile)}`;
+
+/**
+ * `loadConfig` for a process that starts: a configuration error is printed as
+ * one line on stderr (no stack trace) and the process exits with code 3, as
+ * the admin CLI does.
+ */
+export function loadConfigOrExit(env: Env = process.env, exit: (code: number) => never = process.exit, write = (line: string) => void process.stderr.write(line)): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    write(`Jeton cannot start: ${err.message.replace(/\s*\n\s*/g, ' ')}\n`);
+    return exit(3);
+  }
+}
