@@ -63,6 +63,26 @@ for (const target of testDatabases()) {
       expect(noImage.err.join('\n')).toContain('Cannot read missing.png');
     });
 
+    it('picks the question and image from the catalogues, and warns about custom ones', async () => {
+      const picked = await admin('user', 'add', '--username', 'cat01', '--email', 'c@example.org', '--question', '2', '--answer', 'Laval', '--image', '7', '--json');
+      expect(picked.json()).toMatchObject({ ok: true, warnings: [] });
+      expect(picked.err).toEqual([]);
+      const row = await h.ctx.db.selectFrom('users').innerJoin('security_questions', 'security_questions.user_id', 'users.id').select(['question', 'image_type', 'image_data']).where('username', '=', 'cat01').executeTakeFirstOrThrow();
+      expect(row).toEqual({ question: 'Dans quelle ville êtes-vous né ?', image_type: 'x-jeton/catalogue', image_data: '7' });
+      const custom = await addUser('custom01', '--message', 'Mon message à moi');
+      expect(custom.code).toBe(EXIT.ok);
+      expect(custom.err).toEqual([
+        'Warning: the question is not from the catalogue (question list): on the portal it shows that this username exists.',
+        'Warning: the message is not from the catalogue: on the portal it shows that this username exists.',
+      ]);
+      expect((await admin('user', 'add', '--username', 'x01', '--email', 'x@example.org', '--question', '99', '--answer', 'a')).code).toBe(EXIT.usage);
+      expect((await admin('user', 'add', '--username', 'x02', '--email', 'x@example.org', '--question', '1', '--answer', 'a', '--image', '99')).code).toBe(EXIT.failed);
+      const questions = await admin('question', 'list');
+      expect(questions.out[1]).toBe(' 2  Dans quelle ville êtes-vous né ?');
+      const images = await admin('image', 'list', '--json');
+      expect((images.json().images as unknown[]).length).toBe(24);
+    });
+
     it('explains usage errors with exit code 2', async () => {
       expect((await admin()).code).toBe(EXIT.usage);
       expect((await admin('--help')).out.join('\n')).toContain('activation issue --username U');

@@ -16,7 +16,7 @@ import { hashAnswer, verifyAnswer } from '../../secrets.ts';
 import { activationProgress } from '../../store/activations.ts';
 import { audit } from '../../store/audit.ts';
 import { writes } from '../../store/write-queue.ts';
-import { findUser, listTokens, revokeUserToken, securityQuestions } from '../../store/users.ts';
+import { CATALOGUE_IMAGE_TYPE, findUser, listTokens, revokeUserToken, securityQuestions } from '../../store/users.ts';
 import { PORTAL_CSS, PORTAL_JS } from '../../views/assets.ts';
 import { renderPage } from '../../views/layout.tsx';
 import {
@@ -31,7 +31,7 @@ import {
   VerifyPage,
   type PersonalImage,
 } from '../../views/portal.tsx';
-import { derive } from '../../web/decoy.ts';
+import { catalogueImage, derive } from '../../web/decoy.ts';
 import { limitPage, RateLimitedError, setRetryAfter } from '../../web/rate-limit.ts';
 import { signedCookies } from '../../web/signed-cookie.ts';
 import { RateLimitedPage } from '../../views/rate-limited.tsx';
@@ -123,8 +123,12 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
     const user = state.known ? found : undefined;
     const questions = await securityQuestions(ctx, user?.id ?? -1);
     const question = questions.find((q) => q.id === state.questionId)?.question ?? derived.question;
-    const image: PersonalImage =
-      user?.image_type && user.image_data ? { kind: 'upload', type: user.image_type, data: user.image_data } : { kind: 'pattern', pattern: derived.pattern };
+    const chosen = user?.image_type === CATALOGUE_IMAGE_TYPE ? catalogueImage(Number(user.image_data)) : undefined;
+    const image: PersonalImage = chosen
+      ? { kind: 'pattern', pattern: chosen }
+      : user?.image_type && user.image_data && user.image_type !== CATALOGUE_IMAGE_TYPE
+        ? { kind: 'upload', type: user.image_type, data: user.image_data }
+        : { kind: 'pattern', pattern: derived.pattern };
     return { message: user?.message || derived.message, image, question };
   }
 

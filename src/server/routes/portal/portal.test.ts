@@ -5,6 +5,9 @@ import { generateTOTP } from '../../../core/totp.ts';
 import type { DatabaseHandle } from '../../db/index.ts';
 import { testDatabases } from '../../db/test-databases.ts';
 import { createUser } from '../../store/users.ts';
+import { renderToString } from 'preact-render-to-string';
+import { DECOY_QUESTIONS, IMAGE_CATALOGUE } from '../../web/decoy.ts';
+import { PatternImage } from '../../views/portal.tsx';
 import { Browser, injectTransport, textOf } from '../../web/test-browser.ts';
 import { openTestDb, peopleConfig, peopleHarness, T0, type PeopleHarness as Harness } from '../../web/test-context.ts';
 
@@ -146,6 +149,21 @@ for (const target of testDatabases()) {
       const wrong = await b.post('/virtuel/verify', { answer: 'anything' });
       expect(wrong.status).toBe(401);
       expect(wrong.body).toContain('Il vous reste 2 essai(s)');
+    });
+
+    it('shows users set up from the catalogues with the same question and image catalogues as decoys', async () => {
+      await createUser(h.ctx, { username: 'catalog01', email: 'c@example.org', questions: [{ question: DECOY_QUESTIONS[3]!, answer: 'Laval' }], image: { catalogue: 5 } });
+      const svgOf = (html: string) => /<svg[\s\S]*?<\/svg>/.exec(html)?.[0];
+      const catalogue = IMAGE_CATALOGUE.map((pattern) => renderToString(PatternImage({ pattern, label: 'Votre image personnelle' })));
+      const real = await identify(b, 'catalog01');
+      expect(textOf(real.body, 'question')).toBe(DECOY_QUESTIONS[3]);
+      expect(svgOf(real.body)).toBe(catalogue[4]);
+      for (const name of ['nobody.here', 'someone.else', 'ghost42']) {
+        const decoy = await identify(new Browser(injectTransport(h.app)), name);
+        expect(DECOY_QUESTIONS).toContain(textOf(decoy.body, 'question'));
+        expect(catalogue).toContain(svgOf(decoy.body));
+      }
+      await expect(createUser(h.ctx, { username: 'bad01', email: 'b@example.org', questions: [{ question: 'Q ?', answer: 'R' }], image: { catalogue: IMAGE_CATALOGUE.length + 1 } })).rejects.toThrow('catalogue number');
     });
 
     it('locks the identity step for 15 minutes after 3 wrong answers, known or unknown', async () => {
