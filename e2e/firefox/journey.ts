@@ -141,6 +141,9 @@ async function journeySteps(server: JetonServer, browser: Browser, popupUrl: str
   assert.deepEqual(state, [{ state: 'active' }], 'the server holds exactly one active token for the user');
   step('token active on the server');
 
+  // The code that confirmed the token counts as its last accepted one (§7): log in with the next.
+  const confirmedStepEnd = await popup.$eval(byTestId('countdown'), (el) => el.getAttribute('data-ends-at'));
+  await until('the next code', async () => ((await popup.$eval(byTestId('countdown'), (el) => el.getAttribute('data-ends-at'))) !== confirmedStepEnd ? true : undefined), 45_000);
   const code = await readFreshCode(popup);
   const login = await browser.newPage();
   const outcome = await submitLogin(login, server.url, user, code);

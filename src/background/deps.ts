@@ -11,6 +11,24 @@ export interface LockTimer {
   cancel(): Promise<void>;
 }
 
+/** A browser notification about a token's expiry. */
+export interface ExpiryNote {
+  title: string;
+  message: string;
+  /** The label of a « Renouveler » button, where the browser has buttons (Chrome, Edge); null: no button. */
+  renewButton: string | null;
+}
+
+/** Browser notifications (`notifications` permission). `id` names the token, so a click knows which to renew. */
+export interface Notifier {
+  show(id: string, note: ExpiryNote): Promise<void>;
+}
+
+/** The toolbar badge; text '' hides it. */
+export interface Badge {
+  set(text: string, color: string): Promise<void>;
+}
+
 export interface Deps {
   vault: VaultStore;
   session: SessionStore;
@@ -26,4 +44,8 @@ export interface Deps {
   pinIterations?: number;
   /** Runs work after the reply (confirmation retries); tests await it. */
   later(work: Promise<unknown>): void;
+  notifier: Notifier;
+  badge: Badge;
+  /** The browser's UI language (navigator.language), for notifications and the badge when the user chose none. */
+  uiLanguage: string;
 }

@@ -7,8 +7,8 @@ import { b64u } from '../core/bytes.ts';
 import type { Fetch } from '../core/protocol/client.ts';
 import { ProtocolError, SERVER_ERRORS, type ServerErrorCode } from '../core/protocol/errors.ts';
 import { deriveActivationKey } from '../core/protocol/keys.ts';
-import { parseConfirmRequest, parseProvisionRequest, parseStatusRequest, type Envelope } from '../core/protocol/messages.ts';
-import { checkConfirmMac, checkProvisionProof, checkStatusMac, newTokenSecrets, sealEnvelope } from '../core/protocol/server.ts';
+import { parseConfirmRequest, parseProvisionRequest, parseRenewRequest, parseStatusRequest, type Envelope } from '../core/protocol/messages.ts';
+import { checkConfirmMac, checkProvisionProof, checkRenewMac, checkStatusMac, newTokenSecrets, sealEnvelope } from '../core/protocol/server.ts';
 import { matchTOTP } from '../core/totp.ts';
 
 export const ORIGIN = 'https://teleacces.example';
@@ -18,8 +18,12 @@ interface ServerToken {
   userId: string;
   seed: Uint8Array;
   kStatus: Uint8Array;
-  status: 'pending' | 'active';
+  status: 'pending' | 'active' | 'superseded' | 'revoked';
   expiresAt: string;
+  /** The token a renewal replaces once confirmed (§4). */
+  renews?: string;
+  /** The time step of the last code accepted (the confirming one counts, §7): a code of this step or older is a replay. */
+  lastStep?: number;
 }
 
 export interface FakeServerOptions {
@@ -31,6 +35,14 @@ export interface FakeServerOptions {
   activation?: 'usable' | 'expired' | 'used' | 'locked';
   /** The profile's `exportable` (default false, as the teleaccess profile). */
   exportable?: boolean;
+  /** Token validity in days (default 365) and renewal window (default 30; null: the profile renews through the portal). */
+  validityDays?: number;
+  renewWindowDays?: number | null;
+  /** Wrong codes before the user is locked (default 5), and for how long (default 900 s). */
+  maxFailures?: number;
+  lockoutSeconds?: number;
+  /** Answers §5's additive `failuresLeft` / `locked` (default true); false: a server before them (423 when locked). */
+  lockoutFields?: boolean;
 }
 
 export interface FakeServer {
@@ -42,6 +54,15 @@ export interface FakeServer {
   unreachable: boolean;
   /** Seals with a key that does not come from the activation code (a fake server). */
   impostor: boolean;
+  /** Paths that fail as if the network were down (one request each, or always with `Infinity`). */
+  failNext: Map<string, number>;
+  /** Consecutive wrong codes of the user, and the end of their lock (epoch ms). */
+  failures: number;
+  lockedUntil: number;
+  /** Called with each path once the server has done its work, before the client reads the answer (to fail what follows). */
+  afterAnswer: ((path: string) => void) | null;
+  /** Seconds added to the client's clock to get this server's (a skewed client: negative). */
+  clockAheadMs: number;
 }
 
 const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => ({
@@ -60,22 +81,41 @@ export function fakeServer(options: FakeServerOptions): FakeServer {
     tokens: new Map(),
     unreachable: false,
     impostor: false,
+    failNext: new Map(),
+    failures: 0,
+    lockedUntil: 0,
+    afterAnswer: null,
+    clockAheadMs: 0,
     fetch: async (url, init) => {
       const path = new URL(url).pathname;
       server.calls.push(path);
       if (server.unreachable) throw new TypeError('Failed to fetch');
-      try {
-        const body: unknown = JSON.parse(init.body);
-        if (path === '/aotp/v1/provision') return await provisionRoute(body);
-        if (path === '/aotp/v1/confirm') return await confirmRoute(body);
-        if (path === '/aotp/v1/status') return await statusRoute(body);
-        return refuse('not_found');
-      } catch (err) {
-        if (err instanceof ProtocolError) return refuse(err.code as ServerErrorCode);
-        throw err;
+      const failing = server.failNext.get(path) ?? 0;
+      if (failing > 0) {
+        server.failNext.set(path, failing - 1);
+        throw new TypeError('Failed to fetch');
       }
+      const res = await route(path, init.body);
+      server.afterAnswer?.(path);
+      return res;
     },
   };
+
+  const now = () => options.now() + server.clockAheadMs;
+
+  async function route(path: string, text: string) {
+    try {
+      const body: unknown = JSON.parse(text);
+      if (path === '/aotp/v1/provision') return await provisionRoute(body);
+      if (path === '/aotp/v1/confirm') return await confirmRoute(body);
+      if (path === '/aotp/v1/status') return await statusRoute(body);
+      if (path === '/aotp/v1/renew') return await renewRoute(body);
+      return refuse('not_found');
+    } catch (err) {
+      if (err instanceof ProtocolError) return refuse(err.code as ServerErrorCode);
+      throw err;
+    }
+  }
 
   async function provisionRoute(body: unknown) {
     const req = parseProvisionRequest(body);
@@ -85,28 +125,77 @@ export function fakeServer(options: FakeServerOptions): FakeServer {
     if (activation === 'expired') return refuse('activation_expired');
     if (activation === 'used') return refuse('activation_used');
     activation = 'used';
+    const { envelope, seed, expiresAt } = newEnvelope(req.userId);
+    const source = server.impostor ? { kind: 'provision' as const, kAc: new Uint8Array(32) } : { kind: 'provision' as const, kAc };
+    const { response, kStatus } = await sealEnvelope(source, req, envelope);
+    server.tokens.set(envelope.tokenId, { userId: req.userId, seed, kStatus, status: 'pending', expiresAt });
+    return answer(200, response);
+  }
+
+  const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+  const window = options.renewWindowDays === undefined ? 30 : options.renewWindowDays;
+  const opensAt = (expiresAt: string) => iso(Date.parse(expiresAt) - (window ?? 0) * 86_400_000);
+
+  function newEnvelope(userId: string): { envelope: Envelope; seed: Uint8Array; expiresAt: string } {
     const { tokenId, seed } = newTokenSecrets();
-    const expiresAt = new Date(options.now() + 365 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const expiresAt = iso(now() + (options.validityDays ?? 365) * 86_400_000);
     const envelope: Envelope = {
       tokenId,
       issuer: 'Téléaccès',
-      userId: req.userId,
+      userId,
       seed: b64u(seed),
       algorithm: 'SHA1',
       digits: 6,
       period: 30,
-      issuedAt: new Date(options.now()).toISOString().replace(/\.\d+Z$/, 'Z'),
+      issuedAt: iso(now()),
       expiresAt,
       pin: options.pin ?? { required: false, minLength: 0 },
       loginOrigins: [ORIGIN],
       portalUrl: `${ORIGIN}/virtuel`,
       confirmUrl: `${ORIGIN}/aotp/v1/confirm`,
       statusUrl: `${ORIGIN}/aotp/v1/status`,
+      ...(window === null ? {} : { renewUrl: `${ORIGIN}/aotp/v1/renew` }),
       exportable: options.exportable ?? false,
     };
-    const source = server.impostor ? { kind: 'provision' as const, kAc: new Uint8Array(32) } : { kind: 'provision' as const, kAc };
-    const { response, kStatus } = await sealEnvelope(source, req, envelope);
-    server.tokens.set(tokenId, { userId: req.userId, seed, kStatus, status: 'pending', expiresAt });
+    return { envelope, seed, expiresAt };
+  }
+
+  const stateOf = (token: ServerToken): string => (token.status === 'active' && Date.parse(token.expiresAt) <= now() ? 'expired' : token.status);
+  const codeMatches = (token: ServerToken, otp: string, at = now()) => matchTOTP({ seed: token.seed, algorithm: 'SHA1', digits: 6, period: 30 }, otp, at) !== null;
+
+  /** §7's count: one more failure, locked at maxFailures. */
+  function fail(): void {
+    server.failures += 1;
+    if (server.failures >= (options.maxFailures ?? 5)) {
+      server.lockedUntil = now() + (options.lockoutSeconds ?? 900) * 1000;
+      server.failures = 0;
+    }
+  }
+  const retryAfter = () => Math.ceil((server.lockedUntil - now()) / 1000);
+
+  async function renewRoute(body: unknown) {
+    const req = parseRenewRequest(body);
+    const serverTime = Math.floor(now() / 1000);
+    if (Math.abs(req.ts - serverTime) > 300) return answer(400, { error: 'clock_skew', message: 'clock', serverTime });
+    const old = server.tokens.get(req.tokenId);
+    if (!old || !(await checkRenewMac(old.kStatus, req))) return refuse('invalid_mac');
+    if (window === null) return refuse('renewal_disabled');
+    if (stateOf(old) !== 'active') return refuse('no_active_token');
+    if (now() < Date.parse(opensAt(old.expiresAt))) return answer(403, { error: 'renewal_not_open', message: 'not yet', renewOpensAt: opensAt(old.expiresAt) });
+    if (server.lockedUntil > now()) return answer(423, { error: 'locked', message: 'locked', retryAfter: retryAfter() }, { 'retry-after': String(retryAfter()) });
+    const step = matchTOTP({ seed: old.seed, algorithm: 'SHA1', digits: 6, period: 30 }, req.otp, now());
+    if (step === null) {
+      fail();
+      return refuse('invalid_otp');
+    }
+    // A replay of the last accepted code is refused without counting (§7).
+    if (step <= (old.lastStep ?? -1)) return refuse('invalid_otp');
+    old.lastStep = step;
+    // An earlier pending renewal of the same token is dropped.
+    for (const [id, t] of server.tokens) if (t.renews === req.tokenId && t.status === 'pending') server.tokens.delete(id);
+    const { envelope, seed, expiresAt } = newEnvelope(old.userId);
+    const { response, kStatus } = await sealEnvelope({ kind: 'renew', kStatusOld: old.kStatus, tokenId: req.tokenId }, { ...req, userId: old.userId }, envelope);
+    server.tokens.set(envelope.tokenId, { userId: old.userId, seed, kStatus, status: 'pending', expiresAt, renews: req.tokenId });
     return answer(200, response);
   }
 
@@ -114,7 +203,18 @@ export function fakeServer(options: FakeServerOptions): FakeServer {
     const req = parseConfirmRequest(body);
     const token = server.tokens.get(req.tokenId);
     if (!token || !(await checkConfirmMac(token.kStatus, req))) return refuse('invalid_mac');
-    if (matchTOTP({ seed: token.seed, algorithm: 'SHA1', digits: 6, period: 30 }, req.otp, options.now()) === null) return refuse('invalid_otp');
+    if (token.status !== 'pending' && token.status !== 'active') return refuse('no_active_token');
+    const step = matchTOTP({ seed: token.seed, algorithm: 'SHA1', digits: 6, period: 30 }, req.otp, now());
+    if (step === null) return refuse('invalid_otp');
+    if (token.status === 'pending') token.lastStep = step;
+    if (token.renews !== undefined && token.status === 'pending') {
+      const old = server.tokens.get(token.renews);
+      if (!old || old.status !== 'active') {
+        server.tokens.delete(req.tokenId);
+        return refuse('no_active_token');
+      }
+      old.status = 'superseded';
+    }
     token.status = 'active';
     return answer(200, { status: 'active', expiresAt: token.expiresAt });
   }
@@ -123,10 +223,22 @@ export function fakeServer(options: FakeServerOptions): FakeServer {
     const req = parseStatusRequest(body);
     const token = server.tokens.get(req.tokenId);
     if (!token || !(await checkStatusMac(token.kStatus, req))) return refuse('invalid_mac');
-    const serverTime = Math.floor(options.now() / 1000);
+    const serverTime = Math.floor(now() / 1000);
     if (Math.abs(req.ts - serverTime) > 300) return answer(400, { error: 'clock_skew', message: 'clock', serverTime });
-    const res: Record<string, unknown> = { status: token.status, expiresAt: token.expiresAt, serverTime, renewOpensAt: token.expiresAt };
-    if (req.otp !== undefined) res.otpValid = matchTOTP({ seed: token.seed, algorithm: 'SHA1', digits: 6, period: 30 }, req.otp, serverTime * 1000) !== null;
+    const status = stateOf(token);
+    const res: Record<string, unknown> = { status, expiresAt: token.expiresAt, serverTime, renewOpensAt: opensAt(token.expiresAt) };
+    if (req.otp === undefined) return answer(200, res);
+    if (status !== 'active' && status !== 'pending') return answer(200, { ...res, otpValid: false });
+    if (status === 'active' && server.lockedUntil > now()) {
+      // A locked user's code is neither checked nor counted (§5); older servers answered 423.
+      if (options.lockoutFields === false) return answer(423, { error: 'locked', message: 'locked', retryAfter: retryAfter() }, { 'retry-after': String(retryAfter()) });
+      return answer(200, { ...res, locked: true, retryAfter: retryAfter() });
+    }
+    res.otpValid = codeMatches(token, req.otp, serverTime * 1000);
+    if (res.otpValid === false && status === 'active') {
+      fail();
+      if (options.lockoutFields !== false) res.failuresLeft = server.lockedUntil > now() ? 0 : (options.maxFailures ?? 5) - server.failures;
+    }
     return answer(200, res);
   }
 

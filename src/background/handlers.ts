@@ -16,6 +16,11 @@ import type { Deps } from './deps.ts';
 import { policyView, readPolicy } from './policy.ts';
 import { addAccount, cancelSetup, confirmToken, setPin, setupView } from './provisioning.ts';
 import { unlockAccount } from './unlock.ts';
+import { DEFAULT_WARNING_DAYS } from '../core/expiry.ts';
+import { expiryRound } from './expiry.ts';
+import { renewAccount } from './renewal.ts';
+import { refreshStatuses } from './status.ts';
+import { updateWarnings } from './warnings.ts';
 
 export type Handlers = { [N in MessageName]: (req: RequestOf<N>) => Promise<ResponseOf<N>> };
 
@@ -51,7 +56,7 @@ async function state(deps: Deps): Promise<PopupState> {
   if (tokens.length < vault.tokens.length) deps.later(removeDemo(deps));
   return {
     accounts: tokens.map((t) => {
-      const view = accountView(t, seedOf(t, unlocked), now);
+      const view = accountView(t, seedOf(t, unlocked), now, { offsetMs: vault.clockOffsetMs, warningDays: policy.warningDays ?? DEFAULT_WARNING_DAYS });
       // A policy set after the token was added still decides where codes may go.
       if (view.loginOrigins) view.loginOrigins = allowedLoginOrigins(policy, view.loginOrigins);
       return view;
@@ -61,6 +66,7 @@ async function state(deps: Deps): Promise<PopupState> {
     policy: policyView(policy),
     pendingSetup: pendingSetup === null ? null : setupView(pendingSetup, policy),
     now,
+    clockOffsetMs: vault.clockOffsetMs,
   };
 }
 
@@ -90,7 +96,30 @@ export function createHandlers(deps: Deps): Handlers {
       return result;
     },
     'account.cancel-setup': () => cancelSetup(deps),
-    'account.unlock': ({ id, pin }) => unlockAccount(deps, id, pin),
+    'account.unlock': async ({ id, pin }) => {
+      try {
+        return await unlockAccount(deps, id, pin);
+      } finally {
+        // The check may have learnt the token's state (revoked…): the badge follows.
+        deps.later(updateWarnings(deps));
+      }
+    },
+    'status.refresh': async () => {
+      await expiryRound(deps, { force: false });
+      return state(deps);
+    },
+    'account.renew': async ({ id, pin }) => {
+      try {
+        const result = await renewAccount(deps, id, pin);
+        // A PIN typed to renew leaves the token unlocked: the auto-lock applies from now.
+        if (pin !== undefined) await touchAutoLock(deps);
+        // The new token's state and renewal date, before the popup shows it (a failure here changes nothing).
+        if (result.outcome === 'renewed') await refreshStatuses(deps, { force: true }).catch(() => []);
+        return result;
+      } finally {
+        deps.later(expiryRound(deps, { force: false }));
+      }
+    },
     'account.remove': async ({ id }) => {
       // Local only: the server side of a removed token is untouched.
       let found = false;

@@ -30,6 +30,9 @@ export function harness(options: Partial<FakeServerOptions> = {}) {
   const session = new MemoryStorageArea();
   const keys = new MemoryKeyStore();
   const timer = { at: null as number | null };
+  /** Notifications shown (as the browser would), and the badge's last text and colour. */
+  const notes: Array<{ id: string; title: string; message: string; renewButton: string | null }> = [];
+  const badge = { text: '', color: '' };
   const managed = {
     value: {} as unknown,
     reads: 0,
@@ -61,6 +64,18 @@ export function harness(options: Partial<FakeServerOptions> = {}) {
       // Real PINs use 600,000 iterations (vault-pin.test.ts); flows need not wait for them.
       pinIterations: 1000,
       later: (work) => pending.push(work),
+      notifier: {
+        show: async (id, note) => {
+          notes.push({ id, ...note });
+        },
+      },
+      badge: {
+        set: async (text, color) => {
+          badge.text = text;
+          badge.color = color;
+        },
+      },
+      uiLanguage: 'fr-CA',
     };
     return { deps, route: createRouter(createHandlers(deps), { extensionId: EXTENSION_ID, extensionOrigin: EXTENSION_ORIGIN }) };
   };
@@ -75,6 +90,8 @@ export function harness(options: Partial<FakeServerOptions> = {}) {
     keys,
     timer,
     managed,
+    notes,
+    badge,
     get deps() {
       return bg.deps;
     },

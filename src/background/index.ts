@@ -4,7 +4,7 @@
  * level so a stopped worker is woken for them. Nothing that matters is kept
  * in memory: the vault is in storage.local, the session in storage.session.
  */
-import browser, { type Runtime } from 'webextension-polyfill';
+import browser, { type Notifications, type Runtime } from 'webextension-polyfill';
 import type { Fetch } from '../core/protocol/client.ts';
 import { VaultStore, type StorageArea } from '../core/vault-store.ts';
 import type { Deps } from './deps.ts';
@@ -14,8 +14,12 @@ import { indexedDBKeyStore } from './key-store.ts';
 import { createRouter } from './router.ts';
 import { SessionStore } from './session.ts';
 import { lockNow } from './auto-lock.ts';
+import { EXPIRY_ALARM, EXPIRY_PERIOD_MINUTES, expiryRound } from './expiry.ts';
+import { NOTE_PREFIX } from './warnings.ts';
 
 const AUTO_LOCK_ALARM = 'jeton-auto-lock';
+// Only Firefox has getBrowserInfo.
+const IS_FIREFOX = typeof (browser.runtime as { getBrowserInfo?: unknown }).getBrowserInfo === 'function';
 
 // webextension-polyfill's StorageArea matches ours except for its looser `get` argument types.
 const local = browser.storage.local as unknown as StorageArea;
@@ -40,6 +44,26 @@ const deps: Deps = {
   later: (work) => {
     work.catch((err: unknown) => console.warn('jeton: background task failed', err instanceof Error ? err.name : 'error'));
   },
+  notifier: {
+    async show(id, note) {
+      await browser.notifications.create(id, {
+        type: 'basic',
+        iconUrl: browser.runtime.getURL('icons/icon-128.png'),
+        title: note.title,
+        message: note.message,
+        // Firefox notifications have no buttons: there a click on the notification opens the renewal.
+        ...(note.renewButton !== null && !IS_FIREFOX ? { buttons: [{ title: note.renewButton }] } : {}),
+        // The polyfill's types leave out Chrome's `buttons`.
+      } as Notifications.CreateNotificationOptions);
+    },
+  },
+  badge: {
+    async set(text, color) {
+      await browser.action.setBadgeText({ text });
+      if (text !== '') await browser.action.setBadgeBackgroundColor({ color });
+    },
+  },
+  uiLanguage: globalThis.navigator?.language ?? 'fr',
 };
 
 const extensionOrigin = browser.runtime.getURL('').replace(/\/$/, '');
@@ -55,7 +79,26 @@ browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.Message
 
 browser.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === AUTO_LOCK_ALARM) void lockNow(deps);
+  if (alarm.name === EXPIRY_ALARM) deps.later(expiryRound(deps, { force: true }));
 });
+
+// The daily expiry round: the alarm survives the worker, but not always an update or a browser crash, so it is
+// created again at each start when missing (never replaced: that would push it back each time the worker wakes).
+void browser.alarms.get(EXPIRY_ALARM).then((existing) => {
+  if (!existing) return browser.alarms.create(EXPIRY_ALARM, { delayInMinutes: 1, periodInMinutes: EXPIRY_PERIOD_MINUTES });
+});
+// At browser start, the round runs at once (DESIGN: "a daily alarm (and browser start)").
+browser.runtime.onStartup.addListener(() => deps.later(expiryRound(deps, { force: true })));
+
+/** A click on an expiry notification (or its « Renouveler » button) opens the popup on that token's renewal. */
+function openRenewal(notificationId: string): void {
+  if (!notificationId.startsWith(NOTE_PREFIX)) return;
+  const id = notificationId.slice(NOTE_PREFIX.length);
+  void browser.notifications.clear(notificationId);
+  void browser.tabs.create({ url: browser.runtime.getURL(`src/popup/index.html?renew=${encodeURIComponent(id)}`) });
+}
+browser.notifications.onClicked.addListener(openRenewal);
+browser.notifications.onButtonClicked?.addListener((notificationId) => openRenewal(notificationId));
 
 // Screen locked: lock PIN tokens at once (Firefox does not report "locked" on every system).
 browser.idle.onStateChanged.addListener((state) => {

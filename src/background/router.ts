@@ -5,6 +5,7 @@
  */
 import { JetonError } from '../core/errors.ts';
 import { MESSAGE_AUDIENCE, parseWireMessage, type ErrorInfo, type MessageName, type Reply, type RequestOf } from '../core/messages.ts';
+import { PinCheckError } from '../core/pin-check.ts';
 import { ProtocolError } from '../core/protocol/errors.ts';
 import type { Handlers } from './handlers.ts';
 
@@ -48,6 +49,7 @@ const errorInfo = (err: unknown): ErrorInfo | null => {
   if (err instanceof ProtocolError && typeof err.details.retryAfter === 'number' && Number.isFinite(err.details.retryAfter)) {
     info.details = { retryAfter: err.details.retryAfter };
   }
+  if (err instanceof PinCheckError && Object.keys(err.facts).length > 0) info.details = { ...err.facts };
   return info;
 };
 

@@ -19,6 +19,7 @@ const UNLOCKED = 'unlocked';
 const PENDING = 'pendingSetup';
 const ACTIVITY = 'activityAt';
 const CONFIRM_TRIED = 'confirmTriedAt';
+const STATUS_TRIED = 'statusTriedAt';
 
 export class SessionStore {
   constructor(private readonly area: StorageArea) {}
@@ -81,5 +82,17 @@ export class SessionStore {
 
   async setConfirmTriedAt(id: string, ms: number): Promise<void> {
     await this.area.set({ [CONFIRM_TRIED]: { ...(await this.confirmTriedAt()), [id]: ms } });
+  }
+
+  /** When each token's status (§5) was last asked (epoch ms): at most once a minute from the popup. */
+  async statusTriedAt(): Promise<Record<string, number>> {
+    const value = (await this.area.get(STATUS_TRIED))[STATUS_TRIED];
+    return typeof value === 'object' && value !== null ? (value as Record<string, number>) : {};
+  }
+
+  async setStatusTriedAt(ids: string[], ms: number): Promise<void> {
+    const tried = await this.statusTriedAt();
+    for (const id of ids) tried[id] = ms;
+    await this.area.set({ [STATUS_TRIED]: tried });
   }
 }

@@ -36,8 +36,25 @@ export interface AccountView {
   userId: string;
   demo: boolean;
   expiresAt: string;
-  /** `pending` until the server has confirmed it (PROTOCOL §4). */
-  state: 'active' | 'pending';
+  /**
+   * `pending` until the server has confirmed it (PROTOCOL §4); `renewing` while
+   * a renewal waits for its confirmation (the current token still works);
+   * `superseded`, `revoked`, `expired` as the server last said (§5): no code then.
+   * Only `active` tokens are offered on login pages.
+   */
+  state: AccountState;
+  /** Days left before `expiresAt` (core/expiry.ts `daysLeft`); 0 or less once expired. */
+  daysLeft: number;
+  /** The most urgent warning threshold reached (days; the organisation may change them); absent when none. */
+  warningDays?: number;
+  /**
+   * What renewing looks like for this token: `open` (one click, §6), `not_open`
+   * (opens on `renewOpensAt`), `portal` (the profile renews through the portal,
+   * or the token has expired), `retry` (a renewal was interrupted). Absent for
+   * the demo token and tokens without a server state yet.
+   */
+  renewal?: 'open' | 'not_open' | 'portal' | 'retry';
+  renewOpensAt?: string;
   pin: boolean;
   locked: boolean;
   /** Absent while locked. */
@@ -48,6 +65,8 @@ export interface AccountView {
   /** Whether the profile lets this token go into an encrypted backup. */
   exportable: boolean;
 }
+
+export type AccountState = 'active' | 'pending' | 'renewing' | 'superseded' | 'revoked' | 'expired';
 
 /** A token provisioned but waiting for its PIN (kept in storage.session). */
 export interface PendingSetupView {
@@ -79,13 +98,15 @@ export interface PopupState {
   pendingSetup: PendingSetupView | null;
   /** The background's clock when it answered (epoch ms). */
   now: number;
+  /** Local clock + this = the server's (PROTOCOL §5 `serverTime`); codes are already computed with it. */
+  clockOffsetMs: number;
 }
 
 export interface ErrorInfo {
   code: string;
   message: string;
-  /** Safe extra facts for the sentence shown (`retryAfter` seconds…). */
-  details?: { retryAfter?: number };
+  /** Safe extra facts for the sentence shown (`retryAfter` seconds, tries left before a lockout, its end in epoch ms…). */
+  details?: { retryAfter?: number; failuresLeft?: number; lockedUntil?: number; lockoutSeconds?: number };
 }
 
 export type AddResult =
@@ -101,6 +122,10 @@ export interface MessageMap {
   'account.set-pin': { req: { pin: string }; res: Extract<AddResult, { kind: 'added' }> };
   'account.cancel-setup': { req: Empty; res: null };
   'account.unlock': { req: { id: string; pin: string }; res: { pinCheck: 'valid' | 'unchecked'; reason?: string } };
+  /** Asks the server for the state of the tokens not asked in the last minute (§5); answers the state after. */
+  'status.refresh': { req: Empty; res: PopupState };
+  /** Renews a token in one click (§6 then §4); a PIN token needs its PIN. `renewing`: the new token waits for its confirmation, retried later. */
+  'account.renew': { req: { id: string; pin?: string }; res: { outcome: 'renewed' | 'renewing' } };
   'account.remove': { req: { id: string }; res: null };
   'vault.lock': { req: Empty; res: null };
   'settings.set': { req: Partial<Settings>; res: Settings };
@@ -134,6 +159,8 @@ export const MESSAGE_AUDIENCE: { [N in MessageName]: Audience } = {
   'account.set-pin': 'extension',
   'account.cancel-setup': 'extension',
   'account.unlock': 'extension',
+  'status.refresh': 'extension',
+  'account.renew': 'extension',
   'account.remove': 'extension',
   'vault.lock': 'extension',
   'settings.set': 'extension',
@@ -191,6 +218,8 @@ export const REQUEST_READERS: { [N in MessageName]: Reader<RequestOf<N>> } = {
   'account.set-pin': object({ pin: text(64, 1) }),
   'account.cancel-setup': empty,
   'account.unlock': object({ id: accountId, pin: text(64, 1) }),
+  'status.refresh': empty,
+  'account.renew': object<{ id: string; pin?: string }>({ id: accountId, pin: text(64, 1) }, ['pin']),
   'account.remove': object({ id: accountId }),
   'vault.lock': empty,
   'settings.set': object<Partial<Settings>>(

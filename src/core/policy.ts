@@ -25,6 +25,12 @@ export interface Policy {
   autoLockMaxMinutes?: Exclude<AutoLockMinutes, 0>;
   /** False: no demo token, and the demo switch is hidden. */
   demoAllowed: boolean;
+  /** Days before expiry at which to warn (badge, notification, popup), largest first; absent: 30, 14, 7, 1. */
+  warningDays?: number[];
+  /** False: no expiry notifications (the badge and the popup still warn). */
+  notifications?: boolean;
+  /** True: tokens without a PIN renew by themselves as soon as renewal opens (PROTOCOL §6). */
+  autoRenew?: boolean;
 }
 
 export const NO_POLICY: Policy = Object.freeze({ managed: false, forcePin: false, demoAllowed: true });
@@ -103,6 +109,26 @@ function readPolicy(raw: unknown): Policy {
   const demo = own(raw, 'demoMode');
   if (typeof demo === 'boolean') {
     policy.demoAllowed = demo;
+    managed = true;
+  }
+
+  const warningDays = own(raw, 'expiryWarningDays');
+  if (Array.isArray(warningDays)) {
+    // Whole days from 1 to a year; an empty list means no warning before expiry (expired is still said).
+    const days = warningDays.slice(0, 16).filter((d): d is number => typeof d === 'number' && Number.isInteger(d) && d >= 1 && d <= 365);
+    policy.warningDays = [...new Set(days)].sort((a, b) => b - a);
+    managed = true;
+  }
+
+  const notifications = own(raw, 'expiryNotifications');
+  if (typeof notifications === 'boolean') {
+    policy.notifications = notifications;
+    managed = true;
+  }
+
+  const autoRenew = own(raw, 'autoRenew');
+  if (typeof autoRenew === 'boolean') {
+    policy.autoRenew = autoRenew;
     managed = true;
   }
 

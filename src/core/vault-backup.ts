@@ -35,7 +35,8 @@ export async function exportBackup(tokens: TokenRecord[], password: string, now:
   if (chosen.length === 0) throw new BackupError('backup_nothing', 'No token may be exported.');
   const salt = randomBytes(16);
   const iv = randomBytes(12);
-  const content = { version: VAULT_CONTENT_VERSION, tokens: chosen };
+  // A renewal under way stays with this browser: it finishes here, and the backup holds the token in use.
+  const content = { version: VAULT_CONTENT_VERSION, tokens: chosen.map(({ renewal: _here, ...token }) => token) };
   const key = await backupKey(password, salt, iterations);
   const ct = await subtle.encrypt({ name: 'AES-GCM', iv: bs(iv), additionalData: bs(T(BACKUP_FORMAT, BACKUP_VERSION)) }, key, bs(utf8(JSON.stringify(content))));
   const file = {
@@ -90,7 +91,8 @@ export async function importBackup(text: string, password: string): Promise<Toke
     if (err instanceof JetonError) throw new BackupError(err.code === 'vault_too_new' ? 'backup_too_new' : 'backup_invalid', err.message);
     throw new BackupError('backup_invalid', 'This backup is damaged.');
   }
-  const parsed = parseVaultContent({ ...(content as object), settings: DEFAULT_SETTINGS });
+  // Settings and the clock offset belong to each browser, not to the backup.
+  const parsed = parseVaultContent({ ...(content as object), settings: DEFAULT_SETTINGS, clockOffsetMs: 0 });
   return parsed.tokens.filter(isExportable);
 }
 

@@ -20,7 +20,16 @@ import { openSeedWithPin } from './vault-pin.ts';
 interface Fixture {
   key: { id: string; raw: string };
   storage: { vault: unknown };
-  expect: { settings: unknown; ids: string[]; pin: string; at: number; codes: Record<string, string> };
+  expect: {
+    settings: unknown;
+    ids: string[];
+    pin: string;
+    at: number;
+    codes: Record<string, string>;
+    states?: Record<string, string>;
+    renewal?: Record<string, { tokenId: string; notified: number[] }>;
+    clockOffsetMs?: number;
+  };
 }
 
 // Every vault version that ever shipped: each must still open (and migrate) forever.
@@ -71,8 +80,30 @@ describe('vault fixtures', () => {
         const seed = token.secret.type === 'plain' ? fromB64u(token.secret.seed) : await openSeedWithPin(token.secret, fixture.expect.pin);
         expect(generateTOTP({ seed, algorithm: token.algorithm, digits: token.digits, period: token.period }, fixture.expect.at)).toBe(code);
       }
+      for (const [id, state] of Object.entries(fixture.expect.states ?? {})) expect(vault.tokens.find((t) => t.id === id)!.server!.state).toBe(state);
+      for (const [id, r] of Object.entries(fixture.expect.renewal ?? {})) {
+        const token = vault.tokens.find((t) => t.id === id)!;
+        expect(token.renewal!.server.tokenId).toBe(r.tokenId);
+        expect(token.server!.notified).toEqual(r.notified);
+      }
+      expect(vault.clockOffsetMs).toBe(fixture.expect.clockOffsetMs ?? 0);
     });
   }
+
+  it('migrates v1 content to v2: nothing notified, no renewal, the clock taken as right, states kept', async () => {
+    const v1 = FIXTURES['./fixtures/vault-v1.json']!;
+    const key = { id: v1.key.id, key: await importKey(fromB64u(v1.key.raw)) };
+    const vault = await openVault(key, v1.storage.vault);
+    expect(vault.version).toBe(2);
+    expect(vault.clockOffsetMs).toBe(0);
+    for (const token of vault.tokens) {
+      expect(token.renewal).toBeUndefined();
+      if (token.server) expect(token.server.notified).toEqual([]);
+      if (token.server) expect(['pending', 'active']).toContain(token.server.state);
+    }
+    // Written back, it stays v2 and opens again with the same content.
+    expect(await openVault(key, await sealVault(key, vault))).toEqual(vault);
+  });
 });
 
 describe('sealVault / openVault', () => {

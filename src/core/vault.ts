@@ -11,7 +11,7 @@ import { AUTO_LOCK_CHOICES, DEFAULT_SETTINGS, type Language, type Settings } fro
 import type { OTPAlgorithm } from './totp.ts';
 
 export const VAULT_ENVELOPE_VERSION = 1;
-export const VAULT_CONTENT_VERSION = 1;
+export const VAULT_CONTENT_VERSION = 2;
 /** The `storage.local` key holding the whole vault: one key, so one `set` replaces it atomically. */
 export const VAULT_STORAGE_KEY = 'vault';
 
@@ -35,6 +35,10 @@ export type SeedSecret =
       ct: string;
     };
 
+/** A token's state as the server last told it (§4 confirm, §5 status). @see PROTOCOL.md §5 */
+export type TokenState = 'pending' | 'active' | 'superseded' | 'revoked' | 'expired';
+export const TOKEN_STATES: readonly TokenState[] = ['pending', 'active', 'superseded', 'revoked', 'expired'];
+
 /** What ties a token to its server; absent for the demo token, which is never sent anywhere. */
 export interface ServerBinding {
   serverUrl: string;
@@ -47,8 +51,32 @@ export interface ServerBinding {
   portalUrl: string;
   loginOrigins: string[];
   exportable: boolean;
-  state: 'pending' | 'active';
+  state: TokenState;
   pinMinLength: number;
+  /** Content v2: when the server last answered §5 status (ISO). */
+  statusAt?: string;
+  /** Content v2: when §6 renewal opens (ISO), from the last status answer. */
+  renewOpensAt?: string;
+  /** Content v2: the warning thresholds (days; 0 = expired) already notified, never notified again. */
+  notified?: number[];
+}
+
+/**
+ * Content v2: a renewal under way (§6 answered, §4 not yet recorded). It sits
+ * beside the current binding, which keeps working, until its confirmation is
+ * recorded; then it replaces the token's fields in the same write that drops it.
+ * @see docs/vault.md "Renewal"
+ */
+export interface RenewalRecord {
+  startedAt: string;
+  issuedAt: string;
+  expiresAt: string;
+  algorithm: OTPAlgorithm;
+  digits: number;
+  period: number;
+  /** The new seed, sealed as the current one is (under the same PIN for a PIN token). */
+  secret: SeedSecret;
+  server: ServerBinding;
 }
 
 export interface TokenRecord {
@@ -65,18 +93,22 @@ export interface TokenRecord {
   demo: boolean;
   secret: SeedSecret;
   server?: ServerBinding;
+  /** Content v2: a renewal waiting for its confirmation to be recorded. */
+  renewal?: RenewalRecord;
 }
 
 export interface VaultContent {
   version: number;
   tokens: TokenRecord[];
   settings: Settings;
+  /** Content v2: local clock + this = the servers' clock (from §5 `serverTime`); 0 when in step. */
+  clockOffsetMs: number;
 }
 
 export class VaultError extends JetonError {}
 
 /** A vault with nothing in it. */
-export const emptyVault = (): VaultContent => ({ version: VAULT_CONTENT_VERSION, tokens: [], settings: { ...DEFAULT_SETTINGS } });
+export const emptyVault = (): VaultContent => ({ version: VAULT_CONTENT_VERSION, tokens: [], settings: { ...DEFAULT_SETTINGS }, clockOffsetMs: 0 });
 
 /** A fresh local token id. */
 export const newAccountId = (): string => b64u(randomBytes(12));
@@ -146,11 +178,22 @@ export async function openVault(vaultKey: { id: string; key: CryptoKey }, stored
 export type ContentMigration = (content: Record<string, unknown>) => Record<string, unknown>;
 
 /**
- * CONTENT_MIGRATIONS[n] turns version n into n + 1. Version 1 is the first
- * that shipped, so there is none yet; each new version adds one here and a
- * fixture in src/core/fixtures/.
+ * CONTENT_MIGRATIONS[n] turns version n into n + 1; each new version adds one
+ * here and a fixture in src/core/fixtures/.
  */
-export const CONTENT_MIGRATIONS: Readonly<Record<number, ContentMigration>> = {};
+export const CONTENT_MIGRATIONS: Readonly<Record<number, ContentMigration>> = {
+  // v1 → v2: nothing notified yet, no renewal, the clock taken as right. States v1 knew (pending, active) stay.
+  1: (content) => ({
+    ...content,
+    clockOffsetMs: 0,
+    tokens: Array.isArray(content.tokens)
+      ? content.tokens.map((t: unknown) => {
+          const token = obj(t, 'token');
+          return token.server === undefined ? token : { ...token, server: { ...obj(token.server, 'server'), notified: [] } };
+        })
+      : content.tokens,
+  }),
+};
 
 /** Brings raw content up to the current version; rejects a newer one. */
 export function migrateContent(raw: unknown, migrations: Readonly<Record<number, ContentMigration>> = CONTENT_MIGRATIONS, current = VAULT_CONTENT_VERSION): unknown {
@@ -220,7 +263,8 @@ function parseSecret(v: unknown): SeedSecret {
 
 function parseServer(v: unknown): ServerBinding {
   const s = obj(v, 'server');
-  if (s.state !== 'pending' && s.state !== 'active') throw damaged('server state');
+  const state = TOKEN_STATES.find((x) => x === s.state);
+  if (state === undefined) throw damaged('server state');
   if (!Array.isArray(s.loginOrigins)) throw damaged('login origins');
   if (typeof s.exportable !== 'boolean') throw damaged('exportable');
   const binding: ServerBinding = {
@@ -232,11 +276,32 @@ function parseServer(v: unknown): ServerBinding {
     portalUrl: str(s.portalUrl, 'portal URL'),
     loginOrigins: s.loginOrigins.map((o) => str(o, 'login origin', 512)),
     exportable: s.exportable,
-    state: s.state,
+    state,
     pinMinLength: int(s.pinMinLength, 'PIN length', 0, 64),
   };
   if (s.renewUrl !== undefined) binding.renewUrl = str(s.renewUrl, 'renew URL');
+  if (s.statusAt !== undefined) binding.statusAt = date(s.statusAt, 'statusAt');
+  if (s.renewOpensAt !== undefined) binding.renewOpensAt = date(s.renewOpensAt, 'renewOpensAt');
+  if (s.notified !== undefined) {
+    if (!Array.isArray(s.notified) || s.notified.length > 32) throw damaged('notified');
+    binding.notified = s.notified.map((d) => int(d, 'notified', 0, 3650));
+  }
   return binding;
+}
+
+function parseRenewal(v: unknown): RenewalRecord {
+  const r = obj(v, 'renewal');
+  if (r.algorithm !== 'SHA1' && r.algorithm !== 'SHA256' && r.algorithm !== 'SHA512') throw damaged('renewal algorithm');
+  return {
+    startedAt: date(r.startedAt, 'renewal startedAt'),
+    issuedAt: date(r.issuedAt, 'renewal issuedAt'),
+    expiresAt: date(r.expiresAt, 'renewal expiresAt'),
+    algorithm: r.algorithm,
+    digits: int(r.digits, 'renewal digits', 6, 8),
+    period: int(r.period, 'renewal period', 1, 3600),
+    secret: parseSecret(r.secret),
+    server: parseServer(r.server),
+  };
 }
 
 function parseToken(v: unknown): TokenRecord {
@@ -257,8 +322,10 @@ function parseToken(v: unknown): TokenRecord {
     secret: parseSecret(t.secret),
   };
   if (t.server !== undefined) token.server = parseServer(t.server);
+  if (t.renewal !== undefined) token.renewal = parseRenewal(t.renewal);
   // The demo token is never sent anywhere: it has no server, and only it has none.
   if (token.demo === (token.server !== undefined)) throw damaged('demo and server binding disagree');
+  if (token.renewal !== undefined && token.server === undefined) throw damaged('renewal without server');
   return token;
 }
 
@@ -276,5 +343,6 @@ export function parseVaultContent(value: unknown): VaultContent {
   if (!Array.isArray(c.tokens) || c.tokens.length > 100) throw damaged('tokens');
   const tokens = c.tokens.map(parseToken);
   if (new Set(tokens.map((t) => t.id)).size !== tokens.length) throw damaged('duplicate token ids');
-  return { version: VAULT_CONTENT_VERSION, tokens, settings: parseSettings(c.settings) };
+  const clockOffsetMs = int(c.clockOffsetMs, 'clock offset', -100 * 365 * 86_400_000, 100 * 365 * 86_400_000);
+  return { version: VAULT_CONTENT_VERSION, tokens, settings: parseSettings(c.settings), clockOffsetMs };
 }

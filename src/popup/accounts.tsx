@@ -1,7 +1,7 @@
 /** The main screen's list: one card per token with its code, countdown, copy button and expiry; a PIN field when locked. */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AccountView } from '../core/messages.ts';
-import { daysLeft, formatDate, groupDigits, secondsLeft } from './format.ts';
+import { formatDate, groupDigits, secondsLeft } from './format.ts';
 import { AllowFill } from './allow-fill.tsx';
 import type { Dict, Lang } from './i18n.ts';
 
@@ -25,11 +25,16 @@ interface ListProps {
   d: Dict;
   lang: Lang;
   onUnlock: (id: string, pin: string) => Promise<void>;
+  onRenew: (id: string, pin?: string) => Promise<void>;
   onCopyError: () => void;
+  /** The token whose renewal to open (the popup opened from an expiry notification). */
+  renewId?: string | null;
+  /** Told once that renewal was opened, so it is never opened by itself again. */
+  onRenewOpened?: () => void;
 }
 
 /** The tokens, one card each, with a shared one-second clock for the countdowns. */
-export function AccountList({ accounts, d, lang, onUnlock, onCopyError }: ListProps) {
+export function AccountList({ accounts, d, lang, onUnlock, onRenew, onCopyError, renewId, onRenewOpened }: ListProps) {
   const now = useNow();
   if (accounts.length === 0) {
     return (
@@ -41,7 +46,7 @@ export function AccountList({ accounts, d, lang, onUnlock, onCopyError }: ListPr
   return (
     <ul class="accounts" data-testid="accounts">
       {accounts.map((a) => (
-        <AccountCard key={a.id} account={a} now={now} d={d} lang={lang} onUnlock={onUnlock} onCopyError={onCopyError} />
+        <AccountCard key={a.id} account={a} now={now} d={d} lang={lang} onUnlock={onUnlock} onRenew={onRenew} onCopyError={onCopyError} openRenewal={a.id === renewId} onRenewOpened={onRenewOpened} />
       ))}
     </ul>
   );
@@ -53,14 +58,113 @@ interface CardProps {
   d: Dict;
   lang: Lang;
   onUnlock: (id: string, pin: string) => Promise<void>;
+  onRenew: (id: string, pin?: string) => Promise<void>;
   onCopyError: () => void;
+  openRenewal: boolean;
+  onRenewOpened?: (() => void) | undefined;
 }
 
-function AccountCard({ account: a, now, d, lang, onUnlock, onCopyError }: CardProps) {
+/** Revoked, superseded, expired: what happened and what to do, instead of a code. */
+function DeadNotice({ a, d }: { a: AccountView; d: Dict }) {
+  const text = a.state === 'revoked' ? d.stateRevoked : a.state === 'expired' ? d.stateExpired : d.stateSuperseded;
+  return (
+    <p class="dead" data-testid="token-state" role="status">
+      {text}
+      {a.state !== 'superseded' && a.portalUrl ? (
+        <>
+          {' '}
+          <a data-testid="portal-link" href={a.portalUrl} target="_blank" rel="noopener noreferrer">
+            {a.portalUrl}
+          </a>
+        </>
+      ) : null}
+    </p>
+  );
+}
+
+/** « Renouveler »: one click; a PIN token asks for its PIN first (its new seed is sealed under it). */
+function RenewControl({ a, d, onRenew, open, onOpened }: { a: AccountView; d: Dict; onRenew: CardProps['onRenew']; open: boolean; onOpened?: (() => void) | undefined }) {
+  const [asking, setAsking] = useState(false);
+  const [pin, setPin] = useState('');
+  const [busy, setBusy] = useState(false);
+  const started = useRef(false);
+  const pinField = useRef<HTMLInputElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
+
+  const run = async (withPin?: string) => {
+    setBusy(true);
+    try {
+      await onRenew(a.id, withPin);
+    } finally {
+      setBusy(false);
+      setPin('');
+      setAsking(false);
+    }
+  };
+  const click = () => {
+    if (busy) return;
+    if (a.pin) {
+      setAsking(true);
+      setTimeout(() => pinField.current?.focus(), 0);
+    } else void run();
+  };
+  // Opened from the notification's « Renouveler »: that click was the one click.
+  useEffect(() => {
+    if (!open || started.current) return;
+    started.current = true;
+    onOpened?.();
+    button.current?.scrollIntoView({ block: 'center' });
+    button.current?.focus();
+    click();
+    // Once, when opened for this token (started guards a second run).
+  }, [open]);
+
+  return (
+    <div class="renew-row">
+      {asking ? (
+        <form
+          class="unlock-row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (pin && !busy) void run(pin);
+          }}
+        >
+          <label for={`renew-pin-${a.id}`}>{d.renewPin(a.userId)}</label>
+          <input
+            id={`renew-pin-${a.id}`}
+            ref={pinField}
+            data-testid="renew-pin"
+            type="password"
+            inputMode="numeric"
+            autocomplete="off"
+            value={pin}
+            onInput={(e) => setPin(e.currentTarget.value)}
+            required
+          />
+          <button type="submit" data-testid="renew-submit" disabled={busy}>
+            {d.renew}
+          </button>
+        </form>
+      ) : (
+        <button type="button" ref={button} class="primary" data-testid="renew" aria-label={d.renewLabel(a.userId)} disabled={busy} onClick={click}>
+          {d.renew}
+        </button>
+      )}
+      {busy ? (
+        <span class="busy" data-testid="renew-busy" role="status">
+          {d.renewBusy}
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
+function AccountCard({ account: a, now, d, lang, onUnlock, onRenew, onCopyError, openRenewal, onRenewOpened }: CardProps) {
   const [copied, setCopied] = useState(false);
   const [pin, setPin] = useState('');
   const [busy, setBusy] = useState(false);
-  const days = daysLeft(a.expiresAt, now);
+  const days = a.daysLeft;
+  const dead = a.state === 'revoked' || a.state === 'superseded' || a.state === 'expired';
 
   useEffect(() => {
     if (!copied) return;
@@ -92,7 +196,14 @@ function AccountCard({ account: a, now, d, lang, onUnlock, onCopyError }: CardPr
 
   const seconds = a.code ? secondsLeft(a.code.stepEndsAt, now) : 0;
   return (
-    <li class={`account${a.demo ? ' is-demo' : ''}`} data-testid="account" data-account-id={a.id} data-locked={String(a.locked)} data-demo={String(a.demo)}>
+    <li
+      class={`account${a.demo ? ' is-demo' : ''}${dead ? ' is-dead' : ''}`}
+      data-testid="account"
+      data-account-id={a.id}
+      data-state={a.state}
+      data-locked={String(a.locked)}
+      data-demo={String(a.demo)}
+    >
       <div class="account-head">
         <span class="issuer" data-testid="issuer">
           {a.issuer}
@@ -106,7 +217,9 @@ function AccountCard({ account: a, now, d, lang, onUnlock, onCopyError }: CardPr
           {a.userId}
         </span>
       </div>
-      {a.code ? (
+      {dead ? (
+        <DeadNotice a={a} d={d} />
+      ) : a.code ? (
         <div class="code-row">
           <output class="code" data-testid="code" aria-label={d.code}>
             {groupDigits(a.code.value)}
@@ -139,10 +252,38 @@ function AccountCard({ account: a, now, d, lang, onUnlock, onCopyError }: CardPr
           </button>
         </form>
       )}
-      <p class={`expiry${days < 31 ? ' soon' : ''}`} data-testid="expiry" data-expires-at={a.expiresAt}>
+      <p class={`expiry${a.warningDays !== undefined || days <= 0 ? ' soon' : ''}`} data-testid="expiry" data-expires-at={a.expiresAt} data-days-left={days}>
         {d.expires(formatDate(a.expiresAt, lang), days)}
       </p>
-      {a.loginOrigins && a.loginOrigins.length > 0 ? <AllowFill origins={a.loginOrigins} d={d} /> : null}
+      {a.warningDays !== undefined && !dead ? (
+        <p class="warning" data-testid="expiry-warning" role="status">
+          {d.warning(days)}
+          {a.renewal === 'not_open' && a.renewOpensAt ? (
+            <>
+              {' '}
+              <span data-testid="renew-opens" data-opens-at={a.renewOpensAt}>
+                {d.renewOpens(formatDate(a.renewOpensAt, lang))}
+              </span>
+            </>
+          ) : null}
+          {a.renewal === 'portal' && a.portalUrl ? (
+            <>
+              {' '}
+              {d.renewPortal}{' '}
+              <a data-testid="portal-link" href={a.portalUrl} target="_blank" rel="noopener noreferrer">
+                {a.portalUrl}
+              </a>
+            </>
+          ) : null}
+        </p>
+      ) : null}
+      {a.state === 'renewing' ? (
+        <p class="pending" data-testid="renewing">
+          {d.renewing}
+        </p>
+      ) : null}
+      {a.renewal === 'open' || a.renewal === 'retry' ? <RenewControl a={a} d={d} onRenew={onRenew} open={openRenewal} onOpened={onRenewOpened} /> : null}
+      {a.loginOrigins && a.loginOrigins.length > 0 && !dead ? <AllowFill origins={a.loginOrigins} d={d} /> : null}
       {a.state === 'pending' ? (
         <p class="pending" data-testid="pending">
           {d.pending}

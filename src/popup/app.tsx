@@ -3,6 +3,7 @@
  * the screen that fits, and asks again when a code's time step ends.
  */
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { skewWorthSaying } from '../core/expiry.ts';
 import type { AddResult, PopupState, Settings } from '../core/messages.ts';
 import { AccountList } from './accounts.tsx';
 import { AddAccount } from './add-account.tsx';
@@ -41,6 +42,14 @@ export function App({ first, initial }: { first?: Promise<PopupState>; initial?:
       setError(toUiError(err));
     }
   }, []);
+
+  // Once per opening, after the first answer: the servers' word on each token (§5; the background asks each at most once a minute).
+  const asked = useRef(false);
+  useEffect(() => {
+    if (!state || asked.current) return;
+    asked.current = true;
+    send('status.refresh', {}).then(setState, () => undefined);
+  }, [state]);
 
   // Layout effect: runs right after the first render, not a frame later.
   useLayoutEffect(() => {
@@ -87,9 +96,21 @@ export function App({ first, initial }: { first?: Promise<PopupState>; initial?:
     setNotice(null);
     try {
       const result = await send('account.unlock', { id, pin });
-      if (result.pinCheck === 'unchecked') setNotice(d.pinUnchecked);
+      if (result.pinCheck === 'unchecked') setNotice(result.reason === 'server_unreachable' ? d.pinUncheckedUnreachable : d.pinUnchecked);
     } catch (err) {
       setError(toUiError(err));
+    }
+    await refresh();
+  };
+
+  const renew = async (id: string, pin?: string) => {
+    setError(null);
+    setNotice(null);
+    try {
+      const result = await send('account.renew', pin === undefined ? { id } : { id, pin });
+      setNotice(result.outcome === 'renewed' ? d.renewed : d.renewPending);
+    } catch (err) {
+      setError(toUiError(err, state?.accounts.find((a) => a.id === id)?.portalUrl ?? null));
     }
     await refresh();
   };
@@ -162,7 +183,17 @@ export function App({ first, initial }: { first?: Promise<PopupState>; initial?:
             </div>
           </>
         ) : (
-          <MainScreen d={d} lang={lang} state={state} error={error} notice={notice} onUnlock={unlock} onAdd={() => go('add')} onCopyError={() => setError({ code: 'clipboard' })} />
+          <MainScreen
+            d={d}
+            lang={lang}
+            state={state}
+            error={error}
+            notice={notice}
+            onUnlock={unlock}
+            onRenew={renew}
+            onAdd={() => go('add')}
+            onCopyError={() => setError({ code: 'clipboard' })}
+          />
         )}
       </main>
     </div>
@@ -176,16 +207,27 @@ interface MainProps {
   error: UiError | null;
   notice: string | null;
   onUnlock: (id: string, pin: string) => Promise<void>;
+  onRenew: (id: string, pin?: string) => Promise<void>;
   onAdd: () => void;
   onCopyError: () => void;
 }
 
-function MainScreen({ d, lang, state, error, notice, onUnlock, onAdd, onCopyError }: MainProps) {
+/** The token to renew when the popup was opened from an expiry notification (`?renew=<id>`). */
+const renewFromNotification = (): string | null => new URLSearchParams(globalThis.location?.search ?? '').get('renew');
+
+function MainScreen({ d, lang, state, error, notice, onUnlock, onRenew, onAdd, onCopyError }: MainProps) {
+  // Cleared once started: after a renewal the new token may be renewable at once again, and must not renew by itself.
+  const [renewId, setRenewId] = useState(renewFromNotification);
   return (
     <div class="screen main">
       <ErrorLine error={error} d={d} />
       <NoticeLine notice={notice} />
-      <AccountList accounts={state.accounts} d={d} lang={lang} onUnlock={onUnlock} onCopyError={onCopyError} />
+      {skewWorthSaying(state.clockOffsetMs) ? (
+        <p class="notice" data-testid="clock-skew" role="status">
+          {d.clockSkew(Math.round(Math.abs(state.clockOffsetMs) / 1000))}
+        </p>
+      ) : null}
+      <AccountList accounts={state.accounts} d={d} lang={lang} onUnlock={onUnlock} onRenew={onRenew} onCopyError={onCopyError} renewId={renewId} onRenewOpened={() => setRenewId(null)} />
       <div class="actions">
         <button type="button" class="primary" data-testid="add-account" onClick={onAdd}>
           {d.add}

@@ -7,12 +7,16 @@ import { BackgroundError } from './send.ts';
 export interface UiError {
   code: string;
   portalUrl?: string | null;
+  /** Tries left, a lockout's end… (ErrorInfo.details). */
+  details?: ErrorInfo['details'];
 }
 
 /** Turns anything thrown into a UiError (never the raw message: it may be English or technical). */
 export function toUiError(err: unknown, portalUrl?: string | null): UiError {
-  const info: Pick<ErrorInfo, 'code'> = err instanceof BackgroundError ? err.info : { code: (err as { code?: unknown })?.code?.toString() ?? 'fallback' };
-  return { code: info.code, portalUrl: PORTAL_ERRORS.has(info.code) ? portalUrl : null };
+  const info: Pick<ErrorInfo, 'code' | 'details'> = err instanceof BackgroundError ? err.info : { code: (err as { code?: unknown })?.code?.toString() ?? 'fallback' };
+  const ui: UiError = { code: info.code, portalUrl: PORTAL_ERRORS.has(info.code) ? portalUrl : null };
+  if (info.details) ui.details = info.details;
+  return ui;
 }
 
 /** The error sentence (`role="alert"`), with the portal link when that is the fix. */

@@ -1,17 +1,12 @@
 /** Pure formatting for the popup (tested in Node). */
+import { longDate } from '../core/dates.ts';
 import type { Lang } from './i18n.ts';
 
-const DAY_MS = 86_400_000;
+/** Days left, counted up (core/expiry.ts, the one place for it); 0 or less once expired. */
+export { daysLeft } from '../core/expiry.ts';
 
-/** Whole days from `now` until `expiresAt`; negative once expired. */
-export function daysLeft(expiresAt: string, now: number): number {
-  const ms = Date.parse(expiresAt) - now;
-  return ms < 0 ? -1 : Math.floor(ms / DAY_MS);
-}
-
-/** A date as people of that language write it: "28 novembre 2027", "November 28, 2027". */
-export const formatDate = (iso: string, lang: Lang): string =>
-  new Intl.DateTimeFormat(lang === 'fr' ? 'fr-CA' : 'en-CA', { dateStyle: 'long' }).format(new Date(iso));
+/** A date as people of that language write it: « 1er décembre 2027 », "November 28, 2027". */
+export const formatDate = (iso: string, lang: Lang): string => longDate(iso, lang);
 
 /** Seconds left before the code changes, never below 0. */
 export const secondsLeft = (stepEndsAt: number, now: number): number => Math.max(0, Math.ceil((stepEndsAt - now) / 1000));

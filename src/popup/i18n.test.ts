@@ -64,15 +64,18 @@ describe('error sentences', () => {
 describe('format', () => {
   const now = Date.parse('2026-11-28T23:00:00Z');
 
-  it('counts whole days left, negative once expired', () => {
+  it('counts days left up, 0 or less once expired', () => {
     expect(daysLeft('2027-11-28T23:00:00Z', now)).toBe(365);
-    expect(daysLeft('2026-11-29T22:59:59Z', now)).toBe(0);
-    expect(daysLeft('2026-11-28T22:59:59Z', now)).toBe(-1);
+    expect(daysLeft('2026-11-29T22:59:59Z', now)).toBe(1);
+    expect(daysLeft('2026-11-28T23:00:00Z', now)).toBe(0);
+    expect(daysLeft('2026-11-27T22:59:59Z', now)).toBe(-1);
   });
 
   it('writes dates the way each language does', () => {
     expect(formatDate('2027-11-28T23:00:00Z', 'fr')).toMatch(/novembre 2027/);
     expect(formatDate('2027-11-28T23:00:00Z', 'en')).toMatch(/November/);
+    expect(formatDate('2026-12-01T12:00:00Z', 'fr')).toBe('1er décembre 2026');
+    expect(formatDate('2026-12-02T12:00:00Z', 'fr')).toBe('2 décembre 2026');
   });
 
   it('groups codes and counts seconds', () => {
@@ -87,5 +90,25 @@ describe('format', () => {
     expect(portalOf('https://teleacces.example/aotp/v1/provision?profile=x')).toBe('https://teleacces.example/virtuel');
     expect(portalOf('javascript:alert(1)')).toBeNull();
     expect(portalOf('nonsense')).toBeNull();
+  });
+});
+
+describe('expiry and lockout sentences', () => {
+  it('says days with real plurals, in both languages', () => {
+    expect(dict('fr').expires('1er décembre 2026', 1)).toBe('Expire le 1er décembre 2026 (dans 1 jour)');
+    expect(dict('fr').expires('8 décembre 2026', 7)).toBe('Expire le 8 décembre 2026 (dans 7 jours)');
+    expect(dict('fr').expires('1er décembre 2026', 0)).toBe('Expiré le 1er décembre 2026');
+    expect(dict('en').warning(1)).toBe('This token expires in 1 day.');
+    expect(dict('fr').warning(14)).toBe('Ce jeton expire dans 14 jours.');
+  });
+
+  it('words the tries left and the lockout’s end from the background’s details', () => {
+    expect(errorText(dict('fr'), { code: 'pin_incorrect', details: { failuresLeft: 2 } })).toBe('NIP incorrect — 2 essais restants avant un blocage temporaire de la connexion');
+    expect(errorText(dict('fr'), { code: 'pin_incorrect', details: { failuresLeft: 1, lockoutSeconds: 900 } })).toBe('NIP incorrect — 1 essai restant avant un blocage de 15 minutes');
+    expect(errorText(dict('en'), { code: 'pin_incorrect', details: { failuresLeft: 1 } })).toBe('PIN incorrect — 1 try left before logins are blocked for a while');
+    expect(errorText(dict('fr'), { code: 'pin_incorrect' })).toBe('NIP incorrect.');
+    const at = new Date(2026, 11, 1, 14, 32).getTime(); // local time, as the popup shows it
+    expect(errorText(dict('fr'), { code: 'login_locked', details: { lockedUntil: at } })).toMatch(/^Connexion bloquée jusqu’à 14 h 32 /);
+    expect(errorText(dict('fr'), { code: 'login_locked' })).toMatch(/^Connexion bloquée après trop d’essais/);
   });
 });

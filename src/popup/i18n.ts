@@ -3,6 +3,7 @@
  * override the browser's language in the settings, which i18n.getMessage
  * cannot do. The words are the CA app's where users know them.
  */
+import { clockTime, plural } from '../core/dates.ts';
 import type { ErrorInfo, Language } from '../core/messages.ts';
 
 export type Lang = 'fr' | 'en';
@@ -25,8 +26,26 @@ const fr = {
   copyLabel: (user: string) => `Copier le code de ${user}`,
   seconds: (s: number) => `${s} s`,
   countdownLabel: (s: number) => `Nouveau code dans ${s} secondes`,
-  expires: (date: string, days: number) =>
-    days < 0 ? `Expiré le ${date}` : days === 0 ? `Expire aujourd’hui (${date})` : `Expire le ${date} (${days} jour${days > 1 ? 's' : ''})`,
+  expires: (date: string, days: number) => (days <= 0 ? `Expiré le ${date}` : `Expire le ${date} (dans ${days} ${plural('fr', days, 'jour', 'jours')})`),
+  warning: (days: number) => (days <= 0 ? 'Ce jeton a expiré.' : `Ce jeton expire dans ${days} ${plural('fr', days, 'jour', 'jours')}.`),
+  renew: 'Renouveler',
+  renewLabel: (user: string) => `Renouveler le jeton de ${user}`,
+  renewPin: (user: string) => `NIP de ${user} pour le renouveler`,
+  renewOpens: (date: string) => `Le renouvellement en un clic ouvrira le ${date}.`,
+  renewPortal: 'Ce jeton se renouvelle sur le portail :',
+  renewing: 'Renouvellement en cours : ce jeton fonctionne jusqu’à ce que le nouveau soit confirmé.',
+  renewed: 'Jeton renouvelé.',
+  renewPending: 'Le nouveau jeton attend la confirmation du serveur ; Jeton réessaiera. L’ancien fonctionne toujours.',
+  renewBusy: 'Renouvellement…',
+  stateRevoked: 'Jeton révoqué par votre centre de services. Pour en obtenir un nouveau, passez par le portail :',
+  stateSuperseded: 'Jeton remplacé par un plus récent (renouvelé ailleurs). Vous pouvez le retirer de ce navigateur dans les paramètres.',
+  stateExpired: 'Jeton expiré. Demandez-en un nouveau sur le portail :',
+  clockSkew: (seconds: number) =>
+    `L’horloge de cet ordinateur a ${seconds >= 120 ? `${Math.round(seconds / 60)} minutes` : `${seconds} secondes`} d’écart avec celle du serveur. Jeton en tient compte pour les codes ; faites-la régler.`,
+  pinIncorrectLeft: (n: number, lockoutSeconds?: number) =>
+    `NIP incorrect — ${n} ${plural('fr', n, 'essai restant', 'essais restants')} avant un blocage ${lockoutSeconds ? `de ${Math.round(lockoutSeconds / 60)} minutes` : 'temporaire de la connexion'}`,
+  lockedUntil: (ms: number) => `Connexion bloquée jusqu’à ${clockTime(ms, 'fr')} après trop d’essais. Le jeton reste verrouillé.`,
+  pinUncheckedUnreachable: 'Serveur injoignable : le NIP n’a pas pu être vérifié. Si le code est refusé, verrouillez et retapez votre NIP.',
   pending: 'En attente de confirmation du serveur',
   pin: 'NIP',
   pinFor: (user: string) => `NIP de ${user}`,
@@ -117,6 +136,14 @@ const fr = {
     vault_readable: 'Vos jetons s’ouvrent normalement : rien n’a été effacé.',
     login_origin_not_allowed:
       'Ce jeton sert sur un site de connexion que votre organisation n’autorise pas. Rien n’a été ajouté et le code d’activation a servi : appelez votre centre de services.',
+    login_locked: 'Connexion bloquée après trop d’essais. Réessayez plus tard ; le jeton reste verrouillé.',
+    pin_required: 'Tapez le NIP de ce jeton pour le renouveler.',
+    renewal_not_open: 'Le renouvellement n’est pas encore ouvert pour ce jeton.',
+    renewal_disabled: 'Ce jeton se renouvelle sur le portail.',
+    renewal_expired: 'Ce jeton a expiré : demandez-en un nouveau sur le portail.',
+    renewal_unavailable: 'Ce jeton ne peut plus être renouvelé : passez par le portail.',
+    renewal_failed: 'Le serveur a abandonné ce renouvellement. Le jeton actuel fonctionne toujours : réessayez.',
+    no_active_token: 'Ce jeton n’est plus actif sur le serveur.',
     managed_setting: 'Ce réglage est géré par votre organisation.',
     demo_disabled: 'Votre organisation a désactivé le mode de démonstration.',
     vault_too_new: 'Vos jetons ont été enregistrés par une version plus récente de Jeton : mettez l’extension à jour.',
@@ -146,7 +173,26 @@ const en: Dict = {
   copyLabel: (user) => `Copy the code of ${user}`,
   seconds: (s) => `${s} s`,
   countdownLabel: (s) => `New code in ${s} seconds`,
-  expires: (date, days) => (days < 0 ? `Expired on ${date}` : days === 0 ? `Expires today (${date})` : `Expires on ${date} (${days} day${days > 1 ? 's' : ''})`),
+  expires: (date, days) => (days <= 0 ? `Expired on ${date}` : `Expires on ${date} (in ${days} ${plural('en', days, 'day', 'days')})`),
+  warning: (days) => (days <= 0 ? 'This token has expired.' : `This token expires in ${days} ${plural('en', days, 'day', 'days')}.`),
+  renew: 'Renew',
+  renewLabel: (user) => `Renew the token of ${user}`,
+  renewPin: (user) => `PIN of ${user} to renew it`,
+  renewOpens: (date) => `One-click renewal opens on ${date}.`,
+  renewPortal: 'This token is renewed on the portal:',
+  renewing: 'Renewal under way: this token works until the new one is confirmed.',
+  renewed: 'Token renewed.',
+  renewPending: 'The new token waits for the server’s confirmation; Jeton will retry. The old one still works.',
+  renewBusy: 'Renewing…',
+  stateRevoked: 'Token revoked by your service centre. To get a new one, use the portal:',
+  stateSuperseded: 'Token replaced by a newer one (renewed elsewhere). You can remove it from this browser in the settings.',
+  stateExpired: 'Token expired. Ask the portal for a new one:',
+  clockSkew: (seconds) =>
+    `This computer’s clock is ${seconds >= 120 ? `${Math.round(seconds / 60)} minutes` : `${seconds} seconds`} off the server’s. Jeton allows for it in codes; have it set right.`,
+  pinIncorrectLeft: (n, lockoutSeconds) =>
+    `PIN incorrect — ${n} ${plural('en', n, 'try', 'tries')} left before ${lockoutSeconds ? `a ${Math.round(lockoutSeconds / 60)}-minute block` : 'logins are blocked for a while'}`,
+  lockedUntil: (ms) => `Logins blocked until ${clockTime(ms, 'en')} after too many tries. The token stays locked.`,
+  pinUncheckedUnreachable: 'Server unreachable: the PIN could not be checked. If the code is refused, lock and type your PIN again.',
   pending: 'Waiting for the server’s confirmation',
   pin: 'PIN',
   pinFor: (user) => `PIN of ${user}`,
@@ -235,6 +281,14 @@ const en: Dict = {
     vault_readable: 'Your tokens open normally: nothing was erased.',
     login_origin_not_allowed:
       'This token is for a login site your organisation does not allow. Nothing was added and the activation code is used: call your service centre.',
+    login_locked: 'Logins blocked after too many tries. Try again later; the token stays locked.',
+    pin_required: 'Type the PIN of this token to renew it.',
+    renewal_not_open: 'Renewal is not open yet for this token.',
+    renewal_disabled: 'This token is renewed on the portal.',
+    renewal_expired: 'This token has expired: ask the portal for a new one.',
+    renewal_unavailable: 'This token can no longer be renewed: use the portal.',
+    renewal_failed: 'The server dropped this renewal. The current token still works: try again.',
+    no_active_token: 'This token is no longer active on the server.',
     managed_setting: 'This setting is managed by your organisation.',
     demo_disabled: 'Your organisation turned demonstration mode off.',
     vault_too_new: 'Your tokens were saved by a newer Jeton: update the extension.',
@@ -256,10 +310,22 @@ export function resolveLanguage(choice: Language, browserLanguage: string): Lang
 export const dict = (lang: Lang): Dict => DICTS[lang];
 
 /** Errors whose fix is on the portal: the sentence gets a link to it. */
-export const PORTAL_ERRORS = new Set(['activation_expired', 'activation_used', 'activation_locked', 'invalid_activation_code']);
+export const PORTAL_ERRORS = new Set([
+  'activation_expired',
+  'activation_used',
+  'activation_locked',
+  'invalid_activation_code',
+  'renewal_disabled',
+  'renewal_expired',
+  'renewal_unavailable',
+  'no_active_token',
+]);
 
-/** The sentence for an error, in the user's language; never the server's own text. */
-export function errorText(d: Dict, error: Pick<ErrorInfo, 'code'>): string {
+/** The sentence for an error, in the user's language; never the server's own text. Tries left and a lockout's end are said exactly. */
+export function errorText(d: Dict, error: Pick<ErrorInfo, 'code' | 'details'>): string {
+  const details = error.details;
+  if (error.code === 'pin_incorrect' && typeof details?.failuresLeft === 'number') return d.pinIncorrectLeft(details.failuresLeft, details.lockoutSeconds);
+  if (error.code === 'login_locked' && typeof details?.lockedUntil === 'number') return d.lockedUntil(details.lockedUntil);
   return d.errors[error.code] ?? d.errors.fallback!;
 }
 

@@ -63,6 +63,26 @@ for (const target of testDatabases()) {
       expect(noImage.err.join('\n')).toContain('Cannot read missing.png');
     });
 
+    it('picks the question and image from the catalogues, and warns about custom ones', async () => {
+      const picked = await admin('user', 'add', '--username', 'cat01', '--email', 'c@example.org', '--question', '2', '--answer', 'Laval', '--image', '7', '--json');
+      expect(picked.json()).toMatchObject({ ok: true, warnings: [] });
+      expect(picked.err).toEqual([]);
+      const row = await h.ctx.db.selectFrom('users').innerJoin('security_questions', 'security_questions.user_id', 'users.id').select(['question', 'image_type', 'image_data']).where('username', '=', 'cat01').executeTakeFirstOrThrow();
+      expect(row).toEqual({ question: 'Dans quelle ville êtes-vous né ?', image_type: 'x-jeton/catalogue', image_data: '7' });
+      const custom = await addUser('custom01', '--message', 'Mon message à moi');
+      expect(custom.code).toBe(EXIT.ok);
+      expect(custom.err).toEqual([
+        'Warning: the question is not from the catalogue (question list): on the portal it shows that this username exists.',
+        'Warning: the message is not from the catalogue: on the portal it shows that this username exists.',
+      ]);
+      expect((await admin('user', 'add', '--username', 'x01', '--email', 'x@example.org', '--question', '99', '--answer', 'a')).code).toBe(EXIT.usage);
+      expect((await admin('user', 'add', '--username', 'x02', '--email', 'x@example.org', '--question', '1', '--answer', 'a', '--image', '99')).code).toBe(EXIT.failed);
+      const questions = await admin('question', 'list');
+      expect(questions.out[1]).toBe(' 2  Dans quelle ville êtes-vous né ?');
+      const images = await admin('image', 'list', '--json');
+      expect((images.json().images as unknown[]).length).toBe(24);
+    });
+
     it('explains usage errors with exit code 2', async () => {
       expect((await admin()).code).toBe(EXIT.usage);
       expect((await admin('--help')).out.join('\n')).toContain('activation issue --username U');
@@ -110,6 +130,26 @@ for (const target of testDatabases()) {
       expect((await admin('apikey', 'create', '--name', 'teleacces')).code).toBe(EXIT.failed);
     });
 
+    it('lists API keys without the keys, and revokes one by name or by id', async () => {
+      const { key } = (await admin('apikey', 'create', '--name', 'teleacces', '--json')).json() as { key: string };
+      await admin('apikey', 'create', '--name', 'intranet');
+      const list = await admin('apikey', 'list', '--json');
+      const keys = list.json().keys as Array<{ id: number; name: string; revokedAt: string | null }>;
+      expect(keys.map((k) => [k.name, k.revokedAt])).toEqual([['teleacces', null], ['intranet', null]]);
+      expect(JSON.stringify(list.json())).not.toContain(key);
+      expect((await admin('apikey', 'list')).out[0]).toBe('ID\tNAME\tCREATED\tREVOKED');
+      expect((await admin('apikey', 'revoke', '--name', 'teleacces')).out).toEqual([`API key "teleacces" (id ${keys[0]!.id}) revoked.`]);
+      expect((await admin('apikey', 'revoke', '--id', String(keys[1]!.id), '--json')).json()).toMatchObject({ ok: true, name: 'intranet' });
+      expect((await admin('apikey', 'revoke', '--name', 'teleacces')).code).toBe(EXIT.failed);
+      expect((await admin('apikey', 'revoke')).code).toBe(EXIT.usage);
+      expect((await admin('apikey', 'revoke', '--name', 'a', '--id', '1')).code).toBe(EXIT.usage);
+      expect((await admin('apikey', 'list', '--json')).json().keys).toEqual([
+        expect.objectContaining({ name: 'teleacces', revokedAt: new Date(T0).toISOString() }),
+        expect.objectContaining({ name: 'intranet', revokedAt: new Date(T0).toISOString() }),
+      ]);
+      expect(await h.ctx.db.selectFrom('audit').select('event').where('event', '=', 'apikey.revoked').execute()).toHaveLength(2);
+    });
+
     it('lists, filters and revokes tokens; unlocks; reminds; purges', async () => {
       await addUser();
       const user = await h.ctx.db.selectFrom('users').select('id').executeTakeFirstOrThrow();
@@ -141,6 +181,20 @@ for (const target of testDatabases()) {
       expect((await admin('purge', '--json')).json()).toMatchObject({ ok: true, activations: 0, pendingTokens: 0 });
     });
 
+    it('never prints control characters, escapes or bidi overrides from a stored device name', async () => {
+      const user = await h.ctx.db.insertInto('users').values({ username: 'format01', email: 'f@example.org', password_hash: null, message: '', image_type: null, image_data: null, created_at: T0 }).returning('id').executeTakeFirstOrThrow();
+      await h.ctx.db
+        .insertInto('tokens')
+        .values({ id: 'raw', user_id: user.id, profile: 'teleacces', activation_id: null, renews_token_id: null, device_name: 'Poste\r\n\u001b[2J\u001b]0;pwned\u0007 \u202eexe.pdf', seed: 's', k_status: 'k', algorithm: 'SHA1', digits: 6, period: 30, state: 'active', issued_at: T0 - DAY, expires_at: T0 + 30 * DAY, confirmed_at: T0, revoked_at: null })
+        .execute();
+      const list = await admin('token', 'list');
+      expect(list.out[1]).toContain('Poste exe.pdf');
+      // eslint-disable-next-line no-control-regex -- control characters are what must not be printed
+      for (const line of list.out) expect(line.replace(/\t/g, '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+      const revoked = await admin('token', 'revoke', '--id', 'raw');
+      expect(revoked.out.join('\n')).toBe('Token raw of format01 (Poste exe.pdf) revoked.');
+    });
+
     it('says when the configuration is unusable (exit 3)', async () => {
       const out: string[] = [];
       const code = await runCli(['purge', '--json'], { out: (l) => void out.push(l), err: () => {}, readFile: () => new Uint8Array() }, {
@@ -151,6 +205,22 @@ for (const target of testDatabases()) {
     });
   });
 }
+
+describe('the server as a process', () => {
+  it('prints a configuration error as one clear line and exits with code 3', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jeton-cfg-'));
+    writeFileSync(join(dir, 'profiles.json'), '{"profiles": {"teleacces": {"digits": 12}}}');
+    const run = promisify(execFile);
+    const failed = (await run(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+      env: { ...process.env, JETON_DATA_DIR: dir, JETON_CONFIG: join(dir, 'profiles.json'), DATABASE_URL: '' },
+      cwd: process.cwd(),
+    }).catch((e: unknown) => e)) as { code: number; stderr: string };
+    expect(failed.code).toBe(3);
+    expect(failed.stderr.trim().split('\n')).toHaveLength(1);
+    expect(failed.stderr).toMatch(/^Jeton cannot start: .*digits/);
+    expect(failed.stderr).not.toContain('    at ');
+  });
+});
 
 describe('admin CLI as a process', () => {
   it('runs `user add` and `activation issue` with --json on a SQLite data dir', async () => {

@@ -4,6 +4,8 @@
  * Exit codes: 0 done, 1 not done (unknown user, duplicate, failed lines…),
  * 2 usage error, 3 configuration or database unavailable.
  */
+import { cleanLabel } from '../text.ts';
+import { DECOY_MESSAGES, DECOY_QUESTIONS, IMAGE_CATALOGUE } from '../web/decoy.ts';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatActivationCode } from '../../core/activation-code.ts';
 import type { AppContext } from '../context.ts';
@@ -12,7 +14,7 @@ import { purge } from '../jobs/purge.ts';
 import { sendDueReminders } from '../jobs/reminders.ts';
 import { issueAndMailActivation } from '../mail/activation.ts';
 import { UnknownProfileError } from '../store/activations.ts';
-import { createApiKey, DuplicateApiKeyNameError } from '../store/api-keys.ts';
+import { createApiKey, DuplicateApiKeyNameError, listApiKeys, revokeApiKeyBy } from '../store/api-keys.ts';
 import { keyFile, nextKeyFile, resealAll } from '../store/key-rotation.ts';
 import { MasterKey } from '../secrets.ts';
 import { renameSync, writeFileSync } from 'node:fs';
@@ -65,30 +67,72 @@ function intOption(name: string, value: string | boolean | undefined, min: numbe
   return n;
 }
 
+/** `--question N`: the catalogue's Nth question; any other text is taken as is. */
+function catalogueQuestion(value: string): string {
+  if (!/^\d{1,3}$/.test(value.trim())) return value;
+  const question = DECOY_QUESTIONS[Number(value) - 1];
+  if (question === undefined) throw new UsageError(`--question must be a catalogue number from 1 to ${DECOY_QUESTIONS.length} (see question list), or a question.`);
+  return question;
+}
+
+/** What makes a user stand out from the portal's decoys, said to the administrator. */
+function customWarnings({ question, message, uploaded }: { question: string; message: string; uploaded: boolean }): string[] {
+  const warnings: string[] = [];
+  const inCatalogue = (list: readonly string[], text: string): boolean => list.includes(text.normalize('NFC').trim());
+  if (!/^\d{1,3}$/.test(question.trim()) && !inCatalogue(DECOY_QUESTIONS, question)) {
+    warnings.push('the question is not from the catalogue (question list): on the portal it shows that this username exists.');
+  }
+  if (message.trim() !== '' && !inCatalogue(DECOY_MESSAGES, message)) warnings.push('the message is not from the catalogue: on the portal it shows that this username exists.');
+  if (uploaded) warnings.push('an uploaded image is not from the catalogue (image list): on the portal it shows that this username exists.');
+  return warnings;
+}
+
 const COMMANDS: Record<string, Command> = {
+  'question list': {
+    usage: 'question list',
+    summary: 'The catalogue of security questions (for user add --question N); the portal\'s decoys use the same.',
+    options: {},
+    async run() {
+      return ok({ questions: DECOY_QUESTIONS.map((text, i) => ({ number: i + 1, text })) }, DECOY_QUESTIONS.map((text, i) => `${String(i + 1).padStart(2)}  ${text}`));
+    },
+  },
+  'image list': {
+    usage: 'image list',
+    summary: 'The catalogue of personal images (for user add --image N), drawn in the terminal; the portal\'s decoys use the same.',
+    options: {},
+    async run() {
+      const lines = IMAGE_CATALOGUE.flatMap((p, i) => [`${String(i + 1).padStart(2)}  hue ${p.hue}`, ...p.cells.map((row) => `    ${row.map((on) => (on ? '██' : '··')).join('')}`)]);
+      return ok({ images: IMAGE_CATALOGUE.map((p, i) => ({ number: i + 1, hue: p.hue, cells: p.cells })) }, lines);
+    },
+  },
   'user add': {
-    usage: 'user add --username U --email E --question Q --answer A [--message M] [--image FILE] [--password P]',
-    summary: 'Create a user with a security question (answer hashed), a personal message and image, and a password for /login.',
+    usage: 'user add --username U --email E --question N|TEXT --answer A [--message M] [--image N|FILE] [--password P]',
+    summary:
+      'Create a user with a security question (answer hashed), a personal message and image, and a password for /login. --question N and --image N pick from the catalogues (question list, image list), which the portal\'s decoys use too; custom text or an uploaded image works but makes the user recognisable (a warning says so).',
     options: { username: str, email: str, question: str, answer: str, message: str, image: str, password: str },
     required: ['username', 'email', 'question', 'answer'],
     async run(ctx, v, _p, io) {
-      let image: { type: string; data: Uint8Array } | undefined;
-      if (typeof v.image === 'string') {
+      let image: { type: string; data: Uint8Array } | { catalogue: number } | undefined;
+      if (typeof v.image === 'string' && /^\d{1,3}$/.test(v.image)) image = { catalogue: Number(v.image) };
+      else if (typeof v.image === 'string') {
         try {
           image = { type: '', data: io.readFile(v.image) };
         } catch (err) {
           throw new FailedError('image_unreadable', `Cannot read ${v.image}: ${(err as Error).message}`);
         }
       }
+      const question = catalogueQuestion(s(v.question));
+      const warnings = customWarnings({ question: s(v.question), message: typeof v.message === 'string' ? v.message : '', uploaded: image !== undefined && !('catalogue' in image) });
       const user = await createUser(ctx, {
         username: s(v.username),
         email: s(v.email),
-        questions: [{ question: s(v.question), answer: s(v.answer) }],
+        questions: [{ question, answer: s(v.answer) }],
         message: typeof v.message === 'string' ? v.message : undefined,
         password: typeof v.password === 'string' ? v.password : undefined,
         image,
       });
-      return ok({ username: user.username, id: user.id }, [`User ${user.username} created.`]);
+      for (const w of warnings) io.err(`Warning: ${w}`);
+      return ok({ username: user.username, id: user.id, warnings }, [`User ${user.username} created.`]);
     },
   },
   'user import': {
@@ -165,6 +209,32 @@ const COMMANDS: Record<string, Command> = {
       return ok({ name, key }, [`API key "${name}" (shown once, store it now):`, key]);
     },
   },
+  'apikey list': {
+    usage: 'apikey list',
+    summary: 'List the API keys (id, name, created, revoked); keys themselves are never shown again.',
+    options: {},
+    async run(ctx) {
+      const keys = await listApiKeys(ctx);
+      const iso = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString());
+      const lines = keys.length
+        ? [['ID', 'NAME', 'CREATED', 'REVOKED'].join('\t'), ...keys.map((k) => [String(k.id), k.name, iso(k.createdAt), iso(k.revokedAt)].join('\t'))]
+        : ['No API key.'];
+      return ok({ keys: keys.map((k) => ({ ...k, createdAt: iso(k.createdAt), revokedAt: k.revokedAt === null ? null : iso(k.revokedAt) })) }, lines);
+    },
+  },
+  'apikey revoke': {
+    usage: 'apikey revoke (--name N | --id ID)',
+    summary: 'Revoke an API key: the site using it is refused within 5 seconds.',
+    options: { name: str, id: str },
+    async run(ctx, v) {
+      const byName = typeof v.name === 'string';
+      if (byName === (typeof v.id === 'string')) throw new UsageError('Give exactly one of --name and --id.');
+      const id = byName ? undefined : intOption('id', v.id, 1, Number.MAX_SAFE_INTEGER);
+      const revoked = await revokeApiKeyBy(ctx, byName ? { name: s(v.name).trim() } : { id: id! });
+      if (!revoked) throw new FailedError('unknown_apikey', `No live API key ${byName ? `named "${s(v.name).trim()}"` : `with id ${v.id}`}.`);
+      return ok({ id: revoked.id, name: revoked.name }, [`API key "${revoked.name}" (id ${revoked.id}) revoked.`]);
+    },
+  },
   'token list': {
     usage: 'token list [--username U] [--expiring-days N]',
     summary: 'List tokens with device, state and expiry; --expiring-days N keeps active tokens expiring within N days (expired ones too).',
@@ -185,7 +255,8 @@ const COMMANDS: Record<string, Command> = {
       const lines = rows.length
         ? [
             ['ID', 'USER', 'DEVICE', 'STATE', 'EXPIRES', 'DAYS LEFT'].join('\t'),
-            ...rows.map((r) => [r.id, r.username, r.device || '-', r.state, r.expiresAt.slice(0, 10), String(r.daysLeft)].join('\t')),
+            // Rows stored before names were cleaned on the way in are cleaned on the way out: nothing raw reaches the terminal.
+            ...rows.map((r) => [r.id, r.username, cleanLabel(r.device, 64) || '-', r.state, r.expiresAt.slice(0, 10), String(r.daysLeft)].join('\t')),
           ]
         : ['No token.'];
       return ok({ tokens: rows }, lines);
@@ -199,7 +270,7 @@ const COMMANDS: Record<string, Command> = {
     async run(ctx, v) {
       const revoked = await revokeUserToken(ctx, s(v.id), { via: 'cli' });
       if (!revoked) throw new FailedError('unknown_token', `No pending or active token ${s(v.id)}.`);
-      return ok({ id: s(v.id), username: revoked.username, device: revoked.deviceName }, [`Token ${s(v.id)} of ${revoked.username} (${revoked.deviceName || 'no device name'}) revoked.`]);
+      return ok({ id: s(v.id), username: revoked.username, device: revoked.deviceName }, [`Token ${s(v.id)} of ${revoked.username} (${cleanLabel(revoked.deviceName, 64) || 'no device name'}) revoked.`]);
     },
   },
   remind: {

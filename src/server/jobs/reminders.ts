@@ -9,6 +9,7 @@ import type { AppContext } from '../context.ts';
 import { reminderMail } from '../mail/templates.ts';
 import { audit } from '../store/audit.ts';
 import { profileOf } from '../verify.ts';
+import { reachedThresholds } from '../../core/expiry.ts';
 
 const DAY = 86_400_000;
 /** An expired token gets its "expired" e-mail only within this long after expiry (not for tokens long gone). */
@@ -19,11 +20,8 @@ export interface ReminderReport {
   failed: Array<{ tokenId: string; username: string; days: number; error: string }>;
 }
 
-/** The thresholds a token has reached at `now`, most urgent last; [0] once expired. */
-export function reachedThresholds(expiresAt: number, reminderDays: readonly number[], now: number): number[] {
-  if (expiresAt <= now) return [0];
-  return [...reminderDays].sort((a, b) => b - a).filter((d) => expiresAt - now <= d * DAY);
-}
+/** The thresholds a token has reached at `now`, most urgent last; [0] once expired (the extension's arithmetic, src/core/expiry.ts). */
+export { reachedThresholds } from '../../core/expiry.ts';
 
 /** Sends the reminders that are due; safe to run often and from several instances. */
 export async function sendDueReminders(ctx: AppContext): Promise<ReminderReport> {

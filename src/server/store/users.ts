@@ -9,6 +9,7 @@ import { daysLeft } from '../i18n.ts';
 import type { SecurityQuestionsTable, TokenState, User } from '../db/schema.ts';
 import { hashAnswer, hashSecret, normalizeAnswer } from '../secrets.ts';
 import { audit } from './audit.ts';
+import { catalogueImage, IMAGE_CATALOGUE } from '../web/decoy.ts';
 import { revokeToken } from './tokens.ts';
 
 /** Input a person got wrong: `field` says which. */
@@ -28,7 +29,8 @@ export interface NewUserInput {
   questions: Array<{ question: string; answer: string }>;
   /** Personal message shown on the portal; empty: a stable one is derived (see web/decoy.ts). */
   message?: string | undefined;
-  image?: { type: string; data: Uint8Array } | undefined;
+  /** An uploaded picture, or the number of a catalogue image (web/decoy.ts IMAGE_CATALOGUE). */
+  image?: { type: string; data: Uint8Array } | { catalogue: number } | undefined;
   password?: string | undefined;
 }
 
@@ -60,6 +62,9 @@ export function sniffImageType(bytes: Uint8Array): string | null {
   return IMAGE_SIGNATURES.find((s) => s.test(bytes))?.type ?? null;
 }
 
+/** `users.image_type` of a catalogue image; `image_data` then holds its number. */
+export const CATALOGUE_IMAGE_TYPE = 'x-jeton/catalogue';
+
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
 const EMAIL = /^[^\s@<>(),;:"[\]\\]+@[^\s@<>(),;:"[\]\\]+\.[^\s@<>(),;:"[\]\\]+$/;
@@ -87,7 +92,11 @@ async function prepare(input: NewUserInput, createdAt: number) {
   const message = text('message', input.message ?? '', LIMITS.message, { required: false });
   let imageType: string | null = null;
   let imageData: string | null = null;
-  if (input.image) {
+  if (input.image && 'catalogue' in input.image) {
+    if (catalogueImage(input.image.catalogue) === undefined) throw new UserInputError('image', `image must be a catalogue number from 1 to ${IMAGE_CATALOGUE.length}.`);
+    imageType = CATALOGUE_IMAGE_TYPE;
+    imageData = String(input.image.catalogue);
+  } else if (input.image) {
     if (input.image.data.length === 0) throw new UserInputError('image', 'image is empty.');
     if (input.image.data.length > LIMITS.imageBytes) throw new UserInputError('image', `image is larger than ${LIMITS.imageBytes / 1024} KiB.`);
     const sniffed = sniffImageType(input.image.data);

@@ -54,7 +54,7 @@ export function testConfig(overrides: Record<string, Partial<Profile>> = {}): Co
   return { ...base, profiles, defaultProfile: 'teleacces' };
 }
 
-const TABLES = ['reminders', 'audit', 'tokens', 'activations', 'api_keys', 'security_questions', 'identity_attempts', 'portal_sessions', 'users'] as const;
+const TABLES = ['reminders', 'audit', 'tokens', 'activations', 'api_keys', 'security_questions', 'identity_attempts', 'portal_sessions', 'users', 'rate_limits'] as const;
 
 /** A `fetch` for the client functions of src/core that POSTs through `app.inject`. */
 export function injectFetch(app: FastifyInstance): Fetch {
@@ -140,10 +140,14 @@ export async function provisioned(h: Harness, username: string, profile = 'telea
   return provision(h.fetch, { serverUrl: act.serverUrl, userId: username, code: act.code, deviceName: 'Firefox on Linux' });
 }
 
-/** As `provisioned`, then confirmed: the token is active. */
+/**
+ * As `provisioned`, then confirmed: the token is active. It is confirmed with
+ * the previous step's code (inside the ±1 window), which then counts as used
+ * (§7), so the current code is free for the test.
+ */
 export async function activeToken(h: Harness, username: string, profile = 'teleacces'): Promise<ProvisionedToken> {
   const token = await provisioned(h, username, profile);
-  await confirm(h.fetch, token, codeOf(token, h.now()));
+  await confirm(h.fetch, token, codeOf(token, h.now() - token.envelope.period * 1000));
   return token;
 }
 

@@ -6,7 +6,11 @@
  *
  * Users without a personal image (or message) get the same kind of derived
  * picture (or message) as decoys do, so "has a generated image" says nothing.
+ * Decoys draw from the same catalogues administrators pick users' questions
+ * and images from (`question list`, `image list` in the CLI): a user set up
+ * from the catalogues looks like any decoy.
  */
+import { createHash } from 'node:crypto';
 import type { AppContext } from '../context.ts';
 
 export const DECOY_MESSAGES = [
@@ -54,19 +58,34 @@ export interface Derived {
   pattern: Pattern;
 }
 
+/** The picture of `bytes`: five mirrored rows from five bytes, a hue from two more. */
+function patternOf(bytes: Uint8Array): Pattern {
+  const at = (i: number): number => bytes[i] ?? 0;
+  const cells: boolean[][] = [];
+  for (let row = 0; row < 5; row++) {
+    const left = [0, 1, 2].map((col) => ((at(2 + row) >> col) & 1) === 1);
+    cells.push([left[0]!, left[1]!, left[2]!, left[1]!, left[0]!]);
+  }
+  return { hue: ((at(0) << 8) | at(1)) % 360, cells };
+}
+
+/**
+ * The images users pick from and decoys are drawn from: fixed patterns, the
+ * same on every server (derived from their number, not from a key).
+ */
+export const IMAGE_CATALOGUE: readonly Pattern[] = Array.from({ length: 24 }, (_, i) => patternOf(createHash('sha256').update(`jeton/portal-image/${i + 1}`).digest()));
+
+/** The catalogue image numbered `n` (from 1), or undefined. */
+export const catalogueImage = (n: number): Pattern | undefined => (Number.isInteger(n) && n >= 1 ? IMAGE_CATALOGUE[n - 1] : undefined);
+
 /** The derived message, question and picture for a (normalised) username. */
 export async function derive(ctx: Pick<AppContext, 'masterKey'>, username: string): Promise<Derived> {
   const mac = await ctx.masterKey.mac('portal-decoy', username);
   const at = (i: number): number => mac[i] ?? 0;
   const pick = <T>(list: readonly T[], i: number): T => list[((at(i) << 8) | at(i + 1)) % list.length]!;
-  const cells: boolean[][] = [];
-  for (let row = 0; row < 5; row++) {
-    const left = [0, 1, 2].map((col) => ((at(8 + row) >> col) & 1) === 1);
-    cells.push([left[0]!, left[1]!, left[2]!, left[1]!, left[0]!]);
-  }
   return {
     message: pick(DECOY_MESSAGES, 0),
     question: pick(DECOY_QUESTIONS, 2),
-    pattern: { hue: ((at(4) << 8) | at(5)) % 360, cells },
+    pattern: pick(IMAGE_CATALOGUE, 4),
   };
 }

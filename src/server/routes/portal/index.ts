@@ -15,7 +15,8 @@ import { issueAndMailActivation } from '../../mail/activation.ts';
 import { hashAnswer, verifyAnswer } from '../../secrets.ts';
 import { activationProgress } from '../../store/activations.ts';
 import { audit } from '../../store/audit.ts';
-import { findUser, listTokens, revokeUserToken, securityQuestions } from '../../store/users.ts';
+import { writes } from '../../store/write-queue.ts';
+import { CATALOGUE_IMAGE_TYPE, findUser, listTokens, revokeUserToken, securityQuestions } from '../../store/users.ts';
 import { PORTAL_CSS, PORTAL_JS } from '../../views/assets.ts';
 import { renderPage } from '../../views/layout.tsx';
 import {
@@ -30,10 +31,13 @@ import {
   VerifyPage,
   type PersonalImage,
 } from '../../views/portal.tsx';
-import { derive } from '../../web/decoy.ts';
-import { acceptForms, ClientError, field, requestLang, securityHeaders, withLang } from '../../web/http.ts';
-import { endSession, isSecure, loadSession, requirePostSession, rotateSession, saveSession, startSession, type PortalState, type Session } from '../../web/session.ts';
-import { clearIdentityFailures, IDENTITY_MAX_FAILURES, identityLockedFor, recordIdentityFailure } from './identity-lock.ts';
+import { catalogueImage, derive } from '../../web/decoy.ts';
+import { limitPage, RateLimitedError, setRetryAfter } from '../../web/rate-limit.ts';
+import { signedCookies } from '../../web/signed-cookie.ts';
+import { RateLimitedPage } from '../../views/rate-limited.tsx';
+import { acceptForms, ClientError, field, isCrossSite, requestLang, securityHeaders, withLang } from '../../web/http.ts';
+import { csrfMatches, endSession, isSecure, loadSession, requirePostSession, rotateSession, saveSession, startSession, type PortalState, type Session } from '../../web/session.ts';
+import { IDENTITY_MAX_FAILURES, identityLockedFor, passIdentityCheck, recordIdentityFailure } from './identity-lock.ts';
 
 type MenuState = Extract<PortalState, { step: 'menu' }>;
 type VerifyState = Extract<PortalState, { step: 'verify' }>;
@@ -45,6 +49,7 @@ export const sendPage = (reply: FastifyReply, status: number, page: VNode): Fast
 export function pageErrorHandler(restart: string) {
   return (err: Error & { statusCode?: number }, req: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const lang = requestLang(req);
+    if (err instanceof RateLimitedError) return sendPage(setRetryAfter(reply, err.seconds), 429, RateLimitedPage({ lang, seconds: err.seconds, restartHref: restart }));
     const status = err instanceof ClientError ? err.statusCode : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     const reason = err instanceof ClientError ? err.reason : status === 404 ? 'notFound' : status < 500 ? 'bad' : 'server';
     if (status >= 500) req.log.error({ err }, 'page failed');
@@ -71,6 +76,34 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
     reply.header('cache-control', 'public, max-age=3600').type('text/javascript; charset=utf-8').send(PORTAL_JS),
   );
 
+  // Every form POST counts against the address, and against the user when the form names one.
+  app.addHook('preHandler', async (req) => {
+    if (req.method !== 'POST') return;
+    const raw = typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>).username : undefined;
+    await limitPage(ctx, 'portal', req.ip, typeof raw === 'string' && isUserId(raw) ? normalizeUserId(raw) : null);
+  });
+
+  // Before a username is posted, nothing is stored: the CSRF token of the
+  // identify form lives in a signed cookie (anonymous visits write no row).
+  const cookies = await signedCookies(ctx);
+  const PRE_SESSION = 'jeton-pre';
+  const PRE_SESSION_MS = 30 * 60_000;
+
+  /** The identify form's POST: a live session's CSRF token, or the pre-session's. Audited and 403 otherwise. */
+  async function identifyGate(req: FastifyRequest): Promise<{ session: Session | null; csrf: string }> {
+    const submitted = field(req.body, 'csrf', 128);
+    let reason = 'cross-site';
+    if (!isCrossSite(req)) {
+      const session = await loadSession(ctx, req);
+      const pre = session ? null : cookies.read<{ csrf: string }>(req, PRE_SESSION);
+      const expected = session?.csrf ?? (typeof pre?.csrf === 'string' ? pre.csrf : null);
+      if (expected !== null && csrfMatches({ csrf: expected }, submitted)) return { session, csrf: expected };
+      reason = expected === null ? 'no-session' : 'csrf';
+    }
+    await audit(ctx, 'portal.rejected', { username: null, ip: req.ip, detail: { area: 'portal', reason, path: '/virtuel/identify' } });
+    throw new ClientError(403, 'expired');
+  }
+
   /** A POST's session, checked: same site, live session, right CSRF token. */
   const postSession = (req: FastifyRequest): Promise<Session> => requirePostSession(ctx, req, 'portal');
 
@@ -90,8 +123,12 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
     const user = state.known ? found : undefined;
     const questions = await securityQuestions(ctx, user?.id ?? -1);
     const question = questions.find((q) => q.id === state.questionId)?.question ?? derived.question;
-    const image: PersonalImage =
-      user?.image_type && user.image_data ? { kind: 'upload', type: user.image_type, data: user.image_data } : { kind: 'pattern', pattern: derived.pattern };
+    const chosen = user?.image_type === CATALOGUE_IMAGE_TYPE ? catalogueImage(Number(user.image_data)) : undefined;
+    const image: PersonalImage = chosen
+      ? { kind: 'pattern', pattern: chosen }
+      : user?.image_type && user.image_data && user.image_type !== CATALOGUE_IMAGE_TYPE
+        ? { kind: 'upload', type: user.image_type, data: user.image_data }
+        : { kind: 'pattern', pattern: derived.pattern };
     return { message: user?.message || derived.message, image, question };
   }
 
@@ -101,11 +138,16 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
     const lang = requestLang(req);
     const existing = await loadSession(ctx, req);
     if (existing?.state.step === 'menu') return reply.redirect(to('/menu', lang), 303);
-    const session = existing ? await saveSession(ctx, existing, { step: 'identify' }) : await startSession(ctx, reply, { step: 'identify' });
+    let csrf: string;
+    if (existing) csrf = (await saveSession(ctx, existing, { step: 'identify' })).csrf;
+    else {
+      csrf = cookies.read<{ csrf: string }>(req, PRE_SESSION)?.csrf ?? randomBytes(32).toString('base64url');
+      cookies.write(reply, PRE_SESSION, { csrf }, PRE_SESSION_MS);
+    }
     // The extension opens the portal with the username filled in (renewal without in-band support).
     const prefill = (req.query as Record<string, unknown>).username;
     const username = typeof prefill === 'string' && isUserId(prefill) ? normalizeUserId(prefill) : '';
-    return sendPage(reply, 200, IdentifyPage({ lang, csrf: session.csrf, username }));
+    return sendPage(reply, 200, IdentifyPage({ lang, csrf, username }));
   });
 
   app.get('/restart', async (req, reply) => {
@@ -116,9 +158,9 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
 
   app.post('/identify', async (req, reply) => {
     const lang = requestLang(req);
-    const session = await postSession(req);
+    const { session, csrf } = await identifyGate(req);
     const raw = field(req.body, 'username', 256) ?? '';
-    if (!isUserId(raw)) return sendPage(reply, 400, IdentifyPage({ lang, csrf: session.csrf, username: raw.slice(0, 64), invalid: true }));
+    if (!isUserId(raw)) return sendPage(reply, 400, IdentifyPage({ lang, csrf, username: raw.slice(0, 64), invalid: true }));
     const username = normalizeUserId(raw);
     const locked = await identityLockedFor(ctx, username);
     if (locked > 0) {
@@ -130,7 +172,13 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
     await derive(ctx, username);
     const questions = await securityQuestions(ctx, user?.id ?? -1);
     const question = questions.length > 0 ? questions[randomInt(questions.length)]! : undefined;
-    await saveSession(ctx, session, { step: 'verify', username, known: user !== undefined && question !== undefined, questionId: question?.id ?? null });
+    const state: PortalState = { step: 'verify', username, known: user !== undefined && question !== undefined, questionId: question?.id ?? null };
+    // The first row for this visitor is written here, once a username is posted.
+    if (session) await saveSession(ctx, session, state);
+    else {
+      await startSession(ctx, reply, state);
+      cookies.clear(reply, PRE_SESSION);
+    }
     await audit(ctx, 'portal.identified', { username, ip: req.ip, detail: { known: user !== undefined } });
     return reply.redirect(to('/verify', lang), 303);
   });
@@ -160,18 +208,29 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
     const questions = await securityQuestions(ctx, user?.id ?? -1);
     const question = questions.find((q) => q.id === state.questionId);
     const matches = await verifyAnswer(answer, question?.answer_hash ?? decoyAnswerHash);
+    const now = ctx.now();
     if (matches && user && question) {
-      await clearIdentityFailures(ctx, state.username);
-      await rotateSession(ctx, reply, session, { step: 'menu', username: user.username, userId: user.id });
-      await audit(ctx, 'portal.answer_ok', { username: user.username, ip: req.ip });
-      return reply.redirect(to('/menu', lang), 303);
+      // Passed only if no concurrent wrong answer has locked the username meanwhile.
+      const passed = await writes(ctx).run(async (tx) => {
+        if (!(await passIdentityCheck(tx, now, state.username))) return false;
+        await audit({ db: tx, now: () => now }, 'portal.answer_ok', { username: user.username, ip: req.ip });
+        return true;
+      });
+      if (passed) {
+        await rotateSession(ctx, reply, session, { step: 'menu', username: user.username, userId: user.id });
+        return reply.redirect(to('/menu', lang), 303);
+      }
+      return sendPage(reply, 429, LockedPage({ lang, minutes: minutesLeft(await identityLockedFor(ctx, state.username)) }));
     }
-    const { failures, lockedUntil } = await recordIdentityFailure(ctx, state.username);
-    await audit(ctx, 'portal.answer_failed', { username: state.username, ip: req.ip, detail: { failures } });
-    if (lockedUntil !== null) {
-      await audit(ctx, 'portal.locked', { username: state.username, ip: req.ip, detail: { until: lockedUntil } });
-      return sendPage(reply, 429, LockedPage({ lang, minutes: minutesLeft(lockedUntil - ctx.now()) }));
-    }
+    const outcome = await writes(ctx).run(async (tx) => {
+      const count = await recordIdentityFailure(tx, now, state.username);
+      if (count.locked) return count;
+      await audit({ db: tx, now: () => now }, 'portal.answer_failed', { username: state.username, ip: req.ip, detail: { failures: count.failures } });
+      if (count.lockedUntil !== null) await audit({ db: tx, now: () => now }, 'portal.locked', { username: state.username, ip: req.ip, detail: { until: count.lockedUntil } });
+      return count;
+    });
+    if (outcome.lockedUntil !== null) return sendPage(reply, 429, LockedPage({ lang, minutes: minutesLeft(outcome.lockedUntil - now) }));
+    const failures = outcome.locked ? IDENTITY_MAX_FAILURES : outcome.failures;
     const view = await verifyView(state);
     return sendPage(
       reply,

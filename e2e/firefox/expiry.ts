@@ -1,0 +1,316 @@
+/**
+ * Expiry in real Firefox ESR against the real server with 10-day profiles
+ * (e2e/short-profiles.ts): puppeteer-core over WebDriver BiDi, the test build
+ * installed as a temporary add-on.
+ *
+ *   token 10 days from expiry → popup: state, days left, warning, badge
+ *   « 10j » → « Renouveler » → new token active, old superseded, new code
+ *   accepted by /login; a PIN token renewed with its PIN; a token revoked
+ *   with `token revoke` shown as revoked at the next opening; five wrong
+ *   PINs → the lockout message with its end time, and no unlock.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import assert from 'node:assert/strict';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { REPO_ROOT, startJetonServer, type JetonServer } from '../server.ts';
+import { SHORT_PROFILES } from '../short-profiles.ts';
+import { submitLogin } from './login.ts';
+
+const FIREFOX = process.env.JETON_FIREFOX ?? '/usr/bin/firefox-esr';
+const EXTENSION_DIR = resolve(REPO_ROOT, process.env.JETON_E2E_FIREFOX_EXTENSION ?? 'dist/e2e-firefox');
+const PIN = '8024';
+const MIN_STEP_LEFT_MS = 3_000;
+
+const byTestId = (id: string): string => `[data-testid="${id}"]`;
+const step = (message: string): void => console.info(`  · ${message}`);
+
+/** Polls `check` until it returns a value (not undefined) or the time is up. */
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`Timed out waiting for ${what}${last instanceof Error ? ` (${last.message})` : ''}`);
+}
+
+const textOf = async (popup: Page, selector: string): Promise<string | undefined> => {
+  const el = await popup.$(selector);
+  return el ? ((await el.evaluate((e) => e.textContent ?? '')) as string).trim() : undefined;
+};
+const attrOf = async (popup: Page, selector: string, name: string): Promise<string | null | undefined> => {
+  const el = await popup.$(selector);
+  return el ? ((await el.evaluate((e, n) => e.getAttribute(n), name)) as string | null) : undefined;
+};
+
+/** Opens (or reopens) the popup page and waits for the main screen; a second page if the first never loaded (seen on a loaded machine). */
+async function openPopup(browser: Browser, popupUrl: string): Promise<Page> {
+  for (let attempt = 1; ; attempt++) {
+    const popup = await browser.newPage();
+    // Firefox sends no navigation events for moz-extension:// pages: start, then wait for an element.
+    void popup.goto(popupUrl).catch(() => undefined);
+    try {
+      await popup.waitForSelector(byTestId('add-account'), { timeout: 30_000 });
+      return popup;
+    } catch (err) {
+      const shown = await popup.evaluate(() => document.body?.innerText ?? '').catch(() => '(unreadable)');
+      await popup.close().catch(() => undefined);
+      if (attempt === 2) throw new Error(`The popup did not show its main screen; it showed: ${shown.replace(/\s+/g, ' ').slice(0, 300)}`, { cause: err });
+      console.warn(`  ! the popup did not load (it showed: ${shown.replace(/\s+/g, ' ').slice(0, 120)}); opening it again`);
+    }
+  }
+}
+
+async function activationLink(server: JetonServer, username: string, profile?: string): Promise<string> {
+  const json = await server.admin(['activation', 'issue', '--username', username, ...(profile ? ['--profile', profile] : []), '--json']);
+  assert.equal(typeof json.link, 'string', 'activation issue gives a link');
+  return json.link as string;
+}
+
+/** Add screen → link → submit; with a PIN, the PIN screen too; waits for a confirmed token with a code. */
+async function addToken(popup: Page, link: string, pin?: string): Promise<void> {
+  await popup.click(byTestId('add-account'));
+  await popup.waitForSelector(byTestId('activation-link'));
+  await popup.type(byTestId('activation-link'), link);
+  await until('the link to fill the activation code', async () => {
+    const value = await popup.$eval(byTestId('activation-code'), (el) => (el as HTMLInputElement).value);
+    return value.replace(/\D/g, '').length === 8 ? value : undefined;
+  });
+  await popup.click(byTestId('submit'));
+  if (pin !== undefined) {
+    await popup.waitForSelector(byTestId('pin-confirm'), { timeout: 30_000 });
+    await popup.type(byTestId('pin'), pin);
+    await popup.type(byTestId('pin-confirm'), pin);
+    await popup.click(byTestId('submit'));
+  }
+  await until('a confirmed token with a code', async () => {
+    const error = await textOf(popup, byTestId('error'));
+    if (error) throw new Error(`the popup says: ${error}`);
+    const code = await textOf(popup, `${byTestId('account')} ${byTestId('code')}`);
+    return code && /^\d{3} \d{3}$/.test(code) && (await popup.$(byTestId('pending'))) === null ? true : undefined;
+  });
+}
+
+async function readFreshCode(popup: Page): Promise<string> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const endsAt = Number(await attrOf(popup, byTestId('countdown'), 'data-ends-at'));
+    assert.ok(endsAt > 0, 'countdown has data-ends-at');
+    const left = endsAt - Date.now();
+    if (left >= MIN_STEP_LEFT_MS) {
+      const code = ((await textOf(popup, byTestId('code'))) ?? '').replace(/\D/g, '');
+      if (Number(await attrOf(popup, byTestId('countdown'), 'data-ends-at')) === endsAt) return code;
+      continue;
+    }
+    await new Promise((r) => setTimeout(r, Math.max(0, left) + 500));
+  }
+  throw new Error('Could not read a code with enough time left.');
+}
+
+const tokensOf = (server: JetonServer, username: string) =>
+  server.sql((db) =>
+    db.prepare('SELECT t.id, t.state, t.renews_token_id FROM tokens t JOIN users u ON u.id = t.user_id WHERE u.username = ? ORDER BY t.issued_at, t.id').all(username),
+  ) as Array<{ id: string; state: string; renews_token_id: string | null }>;
+
+async function expectLoginAccepted(browser: Browser, server: JetonServer, user: Parameters<typeof submitLogin>[2], popup: Page): Promise<void> {
+  // The code that confirmed the new token counts as its last accepted one (§7): log in with the next.
+  const endsAt = await attrOf(popup, byTestId('countdown'), 'data-ends-at');
+  await until('the next code', async () => ((await attrOf(popup, byTestId('countdown'), 'data-ends-at')) !== endsAt ? true : undefined), 45_000);
+  const code = await readFreshCode(popup);
+  const login = await browser.newPage();
+  const outcome = await submitLogin(login, server.url, user, code);
+  assert.ok(outcome.accepted, `/login accepts the renewed token's code (${outcome.summary})`);
+  await login.close();
+}
+
+async function renewWithoutPin(server: JetonServer, browser: Browser, popupUrl: string): Promise<void> {
+  const user = await server.createUser('ffexpire');
+  let popup = await openPopup(browser, popupUrl);
+  await addToken(popup, await activationLink(server, user.username));
+  const [old] = tokensOf(server, user.username);
+  await popup.close();
+  popup = await openPopup(browser, popupUrl);
+  await until('the renew button (renewal open, learnt from §5)', async () => ((await popup.$(byTestId('renew'))) ? true : undefined));
+  assert.equal(await attrOf(popup, byTestId('account'), 'data-state'), 'active');
+  assert.equal(await attrOf(popup, byTestId('expiry'), 'data-days-left'), '10');
+  assert.equal(await textOf(popup, byTestId('expiry-warning')), 'Ce jeton expire dans 10 jours.');
+  const badge = await until('the badge', async () => {
+    const text = await popup.evaluate(() => (globalThis as unknown as { browser: { action: { getBadgeText(d: object): Promise<string> } } }).browser.action.getBadgeText({}));
+    return text === '' ? undefined : text;
+  });
+  assert.equal(badge, '10j', 'the badge shows the days left');
+  step('state, days left, warning and badge « 10j » shown');
+
+  await popup.click(byTestId('renew'));
+  await until('« Jeton renouvelé. »', async () => ((await textOf(popup, byTestId('notice'))) === 'Jeton renouvelé.' ? true : undefined));
+  const rows = tokensOf(server, user.username);
+  assert.equal(rows.length, 2);
+  assert.equal(rows.find((r) => r.id === old!.id)?.state, 'superseded', 'the old token is superseded');
+  assert.deepEqual(
+    rows.filter((r) => r.id !== old!.id).map((r) => [r.state, r.renews_token_id]),
+    [['active', old!.id]],
+    'the new token is active and renews the old one',
+  );
+  step('« Renouveler »: new token active, old superseded');
+  await expectLoginAccepted(browser, server, user, popup);
+  step('the new code is accepted by /login');
+  await popup.close();
+}
+
+async function renewWithPin(server: JetonServer, browser: Browser, popupUrl: string): Promise<void> {
+  const user = await server.createUser('ffrenip');
+  let popup = await openPopup(browser, popupUrl);
+  await addToken(popup, await activationLink(server, user.username, 'courtnip'), PIN);
+  const [old] = tokensOf(server, user.username);
+  await popup.close();
+  popup = await openPopup(browser, popupUrl);
+  const account = `${byTestId('account')}[data-account-id]`;
+  // The first user's token is in the list too: work on this user's card.
+  const card = await until('the PIN token’s card', async () => {
+    for (const handle of await popup.$$(account)) {
+      const who = await handle.$eval(byTestId('user'), (e) => e.textContent ?? '');
+      if (who === user.username && (await handle.$(byTestId('renew')))) return handle;
+    }
+    return undefined;
+  });
+  await (await card.$(byTestId('renew')))!.click();
+  await until('the PIN field of the renewal', async () => (await card.$(byTestId('renew-pin'))) ?? undefined);
+  await (await card.$(byTestId('renew-pin')))!.type(PIN);
+  await (await card.$(byTestId('renew-submit')))!.click();
+  await until('« Jeton renouvelé. »', async () => ((await textOf(popup, byTestId('notice'))) === 'Jeton renouvelé.' ? true : undefined));
+  const rows = tokensOf(server, user.username);
+  assert.deepEqual(rows.map((r) => [r.id === old!.id ? 'old' : 'new', r.state]).sort(), [
+    ['new', 'active'],
+    ['old', 'superseded'],
+  ]);
+  step('PIN token renewed with its PIN: new token active, old superseded');
+  await popup.close();
+}
+
+async function revoked(server: JetonServer, browser: Browser, popupUrl: string): Promise<void> {
+  const user = await server.createUser('ffrevoque');
+  let popup = await openPopup(browser, popupUrl);
+  await addToken(popup, await activationLink(server, user.username));
+  const [token] = tokensOf(server, user.username);
+  await server.admin(['token', 'revoke', '--id', token!.id, '--json']);
+  await popup.close();
+  popup = await openPopup(browser, popupUrl);
+  const said = await until('the revoked state', async () => {
+    for (const handle of await popup.$$(byTestId('account'))) {
+      const who = await handle.$eval(byTestId('user'), (e) => e.textContent ?? '');
+      const state = await handle.evaluate((e) => e.getAttribute('data-state'));
+      if (who === user.username && state === 'revoked') {
+        assert.equal(await handle.$(byTestId('code')), null, 'a revoked token shows no code');
+        return handle.$eval(byTestId('token-state'), (e) => e.textContent ?? '');
+      }
+    }
+    return undefined;
+  });
+  assert.match(said, /^Jeton révoqué par votre centre de services/);
+  step('a token revoked with `token revoke` shows as revoked, without code');
+  await popup.close();
+}
+
+async function lockout(server: JetonServer, browser: Browser, popupUrl: string): Promise<void> {
+  const user = await server.createUser('ffbloque');
+  const popup = await openPopup(browser, popupUrl);
+  // Alone in the list: the tokens of the steps before are removed first, so the selectors below are this one's.
+  for (;;) {
+    const remove = await popup.$(byTestId('settings'));
+    if ((await popup.$$(byTestId('account'))).length === 0 || !remove) break;
+    await popup.click(byTestId('settings'));
+    await popup.waitForSelector(byTestId('remove'));
+    await popup.click(byTestId('remove'));
+    await popup.waitForSelector(byTestId('remove-confirm'));
+    await popup.click(byTestId('remove-confirm'));
+    await until('the token removed', async () => ((await popup.$(byTestId('remove-confirm'))) === null ? true : undefined));
+    await popup.click(byTestId('back'));
+    await popup.waitForSelector(byTestId('add-account'));
+  }
+  await addToken(popup, await activationLink(server, user.username, 'courtnip'), PIN);
+  await popup.click(byTestId('lock'));
+  await until('the token locked', async () => ((await attrOf(popup, byTestId('account'), 'data-locked')) === 'true' ? true : undefined));
+  let last = '';
+  for (let i = 0; i < 5; i++) {
+    await popup.type(byTestId('pin'), `111${i}`);
+    await popup.click(byTestId('unlock'));
+    const expected = i < 4 ? `NIP incorrect — ${4 - i} ${4 - i === 1 ? 'essai restant' : 'essais restants'}` : 'Connexion bloquée jusqu’à';
+    last = await until(`« ${expected} »`, async () => {
+      const error = await textOf(popup, byTestId('error'));
+      return error?.startsWith(expected) ? error : undefined;
+    });
+    assert.equal(await attrOf(popup, byTestId('account'), 'data-locked'), 'true', 'still locked');
+  }
+  assert.match(last, /^Connexion bloquée jusqu’à \d{1,2} h \d{2} /);
+  await popup.type(byTestId('pin'), PIN);
+  await popup.click(byTestId('unlock'));
+  await until('the lockout said again for the right PIN', async () => ((await textOf(popup, byTestId('error')))?.startsWith('Connexion bloquée jusqu’à') && (await popup.$(byTestId('busy'))) === null ? true : undefined));
+  assert.equal(await attrOf(popup, byTestId('account'), 'data-locked'), 'true', 'no unlock while locked');
+  assert.equal(await popup.$(byTestId('code')), null, 'no code while locked');
+  step('five wrong PINs: tries left, then « Connexion bloquée jusqu’à … », and no unlock');
+  await popup.close();
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const manifestFile = join(EXTENSION_DIR, 'manifest.json');
+  if (!existsSync(FIREFOX)) throw new Error(`Firefox ESR is missing at ${FIREFOX} (apt-get install firefox-esr, or set JETON_FIREFOX).`);
+  if (!existsSync(manifestFile)) throw new Error(`${manifestFile} is missing: run npm run build:e2e.`);
+  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { action?: { default_popup?: string }; browser_specific_settings?: { gecko?: { id?: string } } };
+  const geckoId = manifest.browser_specific_settings?.gecko?.id;
+  const popupPath = manifest.action?.default_popup?.replace(/^\//, '');
+  if (!geckoId || !popupPath) throw new Error(`${manifestFile} lacks browser_specific_settings.gecko.id or action.default_popup.`);
+
+  const home = mkdtempSync(join(tmpdir(), 'jeton-firefox-home-'));
+  const profile = mkdtempSync(join(tmpdir(), 'jeton-firefox-profile-'));
+  const uuid = randomUUID();
+  let server: JetonServer | undefined;
+  let browser: Browser | undefined;
+  try {
+    server = await startJetonServer({ config: SHORT_PROFILES });
+    browser = await puppeteer.launch({
+      browser: 'firefox',
+      executablePath: FIREFOX,
+      headless: true,
+      userDataDir: profile,
+      args: ['--remote-allow-system-access'],
+      env: { ...process.env, HOME: home },
+      extraPrefsFirefox: {
+        'extensions.webextensions.uuids': JSON.stringify({ [geckoId]: uuid }),
+        'intl.locale.requested': 'fr',
+        'intl.accept_languages': 'fr-CA, fr',
+      },
+    });
+    assert.equal(await browser.installExtension(EXTENSION_DIR), geckoId, 'Firefox installed the extension under its gecko id');
+    console.info(`Firefox ${await browser.version()}: extension ${geckoId} installed`);
+    const popupUrl = `moz-extension://${uuid}/${popupPath}`;
+    await renewWithoutPin(server, browser, popupUrl);
+    await renewWithPin(server, browser, popupUrl);
+    await revoked(server, browser, popupUrl);
+    await lockout(server, browser, popupUrl);
+    console.info(`✓ Firefox expiry journeys passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } catch (err) {
+    if (server) console.error(`Server output (last 3000 characters):\n${server.log().slice(-3000)}`);
+    throw err;
+  } finally {
+    await browser?.close().catch(() => undefined);
+    await server?.stop();
+    rmSync(home, { recursive: true, force: true });
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+try {
+  await main();
+} catch (err) {
+  console.error(`✗ Firefox expiry journeys failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exitCode = 1;
+}
