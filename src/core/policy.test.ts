@@ -24,6 +24,7 @@ describe('parsePolicy', () => {
       minPinLength: 6,
       autoLockMaxMinutes: 30,
       demoAllowed: false,
+      fillEnabled: true,
     });
   });
 
