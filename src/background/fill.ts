@@ -6,7 +6,7 @@
  * them (router.ts), checked through fill-tokens.ts.
  */
 import { JetonError } from '../core/errors.ts';
-import type { FillOffer, MessageName, RequestOf, ResponseOf } from '../core/messages.ts';
+import type { FillOffer, Language, MessageName, RequestOf, ResponseOf } from '../core/messages.ts';
 import { effectiveAutoFill } from '../core/policy.ts';
 import type { TokenRecord } from '../core/vault.ts';
 import { currentCode, seedOf } from './accounts.ts';
@@ -26,12 +26,13 @@ const contentOnly = (caller: Caller): ContentCaller => {
 };
 
 /** The tokens this caller may be offered, with what is needed to decide and answer. */
-async function offeredTo(deps: Deps, caller: ContentCaller): Promise<{ tokens: TokenRecord[]; unlocked: Record<string, string>; autoFill: boolean }> {
+async function offeredTo(deps: Deps, caller: ContentCaller): Promise<{ tokens: TokenRecord[]; unlocked: Record<string, string>; autoFill: boolean; language: Language }> {
   const [vault, unlocked, policy] = await Promise.all([deps.vault.read(), deps.session.unlocked(), readPolicy(deps.managed)]);
   return {
     tokens: offerableTokens(vault.tokens, caller.origin, caller.topOrigin, policy, deps.now()),
     unlocked,
     autoFill: effectiveAutoFill(policy, vault.settings.autoFill),
+    language: vault.settings.language,
   };
 }
 
@@ -39,9 +40,9 @@ async function offeredTo(deps: Deps, caller: ContentCaller): Promise<{ tokens: T
 export function fillHandlers(deps: Deps): FillHandlers {
   return {
     'fill.offers': async (_req, caller) => {
-      const { tokens, unlocked, autoFill } = await offeredTo(deps, contentOnly(caller));
+      const { tokens, unlocked, autoFill, language } = await offeredTo(deps, contentOnly(caller));
       const offers: FillOffer[] = tokens.map((t) => ({ id: t.id, issuer: t.issuer, userId: t.userId, locked: seedOf(t, unlocked) === null, digits: t.digits }));
-      return { offers, autoFill: autoFill && offers.length > 0 };
+      return { offers, autoFill: autoFill && offers.length > 0, language };
     },
     'fill.code': async ({ id }, caller) => {
       const { tokens, unlocked } = await offeredTo(deps, contentOnly(caller));

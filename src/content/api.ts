@@ -13,7 +13,6 @@ interface Runtime {
 
 interface ExtensionGlobal {
   runtime: Runtime;
-  i18n: { getMessage(name: string, substitutions?: string[]): string };
   dom?: { openOrClosedShadowRoot?(element: Element): ShadowRoot | null };
 }
 
@@ -31,9 +30,6 @@ export async function send<N extends MessageName>(name: N, req: RequestOf<N>): P
     return null;
   }
 }
-
-/** A message in the browser's language (_locales). */
-export const t = (name: string, substitution?: string): string => ext.i18n.getMessage(name, substitution === undefined ? undefined : [substitution]);
 
 /** The shadow root of an element, closed ones included where the browser lets extensions in. */
 export const shadowOf = (el: Element): ShadowRoot | null => {

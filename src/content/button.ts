@@ -6,10 +6,13 @@
  */
 import type { FillOffer } from '../core/messages.ts';
 
+/** What the button does, shown on the host as `data-jeton-offer` (a hook for tests and tools; the page could tell anyway). */
+export type OfferKind = 'fill' | 'copy' | 'unlock' | 'message';
+
 export interface OfferButton {
   /** The host element (for cover checks); null while hidden. */
   readonly host: HTMLElement | null;
-  show(anchor: Element, offers: FillOffer[], onPick: (offer: FillOffer) => void, label: (offer: FillOffer) => string): void;
+  show(anchor: Element, offers: FillOffer[], onPick: (offer: FillOffer) => void, label: (offer: FillOffer) => string, kind: OfferKind): void;
   /** Replaces the buttons with a sentence (copied, unlock hint). */
   say(text: string): void;
   hide(): void;
@@ -87,8 +90,9 @@ export function offerButton(doc: Document, onHide: () => void = () => undefined)
     return shadow;
   };
 
-  const render = (content: Node[]): void => {
+  const render = (content: Node[], kind: OfferKind): void => {
     const root = mount();
+    host!.setAttribute('data-jeton-offer', kind);
     const style = doc.createElement('style');
     style.textContent = STYLE;
     root.replaceChildren(style, ...content);
@@ -108,26 +112,28 @@ export function offerButton(doc: Document, onHide: () => void = () => undefined)
     get host() {
       return host;
     },
-    show(to, offers, onPick, label) {
+    show(to, offers, onPick, label, kind) {
       anchor = to;
       const buttons = offers.map((offer) => {
         const button = doc.createElement('button');
         button.type = 'button';
         button.append(icon(doc), label(offer));
         button.title = `${offer.issuer} — ${offer.userId}`;
+        // The field keeps the focus while the button is pressed.
+        button.addEventListener('mousedown', (event) => event.preventDefault());
         // A click the page made (element.click(), dispatchEvent) is not the user's: ignored.
         button.addEventListener('click', (event) => {
           if (event.isTrusted) onPick(offer);
         });
         return button;
       });
-      render(buttons);
+      render(buttons, kind);
     },
     say(message) {
       const p = doc.createElement('p');
       p.setAttribute('role', 'status');
       p.textContent = message;
-      render([p]);
+      render([p], 'message');
     },
     hide,
     place,

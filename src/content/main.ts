@@ -8,16 +8,19 @@
  * before the click.
  */
 import type { FillOffer } from '../core/messages.ts';
-import { ext, send, shadowOf, t } from './api.ts';
+import { ext, send, shadowOf } from './api.ts';
 import { offerButton } from './button.ts';
 import { deepActiveElement, findCodeTargets, targetOf, type CodeTarget } from './detect.ts';
 import { fieldsOf, fillTarget } from './fill-value.ts';
 import { isExposed, MIN_OPACITY, seenOpacity } from './guard.ts';
+import { wordsFor, type Words } from './strings.ts';
 
 let current: CodeTarget | null = null;
 // While Jeton types, the focus moves from box to box: not a new field to offer on.
 let typing = false;
 let autoFilled = false;
+// The user's language in Jeton, learnt with each answer of the background.
+let words: Words = wordsFor('browser', navigator.language);
 const button = offerButton(document, () => (current = null));
 
 const fieldOfTarget = (target: CodeTarget): HTMLInputElement => fieldsOf(target)[fieldsOf(target).length - 1]!;
@@ -32,7 +35,7 @@ async function fill(target: CodeTarget, offer: FillOffer): Promise<void> {
   try {
     if (target.kind === 'boxes' && target.fields.length !== reply.code.length) {
       await navigator.clipboard.writeText(reply.code).then(
-        () => button.say(t('copied')),
+        () => button.say(words.copied),
         () => undefined,
       );
       return;
@@ -48,7 +51,7 @@ async function fill(target: CodeTarget, offer: FillOffer): Promise<void> {
 async function picked(target: CodeTarget, offer: FillOffer): Promise<void> {
   if (offer.locked) {
     const opened = await send('fill.unlock', {});
-    if (!opened?.opened) button.say(t('unlockHint'));
+    if (!opened?.opened) button.say(words.unlockHint);
     return;
   }
   // Checked again at the click: the page may have moved something over the field or the button since.
@@ -61,13 +64,18 @@ async function picked(target: CodeTarget, offer: FillOffer): Promise<void> {
 async function offer(target: CodeTarget): Promise<void> {
   current = target;
   const reply = await send('fill.offers', {});
+  if (reply) words = wordsFor(reply.language, navigator.language);
   if (current !== target || !reply || reply.offers.length === 0 || !exposed(target)) return;
   const boxesMismatch = (o: FillOffer) => target.kind === 'boxes' && target.fields.length !== o.digits && !o.locked;
-  button.show(fieldOfTarget(target), reply.offers, (o) => void picked(target, o), (o) => (boxesMismatch(o) ? t('copyButton') : o.locked ? t('unlockButton') : reply.offers.length > 1 ? t('fillButtonFor', o.userId) : t('fillButton')));
+  const label = (o: FillOffer) => (o.locked ? words.unlock : boxesMismatch(o) ? words.copy : reply.offers.length > 1 ? words.fillFor(o.userId) : words.fill);
+  const first = reply.offers[0]!;
+  const kind = first.locked ? 'unlock' : boxesMismatch(first) ? 'copy' : 'fill';
+  button.show(fieldOfTarget(target), reply.offers, (o) => void picked(target, o), label, kind);
 }
 
 function onFocus(): void {
-  if (typing) return;
+  // Jeton's own button taking the focus is not the page's field losing it.
+  if (typing || (button.host && document.activeElement === button.host)) return;
   const active = deepActiveElement(document, shadowOf);
   const target = active ? targetOf(active, shadowOf) : null;
   if (!target) {

@@ -128,7 +128,7 @@ export interface MessageMap {
   'backup.export': { req: { password: string }; res: { file: string; count: number } };
   'backup.import': { req: { file: string; password: string }; res: { added: number; refused: number } };
   /** From a content script: the tokens it may offer on its page (its frame's and its top page's origin, from `sender`). */
-  'fill.offers': { req: Empty; res: { offers: FillOffer[]; autoFill: boolean } };
+  'fill.offers': { req: Empty; res: { offers: FillOffer[]; autoFill: boolean; language: Language } };
   /** From a content script, after a trusted click on Jeton's button or the keyboard command: the current code of one offered token. */
   'fill.code': { req: { id: string }; res: { code: string } };
   /** From a content script, for a locked token: opens Jeton's popup when the browser allows it. */

@@ -1,0 +1,63 @@
+/**
+ * Filling on login pages, in Playwright terms: Jeton's button is the element
+ * `[data-jeton-offer]` (its box is the button's), pressed by a real mouse
+ * click at its centre, as a person would.
+ */
+import { expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
+
+/** The button Jeton shows next to a code field. */
+export const offerOf = (page: Page): Locator => page.locator('[data-jeton-offer]');
+
+/** A real (trusted) click at the centre of Jeton's button. */
+export async function clickOffer(page: Page): Promise<void> {
+  const offer = offerOf(page);
+  await expect(offer).toBeVisible();
+  const box = await offer.boundingBox();
+  if (!box) throw new Error('Jeton’s button has no box.');
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+}
+
+/** What the extension's worker has registered as content scripts' match patterns. */
+export async function registeredPatterns(context: BrowserContext, extensionId: string): Promise<string[]> {
+  const worker = context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${extensionId}/`));
+  if (!worker) return [];
+  // The worker's own chrome.scripting: what the browser will inject, not what Jeton meant to.
+  return worker.evaluate(async () => {
+    const api = (globalThis as unknown as { chrome: { scripting: { getRegisteredContentScripts(): Promise<Array<{ matches?: string[] }>> } } }).chrome;
+    return (await api.scripting.getRegisteredContentScripts()).flatMap((s) => s.matches ?? []);
+  });
+}
+
+/** Waits until the content script is registered for `origin` (the pattern Chrome gets carries the port). */
+export async function waitForRegistration(context: BrowserContext, extensionId: string, origin: string): Promise<void> {
+  const url = new URL(origin);
+  await expect.poll(() => registeredPatterns(context, extensionId), { timeout: 15_000 }).toContain(`${url.protocol}//${url.host}/*`);
+}
+
+/** The sample /login: username and password, then the code field (on the same page, or the next one when login is in two steps). */
+export async function openCodeStep(page: Page, baseUrl: string, user: { username: string; password: string }): Promise<Locator> {
+  await page.goto(`${baseUrl}/login`);
+  await page.locator('input[name="username"]').fill(user.username);
+  await page.locator('input[name="password"]').fill(user.password);
+  const otp = page.locator('input[name="otp"]');
+  if ((await otp.count()) === 0) {
+    await page.locator('input[name="password"]').press('Enter');
+    await otp.waitFor();
+  }
+  return otp;
+}
+
+/**
+ * The names of Jeton's buttons as a screen reader gets them (Chromium's
+ * accessibility tree: the closed shadow root is out of reach of selectors,
+ * not of assistive technology).
+ */
+export async function offerLabels(page: Page): Promise<string[]> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as { nodes: Array<{ role?: { value?: string }; name?: { value?: string }; ignored?: boolean }> };
+    return nodes.filter((n) => !n.ignored && n.role?.value === 'button').map((n) => String(n.name?.value ?? '')).filter((name) => /Jeton|code/i.test(name));
+  } finally {
+    await cdp.detach();
+  }
+}
