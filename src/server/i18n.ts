@@ -101,18 +101,23 @@ const fr = {
 
   'login.title': 'Connexion au Téléaccès (exemple)',
   'login.intro':
-    'Page de connexion d’exemple : elle vérifie le mot de passe puis le code du jeton, comme le ferait le Téléaccès. L’extension Jeton peut remplir le code.',
+    'Page de connexion d’exemple : elle vérifie votre mot de passe, puis votre code d’accès sur une deuxième page, comme le fait le Téléaccès.',
   'login.username': 'Nom d’utilisateur',
   'login.password': 'Mot de passe',
-  'login.otp': 'Code du jeton',
-  'login.otp.help': 'Le code à 6 chiffres affiché par l’extension Jeton.',
+  'login.next': 'Continuer',
+  'login.code.title': 'Code d’accès',
+  'login.code.intro': 'Mot de passe vérifié pour {username}. Saisissez maintenant le code d’accès de votre jeton.',
+  'login.otp': 'Code d’accès',
+  'login.otp.help': 'Le code à 6 chiffres de votre jeton virtuel.',
   'login.submit': 'Se connecter',
   'login.ok': 'Connexion réussie. Bienvenue, {username} ! Votre jeton expire le {date}.',
   'login.badPassword': 'Nom d’utilisateur ou mot de passe incorrect.',
-  'login.badCode': 'Code du jeton incorrect. Attendez le code suivant et réessayez.',
-  'login.locked': 'Trop de codes incorrects : connexion bloquée pour encore {minutes} minute(s).',
+  'login.badCode': 'Code d’accès incorrect. Attendez le code suivant et réessayez.',
+  'login.locked': 'Trop de codes incorrects : connexion bloquée pour encore {duration}.',
   'login.noToken': 'Aucun jeton actif pour cet utilisateur. Ajoutez-en un depuis le portail {portal}.',
-  'login.missing': 'Remplissez les trois champs.',
+  'login.missing': 'Saisissez votre nom d’utilisateur et votre mot de passe.',
+  'login.missingCode': 'Saisissez le code d’accès.',
+  'login.restart': 'Recommencer avec un autre utilisateur',
   'login.again': 'Se connecter de nouveau',
 };
 
@@ -208,18 +213,23 @@ const en: Record<MessageKey, string> = {
   'error.restart': 'Start again',
 
   'login.title': 'Teleaccess login (sample)',
-  'login.intro': 'A sample login page: it checks the password and then the token code, as Teleaccess would. The Jeton extension can fill the code.',
+  'login.intro': 'A sample login page: it checks your password, then your access code on a second page, as Teleaccess does.',
   'login.username': 'Username',
   'login.password': 'Password',
-  'login.otp': 'Token code',
-  'login.otp.help': 'The 6-digit code shown by the Jeton extension.',
+  'login.next': 'Continue',
+  'login.code.title': 'Access code',
+  'login.code.intro': 'Password checked for {username}. Now enter your token’s access code.',
+  'login.otp': 'Access code',
+  'login.otp.help': 'The 6-digit code of your virtual token.',
   'login.submit': 'Log in',
   'login.ok': 'Logged in. Welcome, {username}! Your token expires on {date}.',
   'login.badPassword': 'Wrong username or password.',
-  'login.badCode': 'Wrong token code. Wait for the next code and try again.',
-  'login.locked': 'Too many wrong codes: login locked for {minutes} more minute(s).',
+  'login.badCode': 'Wrong access code. Wait for the next code and try again.',
+  'login.locked': 'Too many wrong codes: login locked for {duration} more.',
   'login.noToken': 'No active token for this user. Add one from the portal {portal}.',
-  'login.missing': 'Fill in all three fields.',
+  'login.missing': 'Enter your username and password.',
+  'login.missingCode': 'Enter the access code.',
+  'login.restart': 'Start again with another user',
   'login.again': 'Log in again',
 };
 
@@ -270,3 +280,9 @@ export const formatDateTime = (lang: Lang, ms: number): string =>
 
 /** Whole days from `now` until `expiresAt`, rounded up; 0 or less once expired. */
 export const daysLeft = (expiresAt: number, now: number): number => Math.ceil((expiresAt - now) / 86_400_000) + 0; // + 0 turns -0 into 0
+
+/** "1 minute", "15 minutes": the plural by Intl.PluralRules (French counts 0 and 1 as singular). */
+export function minutes(lang: Lang, n: number): string {
+  const one = new Intl.PluralRules(lang === 'fr' ? 'fr-CA' : 'en-CA').select(n) === 'one';
+  return `${n}\u00a0minute${one ? '' : 's'}`;
+}

@@ -51,6 +51,12 @@ export interface StatusResponse {
   serverTime: number;
   renewOpensAt: string;
   otpValid?: boolean;
+  /** With `otp`: the user is locked (§7); the code was neither checked nor counted. */
+  locked?: boolean;
+  /** With `locked`: seconds until codes are accepted again. */
+  retryAfter?: number;
+  /** With a wrong `otp` that was counted: failures left before the lock (0: this one locked). */
+  failuresLeft?: number;
 }
 export interface RenewRequest {
   v: 1;

@@ -36,16 +36,30 @@ describe('reminderMail', () => {
   it('counts the days and says how to renew', () => {
     const m = reminderMail({ ...base, days: 7 });
     expect(m.subject).toBe('Votre jeton Téléaccès expire dans 7 jours / Your Teleaccess token expires in 7 days');
-    expect(m.text).toContain('« Renouveler »');
     expect(m.text).toContain('28 novembre 2025');
     expect(m.html).toContain('Chrome &lt;Bureau&gt;');
     expect(reminderMail({ ...base, days: 1 }).subject).toContain('dans 1 jour /');
+  });
+
+  it('points to the one-click renewal in the extension first, the portal second, in both languages', () => {
+    const m = reminderMail({ ...base, days: 7 });
+    const [fr = '', en = ''] = m.text.split('--- English ---');
+    const renewFr = fr.indexOf('ouvrez Jeton et cliquez sur « Renouveler »');
+    const renewEn = en.indexOf('open Jeton and click “Renew”');
+    expect(renewFr).toBeGreaterThan(0);
+    expect(renewEn).toBeGreaterThan(0);
+    expect(fr.indexOf(base.portalUrl)).toBeGreaterThan(renewFr);
+    expect(en.indexOf(base.portalUrl)).toBeGreaterThan(renewEn);
+    expect(m.html.indexOf('« Renouveler »')).toBeLessThan(m.html.indexOf(base.portalUrl));
   });
 
   it('sends people to the portal once expired or when the profile does not renew', () => {
     const expired = reminderMail({ ...base, days: 0 });
     expect(expired.subject).toBe('Votre jeton Téléaccès a expiré / Your Teleaccess token has expired');
     expect(expired.text).toContain('Ajouter un autre appareil AOTP');
-    expect(reminderMail({ ...base, days: 14, allowRenewal: false }).text).toContain('https://jeton.sante.example/virtuel');
+    expect(expired.text).not.toContain('Renouveler');
+    const noRenewal = reminderMail({ ...base, days: 14, allowRenewal: false }).text;
+    expect(noRenewal).toContain('https://jeton.sante.example/virtuel');
+    expect(noRenewal).not.toContain('Renouveler');
   });
 });

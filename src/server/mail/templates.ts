@@ -108,7 +108,7 @@ export interface ReminderMailInput {
   allowRenewal: boolean;
 }
 
-/** The expiry reminder: N days before, or once expired. */
+/** The expiry reminder: N days before, or once expired; points to « Renouveler » in the extension first, the portal second. @see PROTOCOL.md §6 */
 export function reminderMail(r: ReminderMailInput): MailContent {
   const expired = r.days === 0;
   const device = r.deviceName || 'Jeton';
@@ -118,17 +118,23 @@ export function reminderMail(r: ReminderMailInput): MailContent {
   const enWhen = expired
     ? `Your Teleaccess token on the device “${device}” expired on ${formatDate('en', r.expiresAt)}. It no longer lets you log in.`
     : `Your Teleaccess token on the device “${device}” expires on ${formatDate('en', r.expiresAt)}, in ${r.days} day${r.days > 1 ? 's' : ''} or less.`;
-  const frHow =
-    r.allowRenewal && !expired
-      ? 'Pour le renouveler, ouvrez l’extension Jeton et cliquez sur « Renouveler » : c’est tout. L’ancien jeton fonctionne jusqu’à ce que le nouveau soit prêt.'
-      : `Pour obtenir un nouveau jeton, allez sur le portail et choisissez « Ajouter un autre appareil AOTP » : ${r.portalUrl}`;
-  const enHow =
-    r.allowRenewal && !expired
-      ? 'To renew it, open the Jeton extension and click “Renew”: that is all. The old token keeps working until the new one is ready.'
-      : `To get a new token, go to the portal and choose “Add another AOTP device”: ${r.portalUrl}`;
+  // Renewal in the extension first (one click, nothing to type), the portal second.
+  const renewable = r.allowRenewal && !expired;
+  const frHow: Block[] = renewable
+    ? [
+        { p: 'Pour le renouveler en un clic : ouvrez Jeton et cliquez sur « Renouveler ». L’ancien jeton fonctionne jusqu’à ce que le nouveau soit prêt.' },
+        { p: `Si le bouton « Renouveler » n’apparaît pas, obtenez un nouveau jeton sur le portail en choisissant « Ajouter un autre appareil AOTP » : ${r.portalUrl}` },
+      ]
+    : [{ p: `Pour obtenir un nouveau jeton, allez sur le portail et choisissez « Ajouter un autre appareil AOTP » : ${r.portalUrl}` }];
+  const enHow: Block[] = renewable
+    ? [
+        { p: 'To renew it in one click: open Jeton and click “Renew”. The old token keeps working until the new one is ready.' },
+        { p: `If the “Renew” button does not appear, get a new token on the portal by choosing “Add another AOTP device”: ${r.portalUrl}` },
+      ]
+    : [{ p: `To get a new token, go to the portal and choose “Add another AOTP device”: ${r.portalUrl}` }];
   const sections = [
-    { lang: 'fr' as const, blocks: [{ p: 'Bonjour,' }, { p: frWhen }, { p: frHow }, { p: `Nom d’utilisateur : ${r.userId}` }] },
-    { heading: 'English', lang: 'en' as const, blocks: [{ p: 'Hello,' }, { p: enWhen }, { p: enHow }, { p: `Username: ${r.userId}` }] },
+    { lang: 'fr' as const, blocks: [{ p: 'Bonjour,' }, { p: frWhen }, ...frHow, { p: `Nom d’utilisateur : ${r.userId}` }] },
+    { heading: 'English', lang: 'en' as const, blocks: [{ p: 'Hello,' }, { p: enWhen }, ...enHow, { p: `Username: ${r.userId}` }] },
   ];
   const subject = expired
     ? 'Votre jeton Téléaccès a expiré / Your Teleaccess token has expired'

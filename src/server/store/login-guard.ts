@@ -55,3 +55,66 @@ export async function resetLoginFailures(tx: Tx, userId: number): Promise<void> 
     .where((eb) => eb.or([eb('login_failures', '<>', 0), eb('login_locked_until', 'is not', null)]))
     .execute();
 }
+
+/** What counting a failure did: counted (and maybe locked), or refused because the user was already locked. */
+export type FailureCount =
+  | { counted: true; failures: number; failuresLeft: number; locked: boolean; retryAfter: number | null }
+  | { counted: false; retryAfter: number };
+
+const notLocked = (now: number) => sql<boolean>`(login_locked_until IS NULL OR login_locked_until <= ${now})`;
+
+/**
+ * Counts one failed code for `userId` unless the user is locked at `now`: one
+ * conditional UPDATE, so the lock check and the count are a single step under
+ * the row lock. Of any burst, at most `maxFailures` are counted per lock
+ * window; the others learn that the user is locked and were never judged.
+ * @see PROTOCOL.md §7
+ */
+export async function countFailureUnlessLocked(tx: Tx, now: number, userId: number, policy: LockoutPolicy): Promise<FailureCount> {
+  const until = now + policy.lockoutSeconds * 1000;
+  const lapsed = sql<boolean>`(login_locked_until IS NOT NULL AND login_locked_until <= ${now})`;
+  const next = sql<number>`(CASE WHEN ${lapsed} THEN 1 ELSE login_failures + 1 END)`;
+  const row = await tx
+    .updateTable('users')
+    .set({
+      login_failures: next,
+      // The cast gives PostgreSQL the parameter's type, which a CASE with NULL does not.
+      login_locked_until: sql<number | null>`CASE WHEN ${next} >= ${policy.maxFailures} THEN CAST(${until} AS BIGINT) ELSE NULL END`,
+    })
+    .where('id', '=', userId)
+    .where(notLocked(now))
+    .returning(['login_failures', 'login_locked_until'])
+    .executeTakeFirst();
+  if (!row) return { counted: false, retryAfter: await lockedFor(tx, now, userId, policy) };
+  const retryAfter = lockRemaining(row, now);
+  return {
+    counted: true,
+    failures: row.login_failures,
+    failuresLeft: Math.max(0, policy.maxFailures - row.login_failures),
+    locked: retryAfter !== null,
+    retryAfter,
+  };
+}
+
+/**
+ * Resets the count after an accepted code, only if the user is not locked at
+ * `now`; false means locked, and the code must not be accepted. One
+ * conditional UPDATE, so a success cannot slip in after a concurrent lock.
+ * @see PROTOCOL.md §7
+ */
+export async function clearFailuresUnlessLocked(tx: Tx, now: number, userId: number): Promise<boolean> {
+  const row = await tx
+    .updateTable('users')
+    .set({ login_failures: 0, login_locked_until: null })
+    .where('id', '=', userId)
+    .where(notLocked(now))
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Seconds left on the user's lock as the database has it now (at least 1: the caller found it locked). */
+export async function lockedFor(db: Tx, now: number, userId: number, policy: Pick<LockoutPolicy, 'lockoutSeconds'>): Promise<number> {
+  const row = await db.selectFrom('users').select('login_locked_until').where('id', '=', userId).executeTakeFirst();
+  return (row && lockRemaining(row, now)) ?? Math.max(1, policy.lockoutSeconds);
+}

@@ -1,4 +1,7 @@
-/** The sample login page (`/login`): username, password, "Code du jeton". */
+/**
+ * The sample login page, in two steps like the real SSO page: username and
+ * password (`/login`), then the access code alone (`/login/code`).
+ */
 import type { VNode } from 'preact';
 import { t, type Lang } from '../i18n.ts';
 import { withLang } from '../web/http.ts';
@@ -13,7 +16,40 @@ export interface LoginProps {
   result?: LoginResult;
 }
 
+function Refusal({ result }: { result: LoginResult | undefined }): VNode | null {
+  if (!result || result.ok) return null;
+  return (
+    <Notice kind="error">
+      <span id="login-result" data-ok="false">
+        {result.message}
+      </span>
+    </Notice>
+  );
+}
+
+/** Step 1: username and password. */
 export function LoginPage({ lang, csrf, username = '', result }: LoginProps): VNode {
+  const other: Lang = lang === 'fr' ? 'en' : 'fr';
+  return (
+    <Layout lang={lang} title={t(lang, 'login.title')} switchHref={withLang('/login', other)}>
+      <p>{t(lang, 'login.intro')}</p>
+      <Refusal result={result} />
+      <form method="post" action={withLang('/login', lang)}>
+        <Csrf token={csrf} />
+        <label for="username">{t(lang, 'login.username')}</label>
+        <input type="text" id="username" name="username" value={username} required maxLength={64} autocomplete="username" autocapitalize="none" spellcheck={false} />
+        <label for="password">{t(lang, 'login.password')}</label>
+        <input type="password" id="password" name="password" required maxLength={256} autocomplete="current-password" />
+        <div>
+          <button type="submit">{t(lang, 'login.next')}</button>
+        </div>
+      </form>
+    </Layout>
+  );
+}
+
+/** Step 2: the access code alone, once the password was right; or the outcome. */
+export function LoginCodePage({ lang, csrf, username = '', result }: LoginProps): VNode {
   const other: Lang = lang === 'fr' ? 'en' : 'fr';
   if (result?.ok) {
     return (
@@ -30,21 +66,11 @@ export function LoginPage({ lang, csrf, username = '', result }: LoginProps): VN
     );
   }
   return (
-    <Layout lang={lang} title={t(lang, 'login.title')} switchHref={withLang('/login', other)}>
-      <p>{t(lang, 'login.intro')}</p>
-      {result && (
-        <Notice kind="error">
-          <span id="login-result" data-ok="false">
-            {result.message}
-          </span>
-        </Notice>
-      )}
-      <form method="post" action={withLang('/login', lang)}>
+    <Layout lang={lang} title={t(lang, 'login.code.title')} switchHref={withLang('/login/code', other)}>
+      <p id="login-user">{t(lang, 'login.code.intro', { username })}</p>
+      <Refusal result={result} />
+      <form method="post" action={withLang('/login/code', lang)}>
         <Csrf token={csrf} />
-        <label for="username">{t(lang, 'login.username')}</label>
-        <input type="text" id="username" name="username" value={username} required maxLength={64} autocomplete="username" autocapitalize="none" spellcheck={false} />
-        <label for="password">{t(lang, 'login.password')}</label>
-        <input type="password" id="password" name="password" required maxLength={256} autocomplete="current-password" />
         <label for="otp">{t(lang, 'login.otp')}</label>
         <p class="help" id="otp-help">
           {t(lang, 'login.otp.help')}
@@ -65,6 +91,7 @@ export function LoginPage({ lang, csrf, username = '', result }: LoginProps): VN
           <button type="submit">{t(lang, 'login.submit')}</button>
         </div>
       </form>
+      <a href={withLang('/login', lang)}>{t(lang, 'login.restart')}</a>
     </Layout>
   );
 }

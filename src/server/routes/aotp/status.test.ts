@@ -72,16 +72,43 @@ for (const target of testDatabases()) {
       expect((await tokenRow(h, token.envelope.tokenId))!.last_step).toBe(-1);
     });
 
-    it('answers otpValid false to a wrong otp and counts it as a failed login, then 423 once locked', async () => {
+    it('answers otpValid false to a wrong otp, counts it and says how many failures are left', async () => {
       const token = await activeToken(h, 'format01');
       const bad = wrongCode(codeOf(token, h.now()));
-      expect(await statusOf(token, bad)).toMatchObject({ otpValid: false });
-      expect((await userRow(h, 'format01')).login_failures).toBe(1);
-      for (let i = 0; i < 4; i++) await statusOf(token, bad);
-      const res = await post(h, 'status', await createStatusRequest(token.envelope.tokenId, token.kStatus, ts(), codeOf(token, h.now())));
-      expect(res).toMatchObject({ status: 423, body: { error: 'locked', retryAfter: 900 } });
-      // Without otp, status still answers.
-      expect((await statusOf(token)).status).toBe('active');
+      expect(await statusOf(token, bad)).toMatchObject({ otpValid: false, failuresLeft: 4 });
+      expect(await statusOf(token, bad)).not.toHaveProperty('locked');
+      expect((await userRow(h, 'format01')).login_failures).toBe(2);
+      expect(await statusOf(token, codeOf(token, h.now()))).toEqual(expect.objectContaining({ otpValid: true }));
+      expect(await statusOf(token, codeOf(token, h.now()))).not.toHaveProperty('failuresLeft');
+      // A right code ends the run of failures.
+      expect((await userRow(h, 'format01')).login_failures).toBe(0);
+    });
+
+    it('says locked with retryAfter on the failure that locks, and 0 failures left', async () => {
+      const token = await activeToken(h, 'format01');
+      const bad = wrongCode(codeOf(token, h.now()));
+      for (const left of [4, 3, 2, 1]) expect((await statusOf(token, bad)).failuresLeft).toBe(left);
+      expect(await statusOf(token, bad)).toMatchObject({ status: 'active', otpValid: false, failuresLeft: 0, locked: true, retryAfter: 900 });
+    });
+
+    it('answers 200 locked with retryAfter to a locked user, and neither checks nor counts the otp', async () => {
+      const token = await activeToken(h, 'format01');
+      const bad = wrongCode(codeOf(token, h.now()));
+      for (let i = 0; i < 5; i++) await statusOf(token, bad);
+      h.advance(60_000);
+      const right = await post(h, 'status', await createStatusRequest(token.envelope.tokenId, token.kStatus, ts(), codeOf(token, h.now())));
+      expect(right).toMatchObject({ status: 200, body: { status: 'active', otpValid: false, locked: true, retryAfter: 840 } });
+      expect(right.body).not.toHaveProperty('failuresLeft');
+      expect(await statusOf(token, bad)).toMatchObject({ otpValid: false, locked: true, retryAfter: 840 });
+      const user = await userRow(h, 'format01');
+      expect(user.login_failures).toBe(5);
+      expect(user.login_locked_until).toBe(h.now() + 840_000);
+      expect(await h.ctx.db.selectFrom('audit').select('event').where('event', 'like', 'login.%').execute()).toHaveLength(5);
+      // Without otp, status answers as usual; once the lock is over, codes are checked again.
+      expect(await statusOf(token)).not.toHaveProperty('locked');
+      h.advance(840_000);
+      expect(await statusOf(token, codeOf(token, h.now()))).toMatchObject({ otpValid: true });
+      expect((await userRow(h, 'format01')).login_locked_until).toBeNull();
     });
 
     it('answers otpValid false for a dead token without counting', async () => {

@@ -5,16 +5,19 @@ import type { AppContext } from '../../context.ts';
 import { checkStatusMacSync } from '../../protocol-crypto.ts';
 import { audit } from '../../store/audit.ts';
 import { writes } from '../../store/write-queue.ts';
-import { recordLoginFailure } from '../../store/login-guard.ts';
+import { clearFailuresUnlessLocked, countFailureUnlessLocked, lockRemaining, lockedFor } from '../../store/login-guard.ts';
 import { countConfirmFailure, tokenStatus } from '../../store/tokens.ts';
 import { isoSeconds, renewOpensAt } from './envelope.ts';
-import { authenticateToken, checkSkew, checkUserLock, matchCode } from './token-auth.ts';
+import { authenticateToken, checkSkew, matchCode } from './token-auth.ts';
 
 /**
  * Answers §5. With `otp`: checked against the token without being used up
  * (the user logs in with it next); a wrong code counts as a failed login for
- * an active token and as a failed confirmation for a pending one; a locked
- * user gets `423 locked`. Dead tokens report `otpValid: false`. @see PROTOCOL.md §5
+ * an active token (the answer says `failuresLeft`) and as a failed
+ * confirmation for a pending one. A locked user's code is neither checked nor
+ * counted: the answer says `locked` and `retryAfter`. The lock check and the
+ * count are one step (see login-guard.ts). Dead tokens report
+ * `otpValid: false`. @see PROTOCOL.md §5
  */
 export async function tokenStatusOf(ctx: AppContext, body: unknown, ip: string): Promise<StatusResponse> {
   const req = parseStatusRequest(body);
@@ -31,18 +34,29 @@ export async function tokenStatusOf(ctx: AppContext, body: unknown, ip: string):
   if (req.otp === undefined) return answer;
 
   if (status === 'active') {
-    checkUserLock(token, now);
+    const locked = lockRemaining(token, now);
+    if (locked !== null) return { ...answer, otpValid: false, locked: true, retryAfter: locked };
     answer.otpValid = matchCode(ctx, token, profile, req.otp, now) !== null;
-    if (!answer.otpValid) {
-      await writes(ctx).run(async (tx) => {
-        const failure = await recordLoginFailure(tx, now, token.user_id, profile);
-        await audit({ db: tx, now: () => now }, failure.locked ? 'login.locked' : 'login.failed', {
+    if (answer.otpValid) {
+      // A right code ends the run of failures, unless a concurrent request has just locked the user.
+      const cleared = await writes(ctx).run((tx) => clearFailuresUnlessLocked(tx, now, token.user_id));
+      if (!cleared) return { ...answer, otpValid: false, locked: true, retryAfter: await lockedFor(ctx.db, now, token.user_id, profile) };
+      return answer;
+    }
+    const failure = await writes(ctx).run(async (tx) => {
+      const count = await countFailureUnlessLocked(tx, now, token.user_id, profile);
+      if (count.counted) {
+        await audit({ db: tx, now: () => now }, count.locked ? 'login.locked' : 'login.failed', {
           username: token.username,
           ip,
-          detail: { via: 'status', failures: failure.failures },
+          detail: { via: 'status', failures: count.failures },
         });
-      });
-    }
+      }
+      return count;
+    });
+    if (!failure.counted) return { ...answer, locked: true, retryAfter: failure.retryAfter };
+    answer.failuresLeft = failure.failuresLeft;
+    if (failure.locked) return { ...answer, locked: true, retryAfter: failure.retryAfter ?? profile.lockoutSeconds };
   } else if (status === 'pending') {
     answer.otpValid = matchCode(ctx, token, profile, req.otp, now) !== null;
     if (!answer.otpValid) await writes(ctx).run((tx) => countConfirmFailure(tx, token.id));
