@@ -19,6 +19,7 @@ test('a user adds a token, opens /login, clicks Jeton’s button and is logged i
 
   const page = await context.newPage();
   const otp = await openCodeStep(page, server.url, user);
+  expect(new URL(page.url()).pathname, 'the code is asked on its own page, after the password').toBe('/login/code');
   await expect(offerOf(page), 'no button before the code field has the focus').toHaveCount(0);
   await otp.focus();
   await expect(offerOf(page)).toHaveAttribute('data-jeton-offer', 'fill');

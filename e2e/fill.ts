@@ -34,16 +34,14 @@ export async function waitForRegistration(context: BrowserContext, extensionId: 
   await expect.poll(() => registeredPatterns(context, extensionId), { timeout: 15_000 }).toContain(`${url.protocol}//${url.host}/*`);
 }
 
-/** The sample /login: username and password, then the code field (on the same page, or the next one when login is in two steps). */
+/** The sample /login: username and password, then the code field on /login/code (the second step). */
 export async function openCodeStep(page: Page, baseUrl: string, user: { username: string; password: string }): Promise<Locator> {
   await page.goto(`${baseUrl}/login`);
   await page.locator('input[name="username"]').fill(user.username);
   await page.locator('input[name="password"]').fill(user.password);
   const otp = page.locator('input[name="otp"]');
-  if ((await otp.count()) === 0) {
-    await page.locator('input[name="password"]').press('Enter');
-    await otp.waitFor();
-  }
+  await page.locator('input[name="password"]').press('Enter');
+  await page.waitForURL((url) => url.pathname === '/login/code');
   return otp;
 }
 
