@@ -59,3 +59,20 @@ export async function offerLabels(page: Page): Promise<string[]> {
     await cdp.detach();
   }
 }
+
+/**
+ * What the worker does for the keyboard command (commands.onCommand →
+ * background/fill-command.ts): tells the tab's content scripts to fill.
+ * Browser shortcuts are handled above the page, out of reach of automation's
+ * key events, so tests start here.
+ */
+export async function runFillCommand(context: BrowserContext, extensionId: string, pageUrl: string): Promise<void> {
+  const worker = context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${extensionId}/`));
+  if (!worker) throw new Error('The extension’s worker is not running.');
+  await worker.evaluate(async (url) => {
+    type Tabs = { query(q: object): Promise<Array<{ id: number }>>; sendMessage(id: number, m: unknown): Promise<unknown> };
+    const tabs = (globalThis as unknown as { chrome: { tabs: Tabs } }).chrome.tabs;
+    const [tab] = await tabs.query({ url });
+    if (tab) await tabs.sendMessage(tab.id, { jeton: 1, command: 'fill' }).catch(() => undefined);
+  }, pageUrl);
+}
