@@ -78,6 +78,18 @@ test('ignores clicks the page makes on Jeton’s button', async ({ context, pinn
   await expect(page.locator('#otp')).toHaveValue(/^\d{6}$/);
 });
 
+test('fills nothing through a button the page made invisible', async ({ context, pinned, token }) => {
+  void token;
+  const page = await context.newPage();
+  await page.goto(`${pinned.origin}/synthetic.html?mode=fade`);
+  await page.locator('#otp').focus();
+  await expect(page.locator('#clicks')).toHaveText('faded');
+  expect(await offerOf(page).evaluate((host) => getComputedStyle(host).opacity)).toBe('0');
+  await clickOffer(page);
+  await page.waitForTimeout(SETTLE_MS);
+  await expect(page.locator('#otp'), 'no code through an invisible button').toHaveValue('');
+});
+
 test('a locked PIN token: « Déverrouiller Jeton », and no code until it is unlocked', async ({ context, extensionId, pinned, token }) => {
   const { popup } = token;
   await popup.getByTestId('lock').click();

@@ -156,3 +156,12 @@ describe('the keyboard command', () => {
     ]);
   });
 });
+
+describe('the popup under a policy that turns filling off', () => {
+  it('asks for no host access (no « Autoriser le remplissage »)', async () => {
+    const { h } = await withToken();
+    expect((await h.ok('state.get', {})).accounts[0]!.loginOrigins).toEqual([ORIGIN]);
+    h.managed.value = { fillEnabled: false };
+    expect((await h.ok('state.get', {})).accounts[0]!.loginOrigins).toEqual([]);
+  });
+});

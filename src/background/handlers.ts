@@ -59,8 +59,8 @@ async function state(deps: Deps): Promise<PopupState> {
   return {
     accounts: tokens.map((t) => {
       const view = accountView(t, seedOf(t, unlocked), now);
-      // A policy set after the token was added still decides where codes may go.
-      if (view.loginOrigins) view.loginOrigins = allowedLoginOrigins(policy, view.loginOrigins);
+      // A policy set after the token was added still decides where codes may go (nowhere when it turned filling off).
+      if (view.loginOrigins) view.loginOrigins = policy.fillEnabled ? allowedLoginOrigins(policy, view.loginOrigins) : [];
       return view;
     }),
     settings,
