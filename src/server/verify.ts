@@ -9,7 +9,7 @@ import type { Profile } from './config.ts';
 import type { AppContext } from './context.ts';
 import { isoSeconds } from './routes/aotp/envelope.ts';
 import { audit } from './store/audit.ts';
-import { lockRemaining, recordLoginFailure, resetLoginFailures, type LockoutPolicy } from './store/login-guard.ts';
+import { countFailureUnlessLocked, lockedFor, lockRemaining, type LockoutPolicy } from './store/login-guard.ts';
 import { acceptLogin, seedContext } from './store/tokens.ts';
 import { prepared } from './store/prepared.ts';
 import { writes } from './store/write-queue.ts';
@@ -63,8 +63,13 @@ function lockoutPolicy(profiles: Profile[]): LockoutPolicy {
 /**
  * Checks `otp` for `userId` against the user's active tokens: accepts a code
  * within the profile's window whose time step is later than the token's last
- * accepted one (recorded atomically), counts failures and locks the user.
- * Never throws for client input: an unknown or malformed user ID is
+ * accepted one. The lock check and the decision are one atomic step per user
+ * (store/tokens.ts `acceptLogin`, store/login-guard.ts
+ * `countFailureUnlessLocked`): of any burst, at most `maxFailures` wrong codes
+ * are counted and answered as wrong before the lock, the rest are answered
+ * `locked`, and nothing is accepted while locked. A replay of a token's last
+ * accepted code (a site that retries, a double submit) is refused without
+ * counting. Never throws for client input: an unknown or malformed user ID is
  * `no_active_token`. @see PROTOCOL.md §7
  */
 export async function verifyCode(ctx: AppContext, userId: string, otp: string, meta: VerifyMeta = {}): Promise<VerifyOutcome> {
@@ -91,24 +96,41 @@ export async function verifyCode(ctx: AppContext, userId: string, otp: string, m
   if (tokens.length === 0) return { ok: false, error: 'no_active_token' };
 
   const profiles: Profile[] = [];
+  let replay = false;
   for (const t of tokens) {
     const profile = profileOf(ctx, t.profile!);
     profiles.push(profile);
     const seed = ctx.masterKey.openSync(t.seed!, seedContext(t.token_id!));
     const step = matchTOTPFast({ seed, algorithm: t.algorithm!, digits: t.digits!, period: t.period! }, otp, now, profile.window);
     seed.fill(0);
-    if (step === null || step <= t.last_step!) continue;
+    if (step === null) continue;
+    // The code just accepted, sent again: refused, but it says nothing about the user's knowledge.
+    if (step === t.last_step) {
+      replay = true;
+      continue;
+    }
+    if (step < t.last_step!) continue;
     const tokenId = t.token_id!;
-    // The step is recorded with its audit row atomically; false: a concurrent request took this step first.
-    if (!(await acceptLogin(ctx, { tokenId, step, at: now, username, ip: entry.ip, detail: { ...detail, tokenId } }))) continue;
-    if (user.login_failures !== 0 || user.login_locked_until !== null) await writes(ctx).run((tx) => resetLoginFailures(tx, user.user_id));
-    return { ok: true, tokenId, expiresAt: isoSeconds(t.expires_at!) };
+    const outcome = await acceptLogin(ctx, { userId: user.user_id, tokenId, step, at: now, username, ip: entry.ip, detail: { ...detail, tokenId } });
+    if (outcome === 'accepted') return { ok: true, tokenId, expiresAt: isoSeconds(t.expires_at!) };
+    if (outcome === 'locked') return { ok: false, error: 'locked', retryAfter: await lockedFor(ctx.db, now, user.user_id, lockoutPolicy([profile])) };
+    // 'taken': a concurrent request with this very code was accepted first; a double submit, not a guess.
+    replay = true;
+  }
+  if (replay) {
+    await audit(ctx, 'login.failed', { ...entry, detail: { ...detail, reason: 'replay' } });
+    return { ok: false, error: 'invalid_otp' };
   }
 
   const policy = lockoutPolicy(profiles);
-  await writes(ctx).run(async (tx) => {
-    const failure = await recordLoginFailure(tx, now, user.user_id, policy);
-    await audit({ db: tx, now: () => now }, failure.locked ? 'login.locked' : 'login.failed', { ...entry, detail: { ...detail, failures: failure.failures } });
+  const failure = await writes(ctx).run(async (tx) => {
+    const count = await countFailureUnlessLocked(tx, now, user.user_id, policy);
+    if (count.counted) {
+      await audit({ db: tx, now: () => now }, count.locked ? 'login.locked' : 'login.failed', { ...entry, detail: { ...detail, failures: count.failures } });
+    }
+    return count;
   });
+  // Locked by concurrent failures before this one was counted: it was never a judgement.
+  if (!failure.counted) return { ok: false, error: 'locked', retryAfter: failure.retryAfter };
   return { ok: false, error: 'invalid_otp' };
 }

@@ -141,6 +141,20 @@ for (const target of testDatabases()) {
       expect((await admin('purge', '--json')).json()).toMatchObject({ ok: true, activations: 0, pendingTokens: 0 });
     });
 
+    it('never prints control characters, escapes or bidi overrides from a stored device name', async () => {
+      const user = await h.ctx.db.insertInto('users').values({ username: 'format01', email: 'f@example.org', password_hash: null, message: '', image_type: null, image_data: null, created_at: T0 }).returning('id').executeTakeFirstOrThrow();
+      await h.ctx.db
+        .insertInto('tokens')
+        .values({ id: 'raw', user_id: user.id, profile: 'teleacces', activation_id: null, renews_token_id: null, device_name: 'Poste\r\n\u001b[2J\u001b]0;pwned\u0007 \u202eexe.pdf', seed: 's', k_status: 'k', algorithm: 'SHA1', digits: 6, period: 30, state: 'active', issued_at: T0 - DAY, expires_at: T0 + 30 * DAY, confirmed_at: T0, revoked_at: null })
+        .execute();
+      const list = await admin('token', 'list');
+      expect(list.out[1]).toContain('Poste exe.pdf');
+      // eslint-disable-next-line no-control-regex -- control characters are what must not be printed
+      for (const line of list.out) expect(line.replace(/\t/g, '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+      const revoked = await admin('token', 'revoke', '--id', 'raw');
+      expect(revoked.out.join('\n')).toBe('Token raw of format01 (Poste exe.pdf) revoked.');
+    });
+
     it('says when the configuration is unusable (exit 3)', async () => {
       const out: string[] = [];
       const code = await runCli(['purge', '--json'], { out: (l) => void out.push(l), err: () => {}, readFile: () => new Uint8Array() }, {

@@ -4,6 +4,7 @@
  * Exit codes: 0 done, 1 not done (unknown user, duplicate, failed lines…),
  * 2 usage error, 3 configuration or database unavailable.
  */
+import { cleanLabel } from '../text.ts';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatActivationCode } from '../../core/activation-code.ts';
 import type { AppContext } from '../context.ts';
@@ -185,7 +186,8 @@ const COMMANDS: Record<string, Command> = {
       const lines = rows.length
         ? [
             ['ID', 'USER', 'DEVICE', 'STATE', 'EXPIRES', 'DAYS LEFT'].join('\t'),
-            ...rows.map((r) => [r.id, r.username, r.device || '-', r.state, r.expiresAt.slice(0, 10), String(r.daysLeft)].join('\t')),
+            // Rows stored before names were cleaned on the way in are cleaned on the way out: nothing raw reaches the terminal.
+            ...rows.map((r) => [r.id, r.username, cleanLabel(r.device, 64) || '-', r.state, r.expiresAt.slice(0, 10), String(r.daysLeft)].join('\t')),
           ]
         : ['No token.'];
       return ok({ tokens: rows }, lines);
@@ -199,7 +201,7 @@ const COMMANDS: Record<string, Command> = {
     async run(ctx, v) {
       const revoked = await revokeUserToken(ctx, s(v.id), { via: 'cli' });
       if (!revoked) throw new FailedError('unknown_token', `No pending or active token ${s(v.id)}.`);
-      return ok({ id: s(v.id), username: revoked.username, device: revoked.deviceName }, [`Token ${s(v.id)} of ${revoked.username} (${revoked.deviceName || 'no device name'}) revoked.`]);
+      return ok({ id: s(v.id), username: revoked.username, device: revoked.deviceName }, [`Token ${s(v.id)} of ${revoked.username} (${cleanLabel(revoked.deviceName, 64) || 'no device name'}) revoked.`]);
     },
   },
   remind: {

@@ -17,35 +17,6 @@ export function lockRemaining(user: { login_locked_until: number | null }, now: 
   return Math.max(1, Math.ceil((user.login_locked_until - now) / 1000));
 }
 
-/**
- * Counts one failed code for `userId` (users.id). The count restarts after a
- * lock has run out; reaching `maxFailures` locks for `lockoutSeconds`.
- * Returns the new count and whether the user is now locked.
- */
-export async function recordLoginFailure(
-  tx: Tx,
-  now: number,
-  userId: number,
-  policy: LockoutPolicy,
-): Promise<{ failures: number; locked: boolean; retryAfter: number | null }> {
-  const until = now + policy.lockoutSeconds * 1000;
-  // One statement: the SET expressions all read the row as it was, under the row lock.
-  const lapsed = sql<boolean>`(login_locked_until IS NOT NULL AND login_locked_until <= ${now})`;
-  const next = sql<number>`(CASE WHEN ${lapsed} THEN 1 ELSE login_failures + 1 END)`;
-  const row = await tx
-    .updateTable('users')
-    .set({
-      login_failures: next,
-      login_locked_until: sql<number | null>`CASE WHEN ${next} >= ${policy.maxFailures} THEN ${until} WHEN ${lapsed} THEN NULL ELSE login_locked_until END`,
-    })
-    .where('id', '=', userId)
-    .returning(['login_failures', 'login_locked_until'])
-    .executeTakeFirst();
-  if (!row) return { failures: 0, locked: false, retryAfter: null };
-  const retryAfter = lockRemaining(row, now);
-  return { failures: row.login_failures, locked: retryAfter !== null, retryAfter };
-}
-
 /** Resets the count after an accepted code; writes nothing when there is nothing to reset. */
 export async function resetLoginFailures(tx: Tx, userId: number): Promise<void> {
   await tx
@@ -117,4 +88,18 @@ export async function clearFailuresUnlessLocked(tx: Tx, now: number, userId: num
 export async function lockedFor(db: Tx, now: number, userId: number, policy: Pick<LockoutPolicy, 'lockoutSeconds'>): Promise<number> {
   const row = await db.selectFrom('users').select('login_locked_until').where('id', '=', userId).executeTakeFirst();
   return (row && lockRemaining(row, now)) ?? Math.max(1, policy.lockoutSeconds);
+}
+
+/**
+ * Reads a user's lock state inside a write, holding their row on PostgreSQL
+ * (`FOR UPDATE`) so no failure is counted for them until the write commits;
+ * SQLite's writes are serialised already (write-queue.ts).
+ */
+export async function lockUserRow(
+  tx: Tx,
+  dialect: 'sqlite' | 'postgres',
+  userId: number,
+): Promise<{ login_failures: number; login_locked_until: number | null } | undefined> {
+  const query = tx.selectFrom('users').select(['login_failures', 'login_locked_until']).where('id', '=', userId);
+  return (dialect === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
 }

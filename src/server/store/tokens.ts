@@ -5,10 +5,12 @@
  * other writes), so it holds across instances sharing one database.
  * @see PROTOCOL.md §3–§7
  */
+import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { Activation, NewToken, Token } from '../db/schema.ts';
 import type { Profile } from '../config.ts';
 import { audit, auditSelection } from './audit.ts';
+import { lockRemaining, resetLoginFailures } from './login-guard.ts';
 import { prepared } from './prepared.ts';
 import { writes, type Tx } from './write-queue.ts';
 
@@ -161,9 +163,17 @@ export async function insertRenewal(tx: Tx, token: NewToken & { renews_token_id:
   await tx.insertInto('tokens').values(token).execute();
 }
 
+// The confirming code's step becomes the last accepted one (§7: /verify refuses it after);
+// a token that has used up its confirmation attempts cannot be confirmed, even by a concurrent right code.
 const activatePending = prepared(
-  (db, now: number, tokenId: string) => db.updateTable('tokens').set({ state: 'active', confirmed_at: now }).where('id', '=', tokenId).where('state', '=', 'pending'),
-  [-424_242, '\u0000token'],
+  (db, now: number, tokenId: string, step: number) =>
+    db
+      .updateTable('tokens')
+      .set({ state: 'active', confirmed_at: now, last_step: step })
+      .where('id', '=', tokenId)
+      .where('state', '=', 'pending')
+      .where('confirm_failures', '<', MAX_CONFIRM_FAILURES),
+  [-424_242, '\u0000token', -424_243],
 );
 
 export type ActivateOutcome = 'activated' | 'already_active' | 'gone' | 'stale_renewal';
@@ -171,10 +181,12 @@ export type ActivateOutcome = 'activated' | 'already_active' | 'gone' | 'stale_r
 /**
  * Makes a pending token active; for a renewal, supersedes the token it renews
  * in the same write. A renewal whose old token is no longer active (revoked,
- * or superseded by a concurrent renewal) is dropped instead. @see PROTOCOL.md §4
+ * or superseded by a concurrent renewal) is dropped instead. `step`, the
+ * confirming code's, is recorded as the token's last accepted step.
+ * @see PROTOCOL.md §4, §7
  */
-export async function activateToken(tx: Tx, now: number, token: Pick<Token, 'id' | 'renews_token_id'>): Promise<ActivateOutcome> {
-  const done = await activatePending(tx, now, token.id);
+export async function activateToken(tx: Tx, now: number, token: Pick<Token, 'id' | 'renews_token_id'>, step: number): Promise<ActivateOutcome> {
+  const done = await activatePending(tx, now, token.id, step);
   if (!done.numAffectedRows) {
     const row = await tx.selectFrom('tokens').select('state').where('id', '=', token.id).executeTakeFirst();
     return row?.state === 'active' ? 'already_active' : 'gone';
@@ -192,21 +204,26 @@ export async function activateToken(tx: Tx, now: number, token: Pick<Token, 'id'
 }
 
 /**
- * Counts a wrong code at confirmation; the pending token is discarded
- * (deleted, with its secrets) at MAX_CONFIRM_FAILURES. Returns true when discarded.
+ * Counts a wrong code at confirmation, only while the pending token has
+ * attempts left (one conditional UPDATE: of a burst, at most
+ * MAX_CONFIRM_FAILURES are counted); the token is discarded (deleted, with its
+ * secrets) at the last one. Returns 'counted', 'discarded' (this failure used
+ * up the attempts) or 'gone' (nothing to count: no attempt was left).
  * @see PROTOCOL.md §4
  */
-export async function countConfirmFailure(tx: Tx, tokenId: string): Promise<boolean> {
+export async function countConfirmFailure(tx: Tx, tokenId: string): Promise<'counted' | 'discarded' | 'gone'> {
   const row = await tx
     .updateTable('tokens')
     .set((eb) => ({ confirm_failures: eb('confirm_failures', '+', 1) }))
     .where('id', '=', tokenId)
     .where('state', '=', 'pending')
+    .where('confirm_failures', '<', MAX_CONFIRM_FAILURES)
     .returning('confirm_failures')
     .executeTakeFirst();
-  if (!row || row.confirm_failures < MAX_CONFIRM_FAILURES) return false;
+  if (!row) return 'gone';
+  if (row.confirm_failures < MAX_CONFIRM_FAILURES) return 'counted';
   await discardPendingToken(tx, tokenId);
-  return true;
+  return 'discarded';
 }
 
 /** Deletes a pending token (never an active one). */
@@ -229,43 +246,54 @@ const recordStep = prepared(
   ['\u0000token', -424_242],
 );
 
-// PostgreSQL: the step and the audit row in one statement (a data-modifying
-// WITH), one round trip instead of BEGIN, UPDATE, INSERT, COMMIT; still atomic.
-const acceptStepAuditedPg = prepared(
-  (db, tokenId: string, step: number, at: number, username: string, ip: string | null, detail: string) =>
-    db
-      .with('accepted', (qb) =>
-        qb.updateTable('tokens').set({ last_step: step }).where('id', '=', tokenId).where('state', '=', 'active').where('last_step', '<', step).returning('id'),
-      )
-      .insertInto('audit')
-      .columns(['at', 'event', 'username', 'ip', 'detail'])
-      .expression((eb) =>
-        eb
-          .selectFrom('accepted')
-          .select(auditSelection(eb, at, 'login.ok', username, ip, detail)),
-      )
-      .returning('id'),
-  ['\u0000token', -424_242, -434_343, '\u0000username', '\u0000ip', '\u0000detail'],
+// PostgreSQL: the lock check, the step, the reset of the user's failures and
+// the audit row in one statement (data-modifying WITHs), one round trip, still
+// atomic. `FOR UPDATE` takes the user's row lock first, so a concurrent
+// failure count waits for this statement or this one sees its lock.
+const acceptLoginPg = prepared(
+  (db, userId: number, now: number, tokenId: string, step: number, username: string, ip: string | null, detail: string) => {
+    const query = sql<{ id: number }>`WITH u AS (SELECT login_failures, login_locked_until FROM users WHERE id = ${userId} FOR UPDATE),
+open AS (SELECT 1 AS ok FROM u WHERE login_locked_until IS NULL OR login_locked_until <= ${now}),
+accepted AS (UPDATE tokens SET last_step = ${step} WHERE id = ${tokenId} AND state = 'active' AND last_step < ${step} AND EXISTS (SELECT 1 FROM open) RETURNING id),
+cleared AS (UPDATE users SET login_failures = 0, login_locked_until = NULL WHERE id = ${userId} AND EXISTS (SELECT 1 FROM accepted)
+  AND EXISTS (SELECT 1 FROM u WHERE login_failures <> 0 OR login_locked_until IS NOT NULL))
+INSERT INTO audit (at, event, username, ip, detail)
+SELECT CAST(${now} AS bigint), 'login.ok', CAST(${username} AS text), CAST(${ip} AS text), CAST(${detail} AS text) FROM accepted RETURNING id`;
+    return { compile: () => query.compile(db) };
+  },
+  [-434_341, -434_342, '\u0000token', -434_343, '\u0000username', '\u0000ip', '\u0000detail'],
 );
 
+/** Why a right code was not accepted: the user is locked, or a concurrent request took this step first. */
+export type AcceptOutcome = 'accepted' | 'locked' | 'taken';
+
 /**
- * Accepts a login code's time step for a token and writes the `login.ok`
- * audit row, atomically: true for exactly one of concurrent callers with one
- * code. @see PROTOCOL.md §7
+ * Accepts a login code's time step for a token, unless its user is locked:
+ * the lock check, the step, the reset of the user's failures and the
+ * `login.ok` audit row are one atomic write. Of concurrent callers with one
+ * code, exactly one gets 'accepted'; nothing is accepted once a concurrent
+ * failure has locked the user. @see PROTOCOL.md §7
  */
 export async function acceptLogin(
   ctx: Pick<AppContext, 'db' | 'dialect'>,
-  login: { tokenId: string; step: number; at: number; username: string; ip: string | null; detail: Record<string, string | number | boolean | null> },
-): Promise<boolean> {
+  login: { userId: number; tokenId: string; step: number; at: number; username: string; ip: string | null; detail: Record<string, string | number | boolean | null> },
+): Promise<AcceptOutcome> {
   const detail = JSON.stringify(login.detail);
   if (ctx.dialect === 'postgres') {
-    const { rows } = await acceptStepAuditedPg(ctx.db, login.tokenId, login.step, login.at, login.username, login.ip, detail);
-    return rows.length > 0;
+    const { rows } = await acceptLoginPg(ctx.db, login.userId, login.at, login.tokenId, login.step, login.username, login.ip, detail);
+    if (rows.length > 0) return 'accepted';
+    // Nothing written: tell a lock from a lost race (only on this rare path).
+    const user = await ctx.db.selectFrom('users').select('login_locked_until').where('id', '=', login.userId).executeTakeFirst();
+    return user && lockRemaining(user, login.at) !== null ? 'locked' : 'taken';
   }
+  // SQLite: writes are serialised (write-queue.ts), so the read inside the write is the state the write sees.
   return writes(ctx).run(async (tx) => {
-    if (!(await acceptStep(tx, login.tokenId, login.step))) return false;
+    const user = await tx.selectFrom('users').select(['login_failures', 'login_locked_until']).where('id', '=', login.userId).executeTakeFirst();
+    if (!user || lockRemaining(user, login.at) !== null) return 'locked';
+    if (!(await acceptStep(tx, login.tokenId, login.step))) return 'taken';
+    if (user.login_failures !== 0 || user.login_locked_until !== null) await resetLoginFailures(tx, login.userId);
     await audit({ db: tx, now: () => login.at }, 'login.ok', { username: login.username, ip: login.ip, detail: login.detail });
-    return true;
+    return 'accepted';
   });
 }
 
@@ -403,14 +431,15 @@ export async function provisionToken(
 
 // PostgreSQL: a first confirmation (not a renewal) and its audit row in one statement.
 const activateAuditedPg = prepared(
-  (db, now: number, tokenId: string, username: string, ip: string | null, detail: string) =>
+  (db, now: number, tokenId: string, step: number, username: string, ip: string | null, detail: string) =>
     db
       .with('activated', (qb) =>
         qb
           .updateTable('tokens')
-          .set({ state: 'active', confirmed_at: now })
+          .set({ state: 'active', confirmed_at: now, last_step: step })
           .where('id', '=', tokenId)
           .where('state', '=', 'pending')
+          .where('confirm_failures', '<', MAX_CONFIRM_FAILURES)
           .where('renews_token_id', 'is', null)
           .returning('id'),
       )
@@ -422,27 +451,29 @@ const activateAuditedPg = prepared(
           .select(auditSelection(eb, now, 'token.confirmed', username, ip, detail)),
       )
       .returning('id'),
-  [-424_242, '\u0000token', '\u0000username', '\u0000ip', '\u0000detail'],
+  [-424_242, '\u0000token', -424_243, '\u0000username', '\u0000ip', '\u0000detail'],
 );
 
 /**
  * Confirms a pending token with its `token.confirmed` audit row, atomically;
- * a renewal supersedes the token it renews in the same write. @see PROTOCOL.md §4
+ * a renewal supersedes the token it renews in the same write. The confirming
+ * code's `step` counts as the token's last accepted one. @see PROTOCOL.md §4, §7
  */
 export async function confirmPending(
   ctx: Pick<AppContext, 'db' | 'dialect'>,
   now: number,
   token: Pick<Token, 'id' | 'renews_token_id'>,
+  step: number,
   entry: AuditFields,
 ): Promise<ActivateOutcome> {
   if (ctx.dialect === 'postgres' && token.renews_token_id === null) {
-    const { rows } = await activateAuditedPg(ctx.db, now, token.id, entry.username, entry.ip, JSON.stringify(entry.detail));
+    const { rows } = await activateAuditedPg(ctx.db, now, token.id, step, entry.username, entry.ip, JSON.stringify(entry.detail));
     if (rows.length > 0) return 'activated';
     const row = await ctx.db.selectFrom('tokens').select('state').where('id', '=', token.id).executeTakeFirst();
     return row?.state === 'active' ? 'already_active' : 'gone';
   }
   return writes(ctx).run(async (tx) => {
-    const outcome = await activateToken(tx, now, token);
+    const outcome = await activateToken(tx, now, token, step);
     if (outcome === 'activated') await audit({ db: tx, now: () => now }, 'token.confirmed', entry);
     return outcome;
   });

@@ -32,15 +32,20 @@ export function acceptForms(app: FastifyInstance): void {
   });
 }
 
+// NUL and the other C0 controls but tab, CR and LF, and DEL: no form field holds them, and PostgreSQL refuses NUL.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+const FORM_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
 /**
- * One text field of a form: undefined when absent; a 400 when repeated or
- * longer than `max` (no legitimate form sends either).
+ * One text field of a form: undefined when absent; a 400 when repeated,
+ * longer than `max` or holding a control character (no legitimate form sends
+ * any of these).
  */
 export function field(body: unknown, name: string, max: number): string | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const value = (body as Record<string, unknown>)[name];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length > max) throw new ClientError(400, 'bad');
+  if (typeof value !== 'string' || value.length > max || FORM_CONTROL.test(value)) throw new ClientError(400, 'bad');
   return value;
 }
 

@@ -20,6 +20,16 @@ for (const target of testDatabases()) {
       expect(await h.ctx.db.selectFrom('audit').select('event').where('event', '=', 'token.confirmed').execute()).toHaveLength(1);
     });
 
+    it('counts at most 5 of concurrent wrong codes on a pending token; the others find it gone', async () => {
+      const token = await provisioned(h, 'format01');
+      const bad = wrongCode(codeOf(token, h.now()));
+      const results = await Promise.all(Array.from({ length: 20 }, async () => post(h, 'confirm', await createConfirmRequest(token.envelope.tokenId, token.kStatus, bad))));
+      expect(results.filter((r) => r.status === 401 && r.body.error === 'invalid_otp')).toHaveLength(5);
+      expect(results.filter((r) => r.status === 401 && r.body.error === 'invalid_mac')).toHaveLength(15);
+      expect(await tokenRow(h, token.envelope.tokenId)).toBeUndefined();
+      expect(await h.ctx.db.selectFrom('audit').select('event').where('event', '=', 'token.confirm_failed').execute()).toHaveLength(5);
+    });
+
     it('accepts a code one step early or late, not two', async () => {
       const token = await provisioned(h, 'format01');
       await expect(confirm(h.fetch, token, codeOf(token, h.now() - 60_000))).rejects.toMatchObject({ code: 'invalid_otp' });

@@ -6,10 +6,10 @@ import type { AppContext } from '../../context.ts';
 import { checkConfirmMacSync } from '../../protocol-crypto.ts';
 import { audit } from '../../store/audit.ts';
 import { writes } from '../../store/write-queue.ts';
-import { recordLoginFailure } from '../../store/login-guard.ts';
+import { clearFailuresUnlessLocked, countFailureUnlessLocked, lockedFor } from '../../store/login-guard.ts';
 import { confirmPending, countConfirmFailure, tokenStatus } from '../../store/tokens.ts';
 import { isoSeconds } from './envelope.ts';
-import { authenticateToken, checkUserLock, invalidOtp, matchCode, noActiveToken } from './token-auth.ts';
+import { authenticateToken, checkUserLock, invalidOtp, lockedError, matchCode, noActiveToken } from './token-auth.ts';
 
 /** Confirms a token: the §4 rules. @see PROTOCOL.md §4 */
 export async function confirmToken(ctx: AppContext, body: unknown, ip: string): Promise<ConfirmResponse> {
@@ -20,14 +20,18 @@ export async function confirmToken(ctx: AppContext, body: unknown, ip: string): 
   const now = ctx.now();
 
   if (token.state === 'pending') {
-    if (matchCode(ctx, token, profile, req.otp, now) === null) {
-      await writes(ctx).run(async (tx) => {
-        const discarded = await countConfirmFailure(tx, token.id);
-        await audit({ db: tx, now: () => now }, 'token.confirm_failed', { ...entry, detail: { tokenId: token.id, discarded } });
+    const step = matchCode(ctx, token, profile, req.otp, now);
+    if (step === null) {
+      const counted = await writes(ctx).run(async (tx) => {
+        const outcome = await countConfirmFailure(tx, token.id);
+        if (outcome !== 'gone') await audit({ db: tx, now: () => now }, 'token.confirm_failed', { ...entry, detail: { tokenId: token.id, discarded: outcome === 'discarded' } });
+        return outcome;
       });
+      // Its attempts were used up by concurrent requests: the token is gone.
+      if (counted === 'gone') throw new ProtocolError('invalid_mac', 'This token is unknown to the server.');
       throw invalidOtp();
     }
-    const outcome = await confirmPending(ctx, now, token, { ...entry, detail: { tokenId: token.id, renews: token.renews_token_id } });
+    const outcome = await confirmPending(ctx, now, token, step, { ...entry, detail: { tokenId: token.id, renews: token.renews_token_id } });
     if (outcome === 'gone') throw new ProtocolError('invalid_mac', 'This token is unknown to the server.');
     if (outcome === 'stale_renewal') throw noActiveToken('The token this one renews is no longer active.');
     return answer;
@@ -36,13 +40,21 @@ export async function confirmToken(ctx: AppContext, body: unknown, ip: string): 
   if (tokenStatus(token, now) !== 'active') throw noActiveToken('This token is no longer active.');
   // Confirming an active token again is a code check like a login: locked users
   // are refused and wrong codes count (no free PIN oracle, see DESIGN.md camouflage).
+  // The lock check and the count are one step (login-guard.ts).
   checkUserLock(token, now);
   if (matchCode(ctx, token, profile, req.otp, now) === null) {
-    await writes(ctx).run(async (tx) => {
-      const failure = await recordLoginFailure(tx, now, token.user_id, profile);
-      await audit({ db: tx, now: () => now }, failure.locked ? 'login.locked' : 'login.failed', { ...entry, detail: { via: 'confirm', failures: failure.failures } });
+    const failure = await writes(ctx).run(async (tx) => {
+      const count = await countFailureUnlessLocked(tx, now, token.user_id, profile);
+      if (count.counted) {
+        await audit({ db: tx, now: () => now }, count.locked ? 'login.locked' : 'login.failed', { ...entry, detail: { via: 'confirm', failures: count.failures } });
+      }
+      return count;
     });
+    if (!failure.counted) throw lockedError(failure.retryAfter);
     throw invalidOtp();
+  }
+  if (!(await writes(ctx).run((tx) => clearFailuresUnlessLocked(tx, now, token.user_id)))) {
+    throw lockedError(await lockedFor(ctx.db, now, token.user_id, profile));
   }
   return answer;
 }

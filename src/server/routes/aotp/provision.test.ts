@@ -23,6 +23,13 @@ for (const target of testDatabases()) {
     }
     const activation = (id: number) => h.ctx.db.selectFrom('activations').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
+    it('stores a device name with NUL, CR/LF, escapes and bidi overrides cleaned, never a 500', async () => {
+      const act = await issue(h, 'format01');
+      const token = await provision(h.fetch, { serverUrl: act.serverUrl, userId: 'format01', code: act.code, deviceName: 'Edge\u0000\r\n\u001b[31mrouge\u001b[0m \u202eexe.pdf' });
+      const stored = await h.ctx.db.selectFrom('tokens').select('device_name').where('id', '=', token.envelope.tokenId).executeTakeFirstOrThrow();
+      expect(stored.device_name).toBe('Edge rouge exe.pdf');
+    });
+
     it('answers 200 with an envelope the client opens, and consumes the activation', async () => {
       const act = await issue(h, 'format01');
       const token = await provision(h.fetch, { serverUrl: act.serverUrl, userId: 'format01', code: act.code, deviceName: 'Edge on Windows' });

@@ -8,6 +8,7 @@ import { activationKeyContext } from '../../store/activations.ts';
 import { audit } from '../../store/audit.ts';
 import { writes } from '../../store/write-queue.ts';
 import { countActivationFailure, provisionToken, kStatusContext, newestActivation, seedContext } from '../../store/tokens.ts';
+import { cleanDeviceName } from '../../text.ts';
 import { buildEnvelope, SEED_BYTES, tokenTimes } from './envelope.ts';
 
 const invalidCode = (): ProtocolError =>
@@ -63,7 +64,8 @@ export async function provision(ctx: AppContext, body: unknown, query: unknown, 
     profile: name,
     activation_id: activation.id,
     renews_token_id: null,
-    device_name: req.device?.name ?? '',
+    // Stored and later printed by `token list`: no controls, escapes or bidi overrides.
+    device_name: cleanDeviceName(req.device?.name ?? ''),
     seed: ctx.masterKey.sealSync(seed, seedContext(tokenId)),
     k_status: ctx.masterKey.sealSync(kStatus, kStatusContext(tokenId)),
     algorithm: profile.algorithm,

@@ -8,10 +8,10 @@ import type { NewToken } from '../../db/schema.ts';
 import { checkRenewMacSync, newTokenSecretsSync, sealEnvelopeSync } from '../../protocol-crypto.ts';
 import { audit } from '../../store/audit.ts';
 import { writes } from '../../store/write-queue.ts';
-import { recordLoginFailure, resetLoginFailures } from '../../store/login-guard.ts';
+import { countFailureUnlessLocked, lockRemaining, lockUserRow, resetLoginFailures } from '../../store/login-guard.ts';
 import { acceptStep, insertRenewal, kStatusContext, seedContext, tokenStatus, type TokenWithUser } from '../../store/tokens.ts';
 import { buildEnvelope, isoSeconds, renewOpensAt, SEED_BYTES, tokenTimes } from './envelope.ts';
-import { authenticateToken, checkSkew, checkUserLock, invalidOtp, matchCode, noActiveToken } from './token-auth.ts';
+import { authenticateToken, checkSkew, checkUserLock, invalidOtp, lockedError, matchCode, noActiveToken } from './token-auth.ts';
 
 /**
  * Renews a token. Checks in this order: clock, MAC, profile allows renewal,
@@ -33,22 +33,31 @@ export async function renewToken(ctx: AppContext, body: unknown, ip: string): Pr
   checkUserLock(old, now);
 
   const step = matchCode(ctx, old, profile, req.otp, now);
+  // The code just accepted, sent again: refused without counting (a retry, not a guess).
+  if (step !== null && step === old.last_step) throw invalidOtp();
   // Sealed before the code is used up: a client key off the curve is a 400 that costs nothing.
   const fresh = step !== null && step > old.last_step ? sealRenewal(ctx, old, kStatusOld, profile, req, now) : null;
-  const renewed = await writes(ctx).run(async (tx) => {
+  const renewed = await writes(ctx).run(async (tx): Promise<'renewed' | 'wrong' | 'replay' | { locked: number }> => {
     const at = { db: tx, now: () => now };
-    // The code is used up, the renewal stored and audited in one write; or the failure counted.
-    if (fresh !== null && step !== null && (await acceptStep(tx, old.id, step))) {
-      if (old.login_failures !== 0 || old.login_locked_until !== null) await resetLoginFailures(tx, old.user_id);
+    if (fresh !== null && step !== null) {
+      // The lock check and the use of the code are one step: the user's row is held until commit.
+      const user = await lockUserRow(tx, ctx.dialect, old.user_id);
+      const locked = user ? lockRemaining(user, now) : null;
+      if (locked !== null) return { locked };
+      // The code is used up, the renewal stored and audited in one write.
+      if (!(await acceptStep(tx, old.id, step))) return 'replay';
+      if (user && (user.login_failures !== 0 || user.login_locked_until !== null)) await resetLoginFailures(tx, old.user_id);
       await insertRenewal(tx, fresh.row);
       await audit(at, 'token.renewed', { ...entry, detail: { tokenId: fresh.row.id, renews: old.id } });
-      return true;
+      return 'renewed';
     }
-    const failure = await recordLoginFailure(tx, now, old.user_id, profile);
+    const failure = await countFailureUnlessLocked(tx, now, old.user_id, profile);
+    if (!failure.counted) return { locked: failure.retryAfter };
     await audit(at, failure.locked ? 'login.locked' : 'login.failed', { ...entry, detail: { via: 'renew', failures: failure.failures } });
-    return false;
+    return 'wrong';
   });
-  if (!renewed || fresh === null) throw invalidOtp();
+  if (typeof renewed === 'object') throw lockedError(renewed.locked);
+  if (renewed !== 'renewed' || fresh === null) throw invalidOtp();
   return fresh.response;
 }
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { b64u } from '../../../core/bytes.ts';
 import { confirm, createStatusRequest, renew, status } from '../../../core/protocol/client.ts';
 import { testDatabases } from '../../db/test-databases.ts';
+import { createApiKey } from '../../store/api-keys.ts';
 import { revokeToken } from '../../store/tokens.ts';
 import { activeToken, buildHarness, codeOf, post, provisioned, wrongCode, type Harness } from '../../testing/harness.ts';
 import { tokenRow, userRow } from '../../testing/queries.ts';
@@ -69,7 +70,9 @@ for (const target of testDatabases()) {
       const token = await activeToken(h, 'format01');
       const code = codeOf(token, h.now());
       expect(await statusOf(token, code)).toMatchObject({ status: 'active', otpValid: true });
-      expect((await tokenRow(h, token.envelope.tokenId))!.last_step).toBe(-1);
+      // Still the confirming code's step (activeToken confirms with the previous step's code).
+      expect((await tokenRow(h, token.envelope.tokenId))!.last_step).toBe(Math.floor(h.now() / 30_000) - 1);
+      expect((await post(h, 'verify', { userId: 'format01', otp: code }, { authorization: `Bearer ${(await createApiKey(h.ctx, 'site')).key}` })).status).toBe(200);
     });
 
     it('answers otpValid false to a wrong otp, counts it and says how many failures are left', async () => {

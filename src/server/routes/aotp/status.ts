@@ -1,5 +1,6 @@
 /** `POST /aotp/v1/status`: a token's state and expiry, and an optional online code check. @see PROTOCOL.md §5 */
 import type { FastifyInstance } from 'fastify';
+import { ProtocolError } from '../../../core/protocol/errors.ts';
 import { parseStatusRequest, type StatusResponse } from '../../../core/protocol/messages.ts';
 import type { AppContext } from '../../context.ts';
 import { checkStatusMacSync } from '../../protocol-crypto.ts';
@@ -59,7 +60,10 @@ export async function tokenStatusOf(ctx: AppContext, body: unknown, ip: string):
     if (failure.locked) return { ...answer, locked: true, retryAfter: failure.retryAfter ?? profile.lockoutSeconds };
   } else if (status === 'pending') {
     answer.otpValid = matchCode(ctx, token, profile, req.otp, now) !== null;
-    if (!answer.otpValid) await writes(ctx).run((tx) => countConfirmFailure(tx, token.id));
+    // Attempts used up by concurrent requests: the token is gone, as confirm would say.
+    if (!answer.otpValid && (await writes(ctx).run((tx) => countConfirmFailure(tx, token.id))) === 'gone') {
+      throw new ProtocolError('invalid_mac', 'This token is unknown to the server.');
+    }
   } else {
     answer.otpValid = false;
   }

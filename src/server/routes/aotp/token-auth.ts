@@ -49,8 +49,11 @@ export async function authenticateToken(
 /** `423 locked` with `retryAfter` when the token's user is locked out. @see PROTOCOL.md §7 */
 export function checkUserLock(user: { login_locked_until: number | null }, now: number): void {
   const retryAfter = lockRemaining(user, now);
-  if (retryAfter !== null) throw new ProtocolError('locked', 'Too many wrong codes: try again later.', { retryAfter });
+  if (retryAfter !== null) throw lockedError(retryAfter);
 }
+
+/** The `423 locked` error. @see PROTOCOL.md §7 */
+export const lockedError = (retryAfter: number): ProtocolError => new ProtocolError('locked', 'Too many wrong codes: try again later.', { retryAfter });
 
 /** The time step `otp` matches for this token within the profile's window, or null. */
 export function matchCode(ctx: AppContext, token: Token, profile: Pick<Profile, 'window'>, otp: string, now: number): number | null {

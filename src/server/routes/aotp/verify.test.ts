@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { testDatabases } from '../../db/test-databases.ts';
+import { confirm } from '../../../core/protocol/client.ts';
 import { revokeApiKey } from '../../store/api-keys.ts';
 import { revokeToken } from '../../store/tokens.ts';
 import { activeToken, addUser, apiKey, buildHarness, codeOf, post, provisioned, wrongCode, type Harness } from '../../testing/harness.ts';
@@ -30,6 +31,7 @@ for (const target of testDatabases()) {
 
     it('accepts the previous and next step (window 1), not two steps away', async () => {
       const token = await activeToken(h, 'format01');
+      h.advance(60_000); // past the step that confirmed the token
       expect((await verify({ userId: 'format01', otp: codeOf(token, h.now() - 60_000) })).status).toBe(401);
       expect((await verify({ userId: 'format01', otp: codeOf(token, h.now() - 30_000) })).status).toBe(200);
       expect((await verify({ userId: 'format01', otp: codeOf(token, h.now() + 30_000) })).status).toBe(200);
@@ -46,7 +48,7 @@ for (const target of testDatabases()) {
       h.advance(5_000); // the app remembers a key's validity for 5 s
       expect((await verify(body)).status).toBe(401);
       // Nothing was consumed by the refused requests.
-      expect((await tokenRow(h, token.envelope.tokenId))!.last_step).toBe(-1);
+      expect((await tokenRow(h, token.envelope.tokenId))!.last_step).toBe(Math.floor(h.now() / 30_000) - 1);
     });
 
     it('checks the API key before the body', async () => {
@@ -131,13 +133,54 @@ for (const target of testDatabases()) {
       expect(await verify({ userId: 'format01', otp: codeOf(first, h.now()) })).toMatchObject({ status: 200, body: { tokenId: first.envelope.tokenId } });
     });
 
-    it('lets exactly one of concurrent verifications of one code succeed', async () => {
+    it('lets exactly one of concurrent verifications of one code succeed, and the copies do not lock the user', async () => {
       const token = await activeToken(h, 'format01');
       const code = codeOf(token, h.now());
       const results = await Promise.all(Array.from({ length: 10 }, () => verify({ userId: 'format01', otp: code })));
       expect(results.filter((r) => r.status === 200)).toHaveLength(1);
-      // The others are replays: failures, and past the fifth the user is locked.
-      expect(results.every((r) => r.status === 200 || r.status === 401 || r.status === 423)).toBe(true);
+      expect(results.filter((r) => r.status === 401 && r.body.error === 'invalid_otp')).toHaveLength(9);
+      expect(await userRow(h, 'format01')).toMatchObject({ login_failures: 0, login_locked_until: null });
+    });
+
+    it('refuses a replay of the last accepted code without counting it; other wrong codes count', async () => {
+      const token = await activeToken(h, 'format01');
+      const code = codeOf(token, h.now());
+      expect((await verify({ userId: 'format01', otp: code })).status).toBe(200);
+      for (let i = 0; i < 10; i++) expect(await verify({ userId: 'format01', otp: code })).toMatchObject({ status: 401, body: { error: 'invalid_otp' } });
+      expect((await userRow(h, 'format01')).login_failures).toBe(0);
+      // An older step than the last accepted one is not a copy of it: it counts.
+      expect((await verify({ userId: 'format01', otp: codeOf(token, h.now() - 30_000) })).status).toBe(401);
+      expect((await verify({ userId: 'format01', otp: wrongCode(code) })).status).toBe(401);
+      expect((await userRow(h, 'format01')).login_failures).toBe(2);
+      h.advance(30_000);
+      expect((await verify({ userId: 'format01', otp: codeOf(token, h.now()) })).status).toBe(200);
+    });
+
+    it('refuses the code that confirmed the token, without counting it', async () => {
+      const token = await provisioned(h, 'format01');
+      const code = codeOf(token, h.now());
+      await confirm(h.fetch, token, code);
+      expect((await tokenRow(h, token.envelope.tokenId))!.last_step).toBe(Math.floor(h.now() / 30_000));
+      expect(await verify({ userId: 'format01', otp: code })).toMatchObject({ status: 401, body: { error: 'invalid_otp' } });
+      expect((await userRow(h, 'format01')).login_failures).toBe(0);
+      h.advance(30_000);
+      expect((await verify({ userId: 'format01', otp: codeOf(token, h.now()) })).status).toBe(200);
+    });
+
+    it('counts at most 5 of concurrent wrong codes and answers the others locked; a right one among them is refused once locked', async () => {
+      const token = await activeToken(h, 'format01');
+      const right = codeOf(token, h.now());
+      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => verify({ userId: 'format01', otp: i === 29 ? right : wrongCode(right) })));
+      const wrong = results.slice(0, 29);
+      const last = results[29]!;
+      if (last.status === 200) {
+        // Accepted before the fifth failure: the count restarted after it.
+        expect(wrong.filter((r) => r.status === 401).length).toBeLessThanOrEqual(10);
+      } else {
+        expect(last).toMatchObject({ status: 423, body: { error: 'locked' } });
+        expect(wrong.filter((r) => r.status === 401)).toHaveLength(5);
+      }
+      expect((await userRow(h, 'format01')).login_failures).toBeLessThanOrEqual(5);
     });
 
     it('answers 400 to malformed bodies, and tolerates v 1', async () => {

@@ -15,6 +15,7 @@ import { issueAndMailActivation } from '../../mail/activation.ts';
 import { hashAnswer, verifyAnswer } from '../../secrets.ts';
 import { activationProgress } from '../../store/activations.ts';
 import { audit } from '../../store/audit.ts';
+import { writes } from '../../store/write-queue.ts';
 import { findUser, listTokens, revokeUserToken, securityQuestions } from '../../store/users.ts';
 import { PORTAL_CSS, PORTAL_JS } from '../../views/assets.ts';
 import { renderPage } from '../../views/layout.tsx';
@@ -33,7 +34,7 @@ import {
 import { derive } from '../../web/decoy.ts';
 import { acceptForms, ClientError, field, requestLang, securityHeaders, withLang } from '../../web/http.ts';
 import { endSession, isSecure, loadSession, requirePostSession, rotateSession, saveSession, startSession, type PortalState, type Session } from '../../web/session.ts';
-import { clearIdentityFailures, IDENTITY_MAX_FAILURES, identityLockedFor, recordIdentityFailure } from './identity-lock.ts';
+import { IDENTITY_MAX_FAILURES, identityLockedFor, passIdentityCheck, recordIdentityFailure } from './identity-lock.ts';
 
 type MenuState = Extract<PortalState, { step: 'menu' }>;
 type VerifyState = Extract<PortalState, { step: 'verify' }>;
@@ -160,18 +161,29 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
     const questions = await securityQuestions(ctx, user?.id ?? -1);
     const question = questions.find((q) => q.id === state.questionId);
     const matches = await verifyAnswer(answer, question?.answer_hash ?? decoyAnswerHash);
+    const now = ctx.now();
     if (matches && user && question) {
-      await clearIdentityFailures(ctx, state.username);
-      await rotateSession(ctx, reply, session, { step: 'menu', username: user.username, userId: user.id });
-      await audit(ctx, 'portal.answer_ok', { username: user.username, ip: req.ip });
-      return reply.redirect(to('/menu', lang), 303);
+      // Passed only if no concurrent wrong answer has locked the username meanwhile.
+      const passed = await writes(ctx).run(async (tx) => {
+        if (!(await passIdentityCheck(tx, now, state.username))) return false;
+        await audit({ db: tx, now: () => now }, 'portal.answer_ok', { username: user.username, ip: req.ip });
+        return true;
+      });
+      if (passed) {
+        await rotateSession(ctx, reply, session, { step: 'menu', username: user.username, userId: user.id });
+        return reply.redirect(to('/menu', lang), 303);
+      }
+      return sendPage(reply, 429, LockedPage({ lang, minutes: minutesLeft(await identityLockedFor(ctx, state.username)) }));
     }
-    const { failures, lockedUntil } = await recordIdentityFailure(ctx, state.username);
-    await audit(ctx, 'portal.answer_failed', { username: state.username, ip: req.ip, detail: { failures } });
-    if (lockedUntil !== null) {
-      await audit(ctx, 'portal.locked', { username: state.username, ip: req.ip, detail: { until: lockedUntil } });
-      return sendPage(reply, 429, LockedPage({ lang, minutes: minutesLeft(lockedUntil - ctx.now()) }));
-    }
+    const outcome = await writes(ctx).run(async (tx) => {
+      const count = await recordIdentityFailure(tx, now, state.username);
+      if (count.locked) return count;
+      await audit({ db: tx, now: () => now }, 'portal.answer_failed', { username: state.username, ip: req.ip, detail: { failures: count.failures } });
+      if (count.lockedUntil !== null) await audit({ db: tx, now: () => now }, 'portal.locked', { username: state.username, ip: req.ip, detail: { until: count.lockedUntil } });
+      return count;
+    });
+    if (outcome.lockedUntil !== null) return sendPage(reply, 429, LockedPage({ lang, minutes: minutesLeft(outcome.lockedUntil - now) }));
+    const failures = outcome.locked ? IDENTITY_MAX_FAILURES : outcome.failures;
     const view = await verifyView(state);
     return sendPage(
       reply,

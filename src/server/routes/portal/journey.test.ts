@@ -158,13 +158,15 @@ for (const target of testDatabases()) {
       // The next code logs in on the sample page; the same code again does not.
       now += 30_000;
       const login = new Browser(httpTransport(origin));
-      const page = await login.get('/login');
+      await login.get('/login');
+      const page = await login.follow(await login.post('/login?lang=fr', { username: 'format01', password: 'motdepasse-1' }));
       expect(page.body).toMatch(/<input[^>]*id="otp"[^>]*autocomplete="one-time-code"/);
-      const ok = await login.post('/login?lang=fr', { username: 'format01', password: 'motdepasse-1', otp: codeOf(token, now) });
+      const ok = await login.post('/login/code?lang=fr', { otp: codeOf(token, now) });
       expect(ok.status).toBe(200);
       expect(textOf(ok.body, 'login-result')).toContain('Connexion réussie');
       await login.get('/login');
-      const replay = await login.post('/login?lang=fr', { username: 'format01', password: 'motdepasse-1', otp: codeOf(token, now) });
+      await login.follow(await login.post('/login?lang=fr', { username: 'format01', password: 'motdepasse-1' }));
+      const replay = await login.post('/login/code?lang=fr', { otp: codeOf(token, now) });
       expect(replay.status).toBe(401);
     });
   });
