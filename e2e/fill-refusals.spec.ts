@@ -118,8 +118,10 @@ test('a locked PIN token: « Déverrouiller Jeton », and no code until it is un
   await popup.getByTestId('account').getByTestId('unlock').click();
   await expect(popup.getByTestId('account')).toHaveAttribute('data-locked', 'false');
   await page.bringToFront();
-  await page.locator('#user').focus();
+  // Back to the same field: the button asks again and now fills.
+  await page.locator('#otp').blur();
   await page.locator('#otp').focus();
+  await expect(offerOf(page)).toHaveAttribute('data-jeton-offer', 'fill');
   await clickOffer(page);
   await expect(page.locator('#otp')).toHaveValue(/^\d{6}$/);
 });

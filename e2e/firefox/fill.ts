@@ -4,7 +4,9 @@
  * adds a token, opens the two-step /login, focuses the code field on
  * /login/code, clicks Jeton's button at its centre (a real, trusted click)
  * and is logged in. Firefox registers the content script by host (its match
- * patterns have no port); the background checks the exact origin.
+ * patterns have no port), so the script also loads on another port of the
+ * same host: there the background must answer it nothing, which the last
+ * step checks.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { join, resolve } from 'node:path';
 import assert from 'node:assert/strict';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { extractActivationLink } from '../mail.ts';
+import { startPagesServer, type PagesServer } from '../pages.ts';
 import { REPO_ROOT, startJetonServer, type JetonServer } from '../server.ts';
 
 const FIREFOX = process.env.JETON_FIREFOX ?? '/usr/bin/firefox-esr';
@@ -110,6 +113,17 @@ async function journey(server: JetonServer, browser: Browser, popupUrl: string):
   step('logged in with the filled code');
 }
 
+/** Same host, another port: the script is loaded (host pattern) but gets no offer, so no button shows. */
+async function otherPort(browser: Browser, other: PagesServer): Promise<void> {
+  const page = await browser.newPage();
+  await page.goto(`${other.origin}/otc.html`);
+  await page.focus('#otp');
+  // Long enough for the content script to have asked the background and drawn a button if it were told to.
+  await new Promise((r) => setTimeout(r, 2_000));
+  assert.equal(await page.$('[data-jeton-offer]'), null, `no button on ${other.origin}, another port of the login host`);
+  step(`nothing offered on ${other.origin} (another port)`);
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const manifestFile = join(EXTENSION_DIR, 'manifest.json');
@@ -125,8 +139,10 @@ async function main(): Promise<void> {
   const uuid = randomUUID();
   let server: JetonServer | undefined;
   let browser: Browser | undefined;
+  let other: PagesServer | undefined;
   try {
     server = await startJetonServer();
+    other = await startPagesServer();
     browser = await puppeteer.launch({
       browser: 'firefox',
       executablePath: FIREFOX,
@@ -143,6 +159,7 @@ async function main(): Promise<void> {
     assert.equal(await browser.installExtension(EXTENSION_DIR), geckoId, 'Firefox installed the extension under its gecko id');
     console.info(`Firefox ${await browser.version()}: extension ${geckoId} installed`);
     await journey(server, browser, `moz-extension://${uuid}/${popupPath}`);
+    await otherPort(browser, other);
     console.info(`✓ Firefox fill journey passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } catch (err) {
     if (server) console.error(`Server output (last 2000 characters):\n${server.log().slice(-2000)}`);
@@ -150,6 +167,7 @@ async function main(): Promise<void> {
   } finally {
     await browser?.close().catch(() => undefined);
     await server?.stop();
+    await other?.stop();
     rmSync(home, { recursive: true, force: true });
     rmSync(profile, { recursive: true, force: true });
   }

@@ -65,7 +65,12 @@ async function offer(target: CodeTarget): Promise<void> {
   current = target;
   const reply = await send('fill.offers', {});
   if (reply) words = wordsFor(reply.language, navigator.language);
-  if (current !== target || !reply || reply.offers.length === 0 || !exposed(target)) return;
+  if (current !== target) return;
+  if (!reply || reply.offers.length === 0 || !exposed(target)) {
+    // Nothing shown: the next focus asks again (the overlay may be gone, the token unlocked).
+    current = null;
+    return;
+  }
   const boxesMismatch = (o: FillOffer) => target.kind === 'boxes' && target.fields.length !== o.digits && !o.locked;
   const label = (o: FillOffer) => (o.locked ? words.unlock : boxesMismatch(o) ? words.copy : reply.offers.length > 1 ? words.fillFor(o.userId) : words.fill);
   const first = reply.offers[0]!;
@@ -82,11 +87,17 @@ function onFocus(): void {
     if (current) button.hide();
     return;
   }
-  if (current && fieldsOf(current).includes(active as HTMLInputElement)) return;
+  // The same field again (the window got the focus back): keep a button that fills or copies, ask again otherwise (unlocked meanwhile?).
+  const shown = button.host?.getAttribute('data-jeton-offer');
+  if (current && fieldsOf(current).includes(active as HTMLInputElement) && (shown === undefined || shown === 'fill' || shown === 'copy')) return;
   void offer(target);
 }
 
 document.addEventListener('focusin', onFocus, true);
+// Escape puts the button away, as any pop-up.
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape' && button.host) button.hide();
+}, true);
 addEventListener('scroll', () => button.place(), { capture: true, passive: true });
 addEventListener('resize', () => button.place(), { passive: true });
 
