@@ -31,7 +31,10 @@ const SECURITY_HEADERS: Record<string, string> = {
 };
 
 export async function buildApp(ctx: AppContext, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: 16 * 1024, trustProxy: true, ...options });
+  // X-Forwarded-For is believed only from the configured proxies; the client is the
+  // right-most address not among them (proxy-addr, which Fastify uses, walks from the socket).
+  const proxies = ctx.config.trustedProxies ?? ['loopback'];
+  const app = Fastify({ bodyLimit: 16 * 1024, trustProxy: proxies.length > 0 ? proxies : false, ...options });
   const https = ctx.config.publicUrl.startsWith('https:');
   const headers = https ? { ...SECURITY_HEADERS, 'strict-transport-security': 'max-age=31536000' } : SECURITY_HEADERS;
   // Defaults set on arrival (a callback hook: no promise per request); an area may overwrite them.

@@ -3,6 +3,7 @@
  * (`JETON_CONFIG`). Read once at start; everything else takes it as a value.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { normalizeOrigin } from '../core/origins.ts';
 import type { OTPAlgorithm } from '../core/totp.ts';
@@ -44,6 +45,10 @@ export interface Config {
   mailFrom: string;
   profiles: Record<string, Profile>;
   defaultProfile: string;
+  /** `JETON_TRUSTED_PROXIES`: proxies whose X-Forwarded-For is believed (addresses, CIDRs, `loopback`…); empty: none. Default loopback. */
+  trustedProxies?: string[];
+  /** `JETON_RATE_LIMIT_FACTOR`: multiplies every rate limit (see store/rate-limits.ts); 0 turns them off. Default 1. */
+  rateLimitFactor?: number;
 }
 
 export const DEFAULT_PROFILE_NAME = 'teleacces';
@@ -151,7 +156,39 @@ export function loadConfig(env: Env = process.env): Config {
     mailFrom: env.JETON_MAIL_FROM ?? `Jeton <no-reply@${new URL(publicUrl).hostname}>`,
     profiles,
     defaultProfile: chosenDefault,
+    trustedProxies: parseTrustedProxies(env.JETON_TRUSTED_PROXIES),
+    rateLimitFactor: parseRateLimitFactor(env.JETON_RATE_LIMIT_FACTOR),
   };
+}
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * `JETON_TRUSTED_PROXIES`: comma-separated addresses, CIDR ranges or the names
+ * loopback, linklocal and uniquelocal; `none` trusts no proxy. Default loopback.
+ */
+export function parseTrustedProxies(raw: string | undefined): string[] {
+  const value = (raw ?? 'loopback').trim();
+  if (value === '' || value === 'none') return [];
+  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+  for (const entry of entries) {
+    if (PROXY_NAMES.has(entry)) continue;
+    const [address = '', prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    const maxPrefix = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      throw new ConfigError(`JETON_TRUSTED_PROXIES: "${entry}" is not an IP address, a CIDR range, loopback, linklocal, uniquelocal or none.`);
+    }
+  }
+  return entries;
+}
+
+function parseRateLimitFactor(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return 1;
+  const factor = Number(raw);
+  if (!Number.isFinite(factor) || factor < 0 || factor > 1_000_000) throw new ConfigError('JETON_RATE_LIMIT_FACTOR must be a number from 0 (no limits) to 1000000.');
+  return factor;
 }
 
 export const sqliteFile = (config: Config): string => join(config.dataDir, 'jeton.db');
@@ -159,3 +196,18 @@ export const sqliteFile = (config: Config): string => join(config.dataDir, 'jeto
 /** The server URL users are given for a profile. @see PROTOCOL.md §3 */
 export const provisionUrl = (config: Config, profile: string): string =>
   `${config.publicUrl}/aotp/v1/provision?profile=${encodeURIComponent(profile)}`;
+
+/**
+ * `loadConfig` for a process that starts: a configuration error is printed as
+ * one line on stderr (no stack trace) and the process exits with code 3, as
+ * the admin CLI does.
+ */
+export function loadConfigOrExit(env: Env = process.env, exit: (code: number) => never = process.exit, write = (line: string) => void process.stderr.write(line)): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    write(`Jeton cannot start: ${err.message.replace(/\s*\n\s*/g, ' ')}\n`);
+    return exit(3);
+  }
+}

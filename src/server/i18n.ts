@@ -33,6 +33,9 @@ const fr = {
   'verify.restart': 'Ce n’est pas moi',
   'verify.username': 'Utilisateur : {username}',
 
+  'rate.title': 'Trop de demandes',
+  'rate.text': 'Vous avez envoyé trop de demandes en peu de temps. Réessayez dans {duration}.',
+
   'locked.title': 'Accès temporairement bloqué',
   'locked.text': 'Trop de réponses incorrectes. Réessayez dans {minutes} minute(s), ou appelez votre centre de services.',
 
@@ -147,6 +150,9 @@ const en: Record<MessageKey, string> = {
   'verify.wrong': 'Wrong answer. {left} attempt(s) left before a 15-minute lock.',
   'verify.restart': 'This is not me',
   'verify.username': 'User: {username}',
+
+  'rate.title': 'Too many requests',
+  'rate.text': 'You sent too many requests in a short time. Try again in {duration}.',
 
   'locked.title': 'Access temporarily locked',
   'locked.text': 'Too many wrong answers. Try again in {minutes} minute(s), or call your service centre.',
@@ -285,4 +291,11 @@ export const daysLeft = (expiresAt: number, now: number): number => Math.ceil((e
 export function minutes(lang: Lang, n: number): string {
   const one = new Intl.PluralRules(lang === 'fr' ? 'fr-CA' : 'en-CA').select(n) === 'one';
   return `${n}\u00a0minute${one ? '' : 's'}`;
+}
+
+/** A wait as people read it: "45 secondes", "1 minute", "3 minutes" (plurals by Intl.PluralRules). */
+export function waitFor(lang: Lang, seconds: number): string {
+  if (seconds >= 60) return minutes(lang, Math.ceil(seconds / 60));
+  const one = new Intl.PluralRules(lang === 'fr' ? 'fr-CA' : 'en-CA').select(seconds) === 'one';
+  return `${seconds}\u00a0${lang === 'fr' ? 'seconde' : 'second'}${one ? '' : 's'}`;
 }

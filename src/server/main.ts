@@ -1,10 +1,10 @@
 /** `npm run server`: starts the provisioning server; listening is all it does. */
 import { buildApp, loggerOptions } from './app.ts';
 import { createContext } from './bootstrap.ts';
-import { loadConfig } from './config.ts';
+import { loadConfigOrExit } from './config.ts';
 import { startJobs } from './jobs/schedule.ts';
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 const ctx = await createContext(config);
 const app = await buildApp(ctx, { logger: loggerOptions(process.env.LOG_LEVEL ?? 'info') });
 // Reminders and purge, hourly; safe with several instances (see src/server/jobs).

@@ -110,6 +110,26 @@ for (const target of testDatabases()) {
       expect((await admin('apikey', 'create', '--name', 'teleacces')).code).toBe(EXIT.failed);
     });
 
+    it('lists API keys without the keys, and revokes one by name or by id', async () => {
+      const { key } = (await admin('apikey', 'create', '--name', 'teleacces', '--json')).json() as { key: string };
+      await admin('apikey', 'create', '--name', 'intranet');
+      const list = await admin('apikey', 'list', '--json');
+      const keys = list.json().keys as Array<{ id: number; name: string; revokedAt: string | null }>;
+      expect(keys.map((k) => [k.name, k.revokedAt])).toEqual([['teleacces', null], ['intranet', null]]);
+      expect(JSON.stringify(list.json())).not.toContain(key);
+      expect((await admin('apikey', 'list')).out[0]).toBe('ID\tNAME\tCREATED\tREVOKED');
+      expect((await admin('apikey', 'revoke', '--name', 'teleacces')).out).toEqual([`API key "teleacces" (id ${keys[0]!.id}) revoked.`]);
+      expect((await admin('apikey', 'revoke', '--id', String(keys[1]!.id), '--json')).json()).toMatchObject({ ok: true, name: 'intranet' });
+      expect((await admin('apikey', 'revoke', '--name', 'teleacces')).code).toBe(EXIT.failed);
+      expect((await admin('apikey', 'revoke')).code).toBe(EXIT.usage);
+      expect((await admin('apikey', 'revoke', '--name', 'a', '--id', '1')).code).toBe(EXIT.usage);
+      expect((await admin('apikey', 'list', '--json')).json().keys).toEqual([
+        expect.objectContaining({ name: 'teleacces', revokedAt: new Date(T0).toISOString() }),
+        expect.objectContaining({ name: 'intranet', revokedAt: new Date(T0).toISOString() }),
+      ]);
+      expect(await h.ctx.db.selectFrom('audit').select('event').where('event', '=', 'apikey.revoked').execute()).toHaveLength(2);
+    });
+
     it('lists, filters and revokes tokens; unlocks; reminds; purges', async () => {
       await addUser();
       const user = await h.ctx.db.selectFrom('users').select('id').executeTakeFirstOrThrow();
@@ -165,6 +185,22 @@ for (const target of testDatabases()) {
     });
   });
 }
+
+describe('the server as a process', () => {
+  it('prints a configuration error as one clear line and exits with code 3', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jeton-cfg-'));
+    writeFileSync(join(dir, 'profiles.json'), '{"profiles": {"teleacces": {"digits": 12}}}');
+    const run = promisify(execFile);
+    const failed = (await run(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], {
+      env: { ...process.env, JETON_DATA_DIR: dir, JETON_CONFIG: join(dir, 'profiles.json'), DATABASE_URL: '' },
+      cwd: process.cwd(),
+    }).catch((e: unknown) => e)) as { code: number; stderr: string };
+    expect(failed.code).toBe(3);
+    expect(failed.stderr.trim().split('\n')).toHaveLength(1);
+    expect(failed.stderr).toMatch(/^Jeton cannot start: .*digits/);
+    expect(failed.stderr).not.toContain('    at ');
+  });
+});
 
 describe('admin CLI as a process', () => {
   it('runs `user add` and `activation issue` with --json on a SQLite data dir', async () => {

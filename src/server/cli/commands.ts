@@ -13,7 +13,7 @@ import { purge } from '../jobs/purge.ts';
 import { sendDueReminders } from '../jobs/reminders.ts';
 import { issueAndMailActivation } from '../mail/activation.ts';
 import { UnknownProfileError } from '../store/activations.ts';
-import { createApiKey, DuplicateApiKeyNameError } from '../store/api-keys.ts';
+import { createApiKey, DuplicateApiKeyNameError, listApiKeys, revokeApiKeyBy } from '../store/api-keys.ts';
 import { keyFile, nextKeyFile, resealAll } from '../store/key-rotation.ts';
 import { MasterKey } from '../secrets.ts';
 import { renameSync, writeFileSync } from 'node:fs';
@@ -164,6 +164,32 @@ const COMMANDS: Record<string, Command> = {
       if (!/^[\w .@-]{1,64}$/.test(name)) throw new UsageError('--name must be 1 to 64 letters, digits, spaces or . _ @ -');
       const { key } = await createApiKey(ctx, name);
       return ok({ name, key }, [`API key "${name}" (shown once, store it now):`, key]);
+    },
+  },
+  'apikey list': {
+    usage: 'apikey list',
+    summary: 'List the API keys (id, name, created, revoked); keys themselves are never shown again.',
+    options: {},
+    async run(ctx) {
+      const keys = await listApiKeys(ctx);
+      const iso = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString());
+      const lines = keys.length
+        ? [['ID', 'NAME', 'CREATED', 'REVOKED'].join('\t'), ...keys.map((k) => [String(k.id), k.name, iso(k.createdAt), iso(k.revokedAt)].join('\t'))]
+        : ['No API key.'];
+      return ok({ keys: keys.map((k) => ({ ...k, createdAt: iso(k.createdAt), revokedAt: k.revokedAt === null ? null : iso(k.revokedAt) })) }, lines);
+    },
+  },
+  'apikey revoke': {
+    usage: 'apikey revoke (--name N | --id ID)',
+    summary: 'Revoke an API key: the site using it is refused within 5 seconds.',
+    options: { name: str, id: str },
+    async run(ctx, v) {
+      const byName = typeof v.name === 'string';
+      if (byName === (typeof v.id === 'string')) throw new UsageError('Give exactly one of --name and --id.');
+      const id = byName ? undefined : intOption('id', v.id, 1, Number.MAX_SAFE_INTEGER);
+      const revoked = await revokeApiKeyBy(ctx, byName ? { name: s(v.name).trim() } : { id: id! });
+      if (!revoked) throw new FailedError('unknown_apikey', `No live API key ${byName ? `named "${s(v.name).trim()}"` : `with id ${v.id}`}.`);
+      return ok({ id: revoked.id, name: revoked.name }, [`API key "${revoked.name}" (id ${revoked.id}) revoked.`]);
     },
   },
   'token list': {

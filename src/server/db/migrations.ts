@@ -125,6 +125,18 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('audit_at').on('audit').column('at').execute();
     },
   },
+  '002_hardening_rate_limits': {
+    async up(db: AnyDB) {
+      // One row per (bucket, scope, client or user): the hits of its current window.
+      await db.schema
+        .createTable('rate_limits')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('window_start', 'bigint', (c) => c.notNull())
+        .addColumn('hits', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('rate_limits_window').on('rate_limits').column('window_start').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -118,6 +118,13 @@ export interface AuditTable {
   detail: string;
 }
 
+/** Rate limits: hits of a key (`bucket|scope|value`) in its current fixed window. */
+export interface RateLimitsTable {
+  key: string;
+  window_start: number;
+  hits: number;
+}
+
 export interface Database {
   users: UsersTable;
   security_questions: SecurityQuestionsTable;
@@ -128,6 +135,7 @@ export interface Database {
   api_keys: ApiKeysTable;
   portal_sessions: PortalSessionsTable;
   audit: AuditTable;
+  rate_limits: RateLimitsTable;
 }
 
 export type User = Selectable<UsersTable>;

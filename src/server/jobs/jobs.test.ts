@@ -130,7 +130,7 @@ for (const target of testDatabases()) {
       await h.ctx.db.insertInto('identity_attempts').values({ username: 'b', failures: 3, locked_until: T0 + 60_000 }).execute();
 
       const report = await purge(h.ctx);
-      expect(report).toEqual({ activations: 1, pendingTokens: 1, sessions: 1, identityLocks: 1 });
+      expect(report).toEqual({ activations: 1, pendingTokens: 1, sessions: 1, identityLocks: 1, rateLimits: 0 });
       const acts = await h.ctx.db.selectFrom('activations').select(['id', 'k_ac']).orderBy('id').execute();
       expect(acts.find((a) => a.id === old.activationId)!.k_ac).toBeNull();
       expect(acts.find((a) => a.id === fresh.activationId)!.k_ac).not.toBeNull();
@@ -139,7 +139,7 @@ for (const target of testDatabases()) {
       expect(ids).not.toContain(stale);
       expect((await h.ctx.db.selectFrom('portal_sessions').select('id').execute()).map((r) => r.id)).toEqual(['live']);
       expect((await h.ctx.db.selectFrom('identity_attempts').select('username').execute()).map((r) => r.username)).toEqual(['b']);
-      expect(await purge(h.ctx)).toEqual({ activations: 0, pendingTokens: 0, sessions: 0, identityLocks: 0 });
+      expect(await purge(h.ctx)).toEqual({ activations: 0, pendingTokens: 0, sessions: 0, identityLocks: 0, rateLimits: 0 });
     });
   });
 }

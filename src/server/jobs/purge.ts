@@ -1,11 +1,13 @@
 /**
  * Purge: erases what has outlived its use. Expired activations lose K_ac,
  * pending tokens never confirmed within the activation validity go, and so do
- * ended portal sessions and identity locks that have run out. Idempotent, so
+ * ended portal sessions, identity locks that have run out and the counts of
+ * rate-limit windows that are over. Idempotent, so
  * several instances may run it at once.
  */
 import type { AppContext } from '../context.ts';
 import { audit } from '../store/audit.ts';
+import { purgeRateLimits } from '../store/rate-limits.ts';
 import { purgeStalePending } from '../store/tokens.ts';
 
 export interface PurgeReport {
@@ -13,6 +15,7 @@ export interface PurgeReport {
   pendingTokens: number;
   sessions: number;
   identityLocks: number;
+  rateLimits: number;
 }
 
 export async function purge(ctx: AppContext): Promise<PurgeReport> {
@@ -35,7 +38,9 @@ export async function purge(ctx: AppContext): Promise<PurgeReport> {
     pendingTokens,
     sessions: Number(sessions.numDeletedRows),
     identityLocks: Number(identityLocks.numDeletedRows),
+    rateLimits: await purgeRateLimits(ctx),
   };
+  // Rate-limit rows come and go all day: they alone do not make an audit row.
   if (report.activations + report.pendingTokens + report.sessions + report.identityLocks > 0) {
     await audit(ctx, 'purge', { detail: { ...report } });
   }

@@ -29,8 +29,26 @@ export async function createApiKey(ctx: Pick<AppContext, 'db' | 'now'>, name: st
 
 /** Revokes the key named `name`; false when there is no such live key. */
 export async function revokeApiKey(ctx: Pick<AppContext, 'db' | 'now'>, name: string): Promise<boolean> {
-  const res = await ctx.db.updateTable('api_keys').set({ revoked_at: ctx.now() }).where('name', '=', name).where('revoked_at', 'is', null).executeTakeFirst();
-  return res.numUpdatedRows > 0n;
+  return (await revokeApiKeyBy(ctx, { name })) !== null;
+}
+
+/**
+ * Revokes a live key by name or by id and audits `apikey.revoked`; returns its
+ * id and name, or null when there is no such live key. @see PROTOCOL.md §7
+ */
+export async function revokeApiKeyBy(ctx: Pick<AppContext, 'db' | 'now'>, which: { name: string } | { id: number }): Promise<{ id: number; name: string } | null> {
+  let q = ctx.db.updateTable('api_keys').set({ revoked_at: ctx.now() }).where('revoked_at', 'is', null);
+  q = 'name' in which ? q.where('name', '=', which.name) : q.where('id', '=', which.id);
+  const row = await q.returning(['id', 'name']).executeTakeFirst();
+  if (!row) return null;
+  await audit(ctx, 'apikey.revoked', { detail: { id: row.id, name: row.name } });
+  return row;
+}
+
+/** Every API key, live or revoked, oldest first: never the key itself (only its hash is stored). */
+export async function listApiKeys(ctx: Pick<AppContext, 'db'>): Promise<Array<{ id: number; name: string; createdAt: number; revokedAt: number | null }>> {
+  const rows = await ctx.db.selectFrom('api_keys').select(['id', 'name', 'created_at', 'revoked_at']).orderBy('id').execute();
+  return rows.map((r) => ({ id: Number(r.id), name: r.name, createdAt: r.created_at, revokedAt: r.revoked_at }));
 }
 
 /** Answers whether an `Authorization` header carries a live API key. */
@@ -45,7 +63,8 @@ export function createApiKeyChecker(ctx: Pick<AppContext, 'db' | 'now'>, ttlMs =
   const cache = new Map<string, { ok: boolean; until: number }>();
   return async (authorization) => {
     if (authorization === undefined) return false;
-    const m = /^Bearer ([A-Za-z0-9_-]{1,128})$/.exec(authorization.trim());
+    // The scheme is case-insensitive (RFC 9110 §11.1); the key is not.
+    const m = /^bearer +([A-Za-z0-9_-]{1,128})$/i.exec(authorization.trim());
     if (!m) return false;
     // The hash is the cache key: the key itself is never kept in memory past this call.
     const hash = apiKeyHash(m[1]!);

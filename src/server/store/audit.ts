@@ -25,6 +25,7 @@ export type AuditEvent =
   | 'portal.logout'
   | 'portal.rejected'
   | 'apikey.created'
+  | 'apikey.revoked'
   | 'reminder.sent'
   | 'purge';
 

@@ -54,7 +54,7 @@ export function testConfig(overrides: Record<string, Partial<Profile>> = {}): Co
   return { ...base, profiles, defaultProfile: 'teleacces' };
 }
 
-const TABLES = ['reminders', 'audit', 'tokens', 'activations', 'api_keys', 'security_questions', 'identity_attempts', 'portal_sessions', 'users'] as const;
+const TABLES = ['reminders', 'audit', 'tokens', 'activations', 'api_keys', 'security_questions', 'identity_attempts', 'portal_sessions', 'users', 'rate_limits'] as const;
 
 /** A `fetch` for the client functions of src/core that POSTs through `app.inject`. */
 export function injectFetch(app: FastifyInstance): Fetch {

@@ -5,9 +5,9 @@
  */
 import { buildApp } from '../app.ts';
 import { createContext } from '../bootstrap.ts';
-import { loadConfig } from '../config.ts';
+import { loadConfigOrExit } from '../config.ts';
 
-const config = loadConfig();
+const config = loadConfigOrExit();
 const ctx = await createContext(config, () => {});
 const pinned = process.env.JETON_TEST_NOW;
 if (pinned) {

@@ -68,9 +68,8 @@ export interface CookieOptions {
 
 export function setCookie(reply: FastifyReply, name: string, value: string, { secure, maxAge }: CookieOptions): void {
   const cookie = `${name}=${value}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
-  const prev = reply.getHeader('set-cookie');
-  const list = prev === undefined ? [] : Array.isArray(prev) ? prev.map(String) : [String(prev)];
-  reply.header('set-cookie', [...list, cookie]);
+  // Fastify appends to set-cookie rather than replacing it: several cookies in one answer each come once.
+  reply.header('set-cookie', cookie);
 }
 
 /**

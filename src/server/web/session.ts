@@ -93,7 +93,7 @@ export async function endSession(ctx: AppContext, reply: FastifyReply, session: 
 }
 
 /** The submitted CSRF token against the session's, in constant time. */
-export function csrfMatches(session: Session, submitted: string | undefined): boolean {
+export function csrfMatches(session: Pick<Session, 'csrf'>, submitted: string | undefined): boolean {
   if (typeof submitted !== 'string') return false;
   const a = Buffer.from(submitted);
   const b = Buffer.from(session.csrf);

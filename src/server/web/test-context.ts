@@ -35,7 +35,7 @@ export interface PeopleHarness {
   close(): Promise<void>;
 }
 
-const TABLES = ['reminders', 'audit', 'tokens', 'activations', 'api_keys', 'security_questions', 'identity_attempts', 'portal_sessions', 'users'] as const;
+const TABLES = ['reminders', 'audit', 'tokens', 'activations', 'api_keys', 'security_questions', 'identity_attempts', 'portal_sessions', 'users', 'rate_limits'] as const;
 
 export const openTestDb = (options: DatabaseOptions): Promise<DatabaseHandle> => openDatabase(options);
 

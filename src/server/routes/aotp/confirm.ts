@@ -14,7 +14,7 @@ import { authenticateToken, checkUserLock, invalidOtp, lockedError, matchCode, n
 /** Confirms a token: the §4 rules. @see PROTOCOL.md §4 */
 export async function confirmToken(ctx: AppContext, body: unknown, ip: string): Promise<ConfirmResponse> {
   const req = parseConfirmRequest(body);
-  const { token, profile } = await authenticateToken(ctx, req.tokenId, (kStatus) => checkConfirmMacSync(kStatus, req));
+  const { token, profile } = await authenticateToken(ctx, req.tokenId, (kStatus) => checkConfirmMacSync(kStatus, req), { bucket: 'confirm', ip });
   const entry = { username: token.username, ip };
   const answer: ConfirmResponse = { status: 'active', expiresAt: isoSeconds(token.expires_at) };
   const now = ctx.now();

@@ -8,12 +8,15 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConfirmRequest, createProvisionRequest, createRenewRequest, createStatusRequest, type ProvisionedToken } from '../../../core/protocol/client.ts';
 import { testDatabases } from '../../db/test-databases.ts';
-import { activeToken, addUser, apiKey, buildHarness, codeOf, issue, PUBLIC_URL, type Harness } from '../../testing/harness.ts';
+import { activeToken, addUser, apiKey, buildHarness, codeOf, issue, PUBLIC_URL, testConfig, type Harness } from '../../testing/harness.ts';
 
 const ENDPOINTS = ['provision?profile=teleacces', 'confirm', 'status', 'renew', 'verify'] as const;
 type Endpoint = (typeof ENDPOINTS)[number];
 
-const FIELDS = ['v', 'userId', 'clientKey', 'nonce', 'proof', 'device', 'tokenId', 'otp', 'mac', 'ts', 'name', '__proto__', 'constructor'];
+const FIELDS = ['v', 'userId', 'clientKey', 'nonce', 'proof', 'device', 'tokenId', 'otp', 'mac', 'ts', 'name', '__proto__', 'constructor', 'prototype'];
+
+/** Text made of what breaks storage and terminals: NUL, CR/LF, ESC, C1, bidi overrides, lone surrogates. */
+const controlText = fc.string({ unit: fc.constantFrom('\u0000', '\r', '\n', '\t', '\u001b', '[', '2', 'J', '\u0085', '\u009b', '\u202e', '\u2066', '\ud800', '\udfff', 'a', 'é', '😀'), maxLength: 64 });
 
 /** Values of every JSON kind, with the edge cases the validators must survive. */
 const anyValue = fc.oneof(
@@ -22,6 +25,8 @@ const anyValue = fc.oneof(
   fc.integer({ min: 1, max: 20_000 }).map((n) => 'A'.repeat(n)),
   fc.string({ unit: 'grapheme', maxLength: 80 }),
   fc.uint8Array({ maxLength: 80 }).map((b) => Buffer.from(b).toString('base64url')),
+  controlText,
+  controlText.map((name) => ({ name })),
 );
 
 const CONTENT_TYPES = [
@@ -59,7 +64,8 @@ for (const target of testDatabases()) {
     const valid: Partial<Record<Endpoint, Record<string, unknown>>> = {};
 
     beforeAll(async () => {
-      h = await buildHarness(target.options());
+      // Rate limits off: every input must reach the handlers, not stop at the limiter.
+      h = await buildHarness(target.options(), { ...testConfig(), rateLimitFactor: 0 });
       key = await apiKey(h);
       token = await activeToken(h, 'format01');
       h.advance(340 * 86_400_000); // inside the renewal window, so renew requests get far
@@ -82,6 +88,31 @@ for (const target of testDatabases()) {
       if (auth && endpoint === 'verify') headers.authorization = `Bearer ${key}`;
       return h.app.inject({ method: 'POST', url: `/aotp/v1/${endpoint}`, headers, payload });
     }
+
+    it('stores any device name of control characters as a clean label, never a 5xx', async () => {
+      await fc.assert(
+        fc.asyncProperty(controlText, async (deviceName) => {
+          const act = await issue(h, 'format02');
+          const { body } = await createProvisionRequest({ serverUrl: `${PUBLIC_URL}/aotp/v1/provision`, userId: 'format02', code: act.code, deviceName });
+          const res = await send('provision?profile=teleacces', JSON.stringify(body), 'application/json');
+          expect(res.statusCode, res.body.slice(0, 200)).toBe(200);
+        }),
+        { numRuns: runs },
+      );
+      const names = await h.ctx.db.selectFrom('tokens').select('device_name').execute();
+      // eslint-disable-next-line no-control-regex -- control characters are what must not be stored
+      for (const { device_name } of names) expect(device_name).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    });
+
+    it('answers a 4xx in the error shape to any profile in the provision URL', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(controlText, fc.string({ maxLength: 40 }), fc.constantFrom('__proto__', 'constructor', 'toString', '%00', '')), async (profile) => {
+          const res = await h.app.inject({ method: 'POST', url: `/aotp/v1/provision?profile=${[...Buffer.from(profile)].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('')}`, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(valid['provision?profile=teleacces']) });
+          expect(res.statusCode === 200 || isProtocolError(res.statusCode, res.body), `${res.statusCode} ${res.body.slice(0, 200)}`).toBe(true);
+        }),
+        { numRuns: runs },
+      );
+    });
 
     for (const endpoint of ENDPOINTS) {
       const name = endpoint.replace(/\?.*/, '');

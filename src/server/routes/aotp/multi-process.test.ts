@@ -56,7 +56,7 @@ for (const setup of setups) {
       handle = await openDatabase(options);
       const masterKey = MasterKey.generate();
       ctx = { config: testConfig(), db: handle.db, dialect: handle.dialect, masterKey, mailer: { send: async () => {} }, now: () => T0 };
-      const serverEnv = { ...env, JETON_MASTER_KEY: masterKey.toText(), JETON_TEST_NOW: String(T0), JETON_DATA_DIR: env.JETON_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'jeton-mp-')) };
+      const serverEnv = { ...env, JETON_MASTER_KEY: masterKey.toText(), JETON_TEST_NOW: String(T0), JETON_RATE_LIMIT_FACTOR: '0', JETON_DATA_DIR: env.JETON_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'jeton-mp-')) };
       servers = await Promise.all(Array.from({ length: setup.processes }, () => startServer(serverEnv)));
     }, 60_000);
 

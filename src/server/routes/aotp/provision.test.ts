@@ -23,6 +23,19 @@ for (const target of testDatabases()) {
     }
     const activation = (id: number) => h.ctx.db.selectFrom('activations').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
+    it('says a code was replaced by a newer one only after a right proof of it, and does not count it', async () => {
+      const older = await issue(h, 'format01');
+      const newer = await issue(h, 'format01');
+      const replaced = await attempt(older.code);
+      expect(replaced).toMatchObject({ status: 401, body: { error: 'invalid_activation_code', replaced: true, message: expect.stringContaining('replaced') } });
+      expect((await activation(newer.activationId)).failures).toBe(0);
+      const guess = await attempt(generateActivationCode());
+      expect(guess.status).toBe(401);
+      expect(guess.body).not.toHaveProperty('replaced');
+      expect((await activation(newer.activationId)).failures).toBe(1);
+      expect((await attempt(newer.code)).status).toBe(200);
+    });
+
     it('stores a device name with NUL, CR/LF, escapes and bidi overrides cleaned, never a 500', async () => {
       const act = await issue(h, 'format01');
       const token = await provision(h.fetch, { serverUrl: act.serverUrl, userId: 'format01', code: act.code, deviceName: 'Edge\u0000\r\n\u001b[31mrouge\u001b[0m \u202eexe.pdf' });

@@ -1,7 +1,7 @@
 /** `POST /aotp/v1/provision?profile=…`: trades a proof of the activation code for a sealed token. @see PROTOCOL.md §3 */
 import type { FastifyInstance } from 'fastify';
 import { ProtocolError } from '../../../core/protocol/errors.ts';
-import { parseProvisionRequest, type ProvisionResponse } from '../../../core/protocol/messages.ts';
+import { parseProvisionRequest, type ProvisionRequest, type ProvisionResponse } from '../../../core/protocol/messages.ts';
 import type { AppContext } from '../../context.ts';
 import { checkProvisionProofSync, newTokenSecretsSync, sealEnvelopeSync } from '../../protocol-crypto.ts';
 import { activationKeyContext } from '../../store/activations.ts';
@@ -9,6 +9,7 @@ import { audit } from '../../store/audit.ts';
 import { writes } from '../../store/write-queue.ts';
 import { countActivationFailure, provisionToken, kStatusContext, newestActivation, seedContext } from '../../store/tokens.ts';
 import { cleanDeviceName } from '../../text.ts';
+import { checkRateLimit } from './token-auth.ts';
 import { buildEnvelope, SEED_BYTES, tokenTimes } from './envelope.ts';
 
 const invalidCode = (): ProtocolError =>
@@ -17,6 +18,35 @@ const locked = (): ProtocolError =>
   new ProtocolError('activation_locked', 'This activation code was blocked after too many wrong attempts; ask for a new one.');
 const expired = (): ProtocolError => new ProtocolError('activation_expired', 'This activation code has expired; ask for a new one.');
 const used = (): ProtocolError => new ProtocolError('activation_used', 'This activation code has already been used.');
+/** §3's `401 invalid_activation_code`, with the additive `replaced: true` (« Ce code a été remplacé par un plus récent »). */
+const replaced = (): ProtocolError =>
+  new ProtocolError('invalid_activation_code', 'This activation code was replaced by a newer one: use the newest code you received.', { replaced: true });
+
+/** Older activations whose proof is checked, newest first: enough for a user who asked for a few codes. */
+const REPLACED_LOOKBACK = 3;
+
+/** Whether the request's proof is right for one of the user's few older, still unexpired activations of this profile. */
+async function provesReplacedActivation(ctx: AppContext, profile: string, req: ProvisionRequest, newestId: number): Promise<boolean> {
+  const older = await ctx.db
+    .selectFrom('activations')
+    .innerJoin('users', 'users.id', 'activations.user_id')
+    .select(['activations.id', 'activations.k_ac'])
+    .where('users.username', '=', req.userId)
+    .where('activations.profile', '=', profile)
+    .where('activations.id', '<', newestId)
+    .where('activations.k_ac', 'is not', null)
+    .where('activations.expires_at', '>', ctx.now())
+    .orderBy('activations.id', 'desc')
+    .limit(REPLACED_LOOKBACK)
+    .execute();
+  for (const row of older) {
+    const kAc = ctx.masterKey.openSync(row.k_ac!, activationKeyContext(row.id));
+    const right = checkProvisionProofSync(kAc, req);
+    kAc.fill(0);
+    if (right) return true;
+  }
+  return false;
+}
 
 /** The profile named by the server URL's query; absent means the default profile. */
 function profileName(ctx: AppContext, query: unknown): string | null {
@@ -29,6 +59,7 @@ function profileName(ctx: AppContext, query: unknown): string | null {
 /** Provisions a token: the §3 table, row by row. @see PROTOCOL.md §3 */
 export async function provision(ctx: AppContext, body: unknown, query: unknown, ip: string): Promise<ProvisionResponse> {
   const req = parseProvisionRequest(body);
+  await checkRateLimit(ctx, 'provision', ip, req.userId);
   const name = profileName(ctx, query);
   // An unknown profile has no activation: the same answer as any other miss.
   if (name === null) throw invalidCode();
@@ -43,6 +74,10 @@ export async function provision(ctx: AppContext, body: unknown, query: unknown, 
 
   const kAc = ctx.masterKey.openSync(activation.k_ac, activationKeyContext(activation.id));
   if (!checkProvisionProofSync(kAc, req)) {
+    kAc.fill(0);
+    // A right proof of an older code of this user: not a guess, so not counted; the
+    // user is told to take the newest code (said only after a valid proof: nothing leaks).
+    if (await provesReplacedActivation(ctx, name, req, activation.id)) throw replaced();
     await writes(ctx).run(async (tx) => {
       const burned = await countActivationFailure(tx, activation.id, profile.activationMaxAttempts);
       await audit({ db: tx, now: ctx.now }, burned ? 'activation.locked' : 'activation.failed', { ...entry, detail: { activationId: activation.id } });

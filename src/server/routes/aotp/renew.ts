@@ -22,7 +22,7 @@ export async function renewToken(ctx: AppContext, body: unknown, ip: string): Pr
   const req = parseRenewRequest(body);
   const now = ctx.now();
   checkSkew(req.ts, now);
-  const { token: old, profile, kStatus: kStatusOld } = await authenticateToken(ctx, req.tokenId, (kStatus) => checkRenewMacSync(kStatus, req));
+  const { token: old, profile, kStatus: kStatusOld } = await authenticateToken(ctx, req.tokenId, (kStatus) => checkRenewMacSync(kStatus, req), { bucket: 'renew', ip });
   const entry = { username: old.username, ip };
   if (!profile.allowRenewal) throw new ProtocolError('renewal_disabled', 'Tokens of this profile are renewed through the portal.');
   if (tokenStatus(old, now) !== 'active') throw noActiveToken('Only an active, unexpired token can be renewed.');

@@ -24,7 +24,7 @@ export async function tokenStatusOf(ctx: AppContext, body: unknown, ip: string):
   const req = parseStatusRequest(body);
   const now = ctx.now();
   checkSkew(req.ts, now);
-  const { token, profile } = await authenticateToken(ctx, req.tokenId, (kStatus) => checkStatusMacSync(kStatus, req));
+  const { token, profile } = await authenticateToken(ctx, req.tokenId, (kStatus) => checkStatusMacSync(kStatus, req), { bucket: 'status', ip });
   const status = tokenStatus(token, now);
   const answer: StatusResponse = {
     status,

@@ -6,6 +6,7 @@ import type { AppContext } from '../../context.ts';
 import type { Token } from '../../db/schema.ts';
 import { lockRemaining } from '../../store/login-guard.ts';
 import { discardPendingToken, findToken, kStatusContext, pendingDeadline, seedContext, type TokenWithUser } from '../../store/tokens.ts';
+import { hitRateLimit, type Bucket } from '../../store/rate-limits.ts';
 import { writes } from '../../store/write-queue.ts';
 import { profileOf } from '../../verify.ts';
 
@@ -33,17 +34,26 @@ export async function authenticateToken(
   ctx: AppContext,
   tokenId: string,
   check: (kStatus: Uint8Array) => boolean,
+  limit: { bucket: Bucket; ip: string },
 ): Promise<{ token: TokenWithUser; profile: Profile; kStatus: Uint8Array }> {
   const token = await findToken(ctx, tokenId);
-  if (!token) throw invalidMac();
-  const kStatus = ctx.masterKey.openSync(token.k_status, kStatusContext(token.id));
-  if (!check(kStatus)) throw invalidMac();
+  const kStatus = token ? ctx.masterKey.openSync(token.k_status, kStatusContext(token.id)) : null;
+  const authentic = token !== undefined && kStatus !== null && check(kStatus);
+  // Counted per address always, per user once the request is known to be theirs.
+  await checkRateLimit(ctx, limit.bucket, limit.ip, authentic ? token.username : null);
+  if (!authentic) throw invalidMac();
   const profile = profileOf(ctx, token.profile);
   if (token.state === 'pending' && pendingDeadline(token, profile) <= ctx.now()) {
     await writes(ctx).run((tx) => discardPendingToken(tx, token.id));
     throw invalidMac();
   }
   return { token, profile, kStatus };
+}
+
+/** `429 rate_limited` with `retryAfter` when the address or the user has sent too many requests. @see PROTOCOL.md §1 */
+export async function checkRateLimit(ctx: AppContext, bucket: Bucket, ip: string, user: string | null): Promise<void> {
+  const wait = await hitRateLimit(ctx, bucket, { ip, user });
+  if (wait !== null) throw new ProtocolError('rate_limited', 'Too many requests: try again later.', { retryAfter: wait });
 }
 
 /** `423 locked` with `retryAfter` when the token's user is locked out. @see PROTOCOL.md §7 */

@@ -51,6 +51,14 @@ for (const target of testDatabases()) {
       expect((await tokenRow(h, token.envelope.tokenId))!.last_step).toBe(Math.floor(h.now() / 30_000) - 1);
     });
 
+    it('takes the Bearer scheme in any case, the key itself exactly', async () => {
+      const token = await activeToken(h, 'format01');
+      expect((await verify({ userId: 'format01', otp: codeOf(token, h.now()) }, `bearer ${key}`)).status).toBe(200);
+      h.advance(30_000);
+      expect((await verify({ userId: 'format01', otp: codeOf(token, h.now()) }, `BEARER ${key}`)).status).toBe(200);
+      expect((await verify({ userId: 'format01', otp: '123456' }, `Bearer ${key.toUpperCase()}`)).status).toBe(401);
+    });
+
     it('checks the API key before the body', async () => {
       expect((await verify('{not json', null)).status).toBe(401);
     });

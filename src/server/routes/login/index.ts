@@ -21,7 +21,9 @@ import { ErrorPage } from '../../views/portal.tsx';
 import { LoginCodePage, LoginPage, type LoginResult } from '../../views/login.tsx';
 import { ClientError, acceptForms, field, isCrossSite, requestLang, securityHeaders, withLang } from '../../web/http.ts';
 import { isSecure } from '../../web/session.ts';
+import { limitPage } from '../../web/rate-limit.ts';
 import { signedCookies } from '../../web/signed-cookie.ts';
+import { isUserId, normalizeUserId } from '../../../core/user-id.ts';
 import { pageErrorHandler, sendPage } from '../portal/index.ts';
 
 /** What the login cookie holds: the step reached, its CSRF token, and after the password, whose it was. */
@@ -80,6 +82,8 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
     const { csrf } = await postedStep(req);
     const username = (field(req.body, 'username', 256) ?? '').trim();
     const password = field(req.body, 'password', 256) ?? '';
+    // Before any password is checked: per address, and per user (any spelling of a valid user ID counts as one).
+    await limitPage(ctx, 'login', req.ip, isUserId(username) ? normalizeUserId(username) : null);
     const page = (status: number, result: LoginResult) => sendPage(reply, status, LoginPage({ lang, csrf, username: username.slice(0, 64), result }));
     if (!username || !password) return page(400, { ok: false, message: t(lang, 'login.missing') });
 
@@ -111,6 +115,7 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
     const lang = requestLang(req);
     const step = await postedStep(req);
     if (step.step !== 'code') return reply.redirect(withLang(base, lang), 303);
+    await limitPage(ctx, 'login-code', req.ip, step.username);
     const otp = (field(req.body, 'otp', 32) ?? '').replace(/\s/g, '');
     const page = (status: number, result: LoginResult) => sendPage(reply, status, LoginCodePage({ lang, csrf: step.csrf, username: step.username, result }));
     if (!otp) return page(400, { ok: false, message: t(lang, 'login.missingCode') });

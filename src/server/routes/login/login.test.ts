@@ -151,6 +151,22 @@ for (const target of testDatabases()) {
       expect((await fresh.post('/login/code', { csrf: 'x', otp: codeOf(token, h.now()) })).status).toBe(403);
     });
 
+    it('limits password attempts per user: the eleventh in 5 minutes gets a 429 page with Retry-After', async () => {
+      await b.get('/login');
+      for (let i = 0; i < 10; i++) expect((await b.post('/login', { username: 'format01', password: `wrong-${i}` })).status).toBe(401);
+      const limited = await b.post('/login', { username: 'FORMAT01', password: 'motdepasse-1' });
+      expect(limited.status).toBe(429);
+      // Fixed windows of 5 minutes; the test's clock stands 30 s into one.
+      expect(limited.headers['retry-after']).toBe('270');
+      expect(textOf(limited.body, 'rate-limited')).toBe('Vous avez envoyé trop de demandes en peu de temps. Réessayez dans 5\u00a0minutes.');
+      // Another user from the same address is not held back.
+      await b.get('/login');
+      expect((await b.post('/login', { username: 'notoken', password: 'motdepasse-2' })).status).toBe(303);
+      h.advance(300_000);
+      await b.get('/login');
+      expect((await b.post('/login', { username: 'format01', password: 'motdepasse-1' })).status).toBe(303);
+    });
+
     it('speaks English with ?lang=en', async () => {
       const res = await login({ username: 'format01', password: 'motdepasse-1', otp: codeOf(token, h.now()) }, '?lang=en');
       expect(textOf(res.body, 'login-result')).toContain('Logged in. Welcome, format01');

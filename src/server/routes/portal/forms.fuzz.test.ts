@@ -11,9 +11,9 @@ import type { DatabaseHandle } from '../../db/index.ts';
 import { testDatabases } from '../../db/test-databases.ts';
 import { createUser } from '../../store/users.ts';
 import type { PortalState } from '../../web/session.ts';
-import { openTestDb, peopleHarness, T0, type PeopleHarness } from '../../web/test-context.ts';
+import { openTestDb, peopleConfig, peopleHarness, T0, type PeopleHarness } from '../../web/test-context.ts';
 
-const ROUTES = ['/virtuel/identify', '/virtuel/verify', '/virtuel/activation', '/virtuel/finalize', '/virtuel/tokens/revoke', '/virtuel/logout', '/login'] as const;
+const ROUTES = ['/virtuel/identify', '/virtuel/verify', '/virtuel/activation', '/virtuel/finalize', '/virtuel/tokens/revoke', '/virtuel/logout', '/login', '/login/code'] as const;
 const FIELDS = ['username', 'answer', 'password', 'otp', 'tokenId', '__proto__', 'constructor'];
 
 const text = fc.oneof(
@@ -21,11 +21,13 @@ const text = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   { weight: 3, arbitrary: fc.constantFrom('format01', 'FORMAT01', 'ghost', '', ' ', 'rouge', '123456', '000000', "' OR 1=1 --", '<script>alert(1)</script>', '%00', '\u0000', '../../etc') },
   fc.integer({ min: 1000, max: 20_000 }).map((n) => 'x'.repeat(n)),
+  // What breaks storage and terminals: NUL, CR/LF, ESC, C1, bidi overrides, lone surrogates.
+  fc.string({ unit: fc.constantFrom('\u0000', '\r', '\n', '\t', '\u001b', '\u0085', '\u202e', '\ud800', 'a', 'é', '1'), maxLength: 40 }),
 );
 
 interface Input {
   route: (typeof ROUTES)[number];
-  step: 'none' | 'identify' | 'verify-known' | 'verify-unknown' | 'menu';
+  step: 'none' | 'pre' | 'identify' | 'verify-known' | 'verify-unknown' | 'menu' | 'login-password' | 'login-code';
   csrf: 'right' | 'wrong' | 'missing' | 'twice';
   /** Start from the route's valid fields, then add the random ones. */
   valid: boolean;
@@ -38,7 +40,7 @@ interface Input {
 
 const input: fc.Arbitrary<Input> = fc.record({
   route: fc.constantFrom(...ROUTES),
-  step: fc.constantFrom('none', 'identify', 'verify-known', 'verify-unknown', 'menu'),
+  step: fc.constantFrom('none', 'pre', 'identify', 'verify-known', 'verify-unknown', 'menu', 'login-password', 'login-code'),
   csrf: fc.constantFrom('right', 'right', 'wrong', 'missing', 'twice'),
   valid: fc.boolean(),
   fields: fc.array(fc.tuple(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...FIELDS) }, fc.string({ maxLength: 10 })), text), { maxLength: 4 }),
@@ -57,7 +59,8 @@ for (const target of testDatabases()) {
     beforeAll(async () => void (db = await openTestDb(target.options())));
     afterAll(() => db.close());
     beforeEach(async () => {
-      h = await peopleHarness(db);
+      // Rate limits off: every input must reach the handlers, not stop at the limiter.
+      h = await peopleHarness(db, { config: peopleConfig({ JETON_RATE_LIMIT_FACTOR: '0' }) });
       userId = (await createUser(h.ctx, { username: 'format01', email: 'f@example.org', questions: [{ question: 'Q ?', answer: 'rouge' }], password: 'motdepasse-1' })).id;
       questionId = (await h.ctx.db.selectFrom('security_questions').select('id').executeTakeFirstOrThrow()).id;
     });
@@ -72,15 +75,35 @@ for (const target of testDatabases()) {
       '/login': [
         ['username', 'format01'],
         ['password', 'motdepasse-1'],
-        ['otp', '123456'],
       ],
+      '/login/code': [['otp', '123456']],
     };
+    /** Signed-cookie steps (no row): taken from the real pages once per test, with their CSRF tokens. */
+    const signed: Partial<Record<Input['step'], { cookie: string; csrf: string }>> = {};
+    async function signedSteps(): Promise<void> {
+      const cookieOf = (res: { headers: Record<string, unknown> }): string => String(res.headers['set-cookie']).split(';')[0]!;
+      const csrfOf = (body: string): string => /name="csrf" value="([^"]+)"/.exec(body)![1]!;
+      const pre = await h.app.inject({ method: 'GET', url: '/virtuel' });
+      signed.pre = { cookie: cookieOf(pre), csrf: csrfOf(pre.body) };
+      const login = await h.app.inject({ method: 'GET', url: '/login' });
+      signed['login-password'] = { cookie: cookieOf(login), csrf: csrfOf(login.body) };
+      const posted = await h.app.inject({
+        method: 'POST',
+        url: '/login',
+        headers: { cookie: cookieOf(login), 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ csrf: csrfOf(login.body), username: 'format01', password: 'motdepasse-1' }).toString(),
+      });
+      expect(posted.statusCode).toBe(303);
+      const code = await h.app.inject({ method: 'GET', url: '/login/code', headers: { cookie: cookieOf(posted) } });
+      signed['login-code'] = { cookie: cookieOf(posted), csrf: csrfOf(code.body) };
+    }
     afterEach(() => h.close());
 
     /** A session row at the given step, made directly (no scrypt per run). */
     async function session(step: Input['step']): Promise<{ cookie: string; csrf: string } | null> {
       if (step === 'none') return null;
-      const states: Record<Exclude<Input['step'], 'none'>, PortalState> = {
+      if (step === 'pre' || step === 'login-password' || step === 'login-code') return signed[step]!;
+      const states: Record<Exclude<Input['step'], 'none' | 'pre' | 'login-password' | 'login-code'>, PortalState> = {
         identify: { step: 'identify' },
         'verify-known': { step: 'verify', username: 'format01', known: true, questionId },
         'verify-unknown': { step: 'verify', username: 'ghost', known: false, questionId: null },
@@ -90,10 +113,11 @@ for (const target of testDatabases()) {
       const csrf = randomBytes(32).toString('base64url');
       const id = createHash('sha256').update(cookie).digest('base64url');
       await h.ctx.db.insertInto('portal_sessions').values({ id, data: JSON.stringify(states[step]), csrf, created_at: T0, expires_at: T0 + 600_000 }).execute();
-      return { cookie, csrf };
+      return { cookie: `jeton=${cookie}`, csrf };
     }
 
     it('answers every malformed form with a page and a 4xx or 2xx/3xx, never a 5xx', async () => {
+      await signedSteps();
       const seen = new Set<number>();
       await fc.assert(
         fc.asyncProperty(input, async (i) => {
@@ -103,7 +127,7 @@ for (const target of testDatabases()) {
           if (i.csrf === 'wrong') fields.unshift(['csrf', 'A'.repeat(43)]);
           if (s && i.csrf === 'twice') fields.unshift(['csrf', s.csrf], ['csrf', s.csrf]);
           const headers: Record<string, string> = { 'accept-language': i.acceptLanguage };
-          if (s) headers.cookie = `jeton=${s.cookie}`;
+          if (s) headers.cookie = s.cookie;
           let payload: string | undefined;
           if (i.body === 'form') {
             headers['content-type'] = 'application/x-www-form-urlencoded';
@@ -131,14 +155,15 @@ for (const target of testDatabases()) {
     }, 120_000);
 
     it('answers odd GETs with a page, never a 5xx', async () => {
+      await signedSteps();
       await fc.assert(
         fc.asyncProperty(
-          fc.constantFrom('/virtuel', '/virtuel/', '/virtuel/verify', '/virtuel/menu', '/virtuel/tokens', '/virtuel/restart', '/login', '/virtuel/assets/x', '/virtuel/%ZZ'),
-          fc.constantFrom('none', 'identify', 'verify-known', 'verify-unknown', 'menu') as fc.Arbitrary<Input['step']>,
+          fc.constantFrom('/virtuel', '/virtuel/', '/virtuel/verify', '/virtuel/menu', '/virtuel/tokens', '/virtuel/restart', '/login', '/login/code', '/login/%00', '/virtuel/assets/x', '/virtuel/%ZZ'),
+          fc.constantFrom('none', 'pre', 'identify', 'verify-known', 'verify-unknown', 'menu', 'login-password', 'login-code') as fc.Arbitrary<Input['step']>,
           fc.string({ maxLength: 30 }),
           async (path, step, query) => {
             const s = await session(step);
-            const res = await h.app.inject({ method: 'GET', url: `${path}?username=${encodeURIComponent(query)}&lang=${encodeURIComponent(query)}`, headers: s ? { cookie: `jeton=${s.cookie}` } : {} });
+            const res = await h.app.inject({ method: 'GET', url: `${path}?username=${encodeURIComponent(query)}&lang=${encodeURIComponent(query)}`, headers: s ? { cookie: s.cookie } : {} });
             expect(res.statusCode).toBeLessThan(500);
           },
         ),

@@ -32,8 +32,11 @@ import {
   type PersonalImage,
 } from '../../views/portal.tsx';
 import { derive } from '../../web/decoy.ts';
-import { acceptForms, ClientError, field, requestLang, securityHeaders, withLang } from '../../web/http.ts';
-import { endSession, isSecure, loadSession, requirePostSession, rotateSession, saveSession, startSession, type PortalState, type Session } from '../../web/session.ts';
+import { limitPage, RateLimitedError, setRetryAfter } from '../../web/rate-limit.ts';
+import { signedCookies } from '../../web/signed-cookie.ts';
+import { RateLimitedPage } from '../../views/rate-limited.tsx';
+import { acceptForms, ClientError, field, isCrossSite, requestLang, securityHeaders, withLang } from '../../web/http.ts';
+import { csrfMatches, endSession, isSecure, loadSession, requirePostSession, rotateSession, saveSession, startSession, type PortalState, type Session } from '../../web/session.ts';
 import { IDENTITY_MAX_FAILURES, identityLockedFor, passIdentityCheck, recordIdentityFailure } from './identity-lock.ts';
 
 type MenuState = Extract<PortalState, { step: 'menu' }>;
@@ -46,6 +49,7 @@ export const sendPage = (reply: FastifyReply, status: number, page: VNode): Fast
 export function pageErrorHandler(restart: string) {
   return (err: Error & { statusCode?: number }, req: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const lang = requestLang(req);
+    if (err instanceof RateLimitedError) return sendPage(setRetryAfter(reply, err.seconds), 429, RateLimitedPage({ lang, seconds: err.seconds, restartHref: restart }));
     const status = err instanceof ClientError ? err.statusCode : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     const reason = err instanceof ClientError ? err.reason : status === 404 ? 'notFound' : status < 500 ? 'bad' : 'server';
     if (status >= 500) req.log.error({ err }, 'page failed');
@@ -71,6 +75,34 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
   app.get('/assets/portal.js', async (_req, reply) =>
     reply.header('cache-control', 'public, max-age=3600').type('text/javascript; charset=utf-8').send(PORTAL_JS),
   );
+
+  // Every form POST counts against the address, and against the user when the form names one.
+  app.addHook('preHandler', async (req) => {
+    if (req.method !== 'POST') return;
+    const raw = typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>).username : undefined;
+    await limitPage(ctx, 'portal', req.ip, typeof raw === 'string' && isUserId(raw) ? normalizeUserId(raw) : null);
+  });
+
+  // Before a username is posted, nothing is stored: the CSRF token of the
+  // identify form lives in a signed cookie (anonymous visits write no row).
+  const cookies = await signedCookies(ctx);
+  const PRE_SESSION = 'jeton-pre';
+  const PRE_SESSION_MS = 30 * 60_000;
+
+  /** The identify form's POST: a live session's CSRF token, or the pre-session's. Audited and 403 otherwise. */
+  async function identifyGate(req: FastifyRequest): Promise<{ session: Session | null; csrf: string }> {
+    const submitted = field(req.body, 'csrf', 128);
+    let reason = 'cross-site';
+    if (!isCrossSite(req)) {
+      const session = await loadSession(ctx, req);
+      const pre = session ? null : cookies.read<{ csrf: string }>(req, PRE_SESSION);
+      const expected = session?.csrf ?? (typeof pre?.csrf === 'string' ? pre.csrf : null);
+      if (expected !== null && csrfMatches({ csrf: expected }, submitted)) return { session, csrf: expected };
+      reason = expected === null ? 'no-session' : 'csrf';
+    }
+    await audit(ctx, 'portal.rejected', { username: null, ip: req.ip, detail: { area: 'portal', reason, path: '/virtuel/identify' } });
+    throw new ClientError(403, 'expired');
+  }
 
   /** A POST's session, checked: same site, live session, right CSRF token. */
   const postSession = (req: FastifyRequest): Promise<Session> => requirePostSession(ctx, req, 'portal');
@@ -102,11 +134,16 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
     const lang = requestLang(req);
     const existing = await loadSession(ctx, req);
     if (existing?.state.step === 'menu') return reply.redirect(to('/menu', lang), 303);
-    const session = existing ? await saveSession(ctx, existing, { step: 'identify' }) : await startSession(ctx, reply, { step: 'identify' });
+    let csrf: string;
+    if (existing) csrf = (await saveSession(ctx, existing, { step: 'identify' })).csrf;
+    else {
+      csrf = cookies.read<{ csrf: string }>(req, PRE_SESSION)?.csrf ?? randomBytes(32).toString('base64url');
+      cookies.write(reply, PRE_SESSION, { csrf }, PRE_SESSION_MS);
+    }
     // The extension opens the portal with the username filled in (renewal without in-band support).
     const prefill = (req.query as Record<string, unknown>).username;
     const username = typeof prefill === 'string' && isUserId(prefill) ? normalizeUserId(prefill) : '';
-    return sendPage(reply, 200, IdentifyPage({ lang, csrf: session.csrf, username }));
+    return sendPage(reply, 200, IdentifyPage({ lang, csrf, username }));
   });
 
   app.get('/restart', async (req, reply) => {
@@ -117,9 +154,9 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
 
   app.post('/identify', async (req, reply) => {
     const lang = requestLang(req);
-    const session = await postSession(req);
+    const { session, csrf } = await identifyGate(req);
     const raw = field(req.body, 'username', 256) ?? '';
-    if (!isUserId(raw)) return sendPage(reply, 400, IdentifyPage({ lang, csrf: session.csrf, username: raw.slice(0, 64), invalid: true }));
+    if (!isUserId(raw)) return sendPage(reply, 400, IdentifyPage({ lang, csrf, username: raw.slice(0, 64), invalid: true }));
     const username = normalizeUserId(raw);
     const locked = await identityLockedFor(ctx, username);
     if (locked > 0) {
@@ -131,7 +168,13 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
     await derive(ctx, username);
     const questions = await securityQuestions(ctx, user?.id ?? -1);
     const question = questions.length > 0 ? questions[randomInt(questions.length)]! : undefined;
-    await saveSession(ctx, session, { step: 'verify', username, known: user !== undefined && question !== undefined, questionId: question?.id ?? null });
+    const state: PortalState = { step: 'verify', username, known: user !== undefined && question !== undefined, questionId: question?.id ?? null };
+    // The first row for this visitor is written here, once a username is posted.
+    if (session) await saveSession(ctx, session, state);
+    else {
+      await startSession(ctx, reply, state);
+      cookies.clear(reply, PRE_SESSION);
+    }
     await audit(ctx, 'portal.identified', { username, ip: req.ip, detail: { known: user !== undefined } });
     return reply.redirect(to('/verify', lang), 303);
   });

@@ -191,7 +191,25 @@ for (const target of testDatabases()) {
       await b.get('/virtuel');
       expect((await b.post('/virtuel/activation', {})).status).toBe(403);
       const rejected = await h.ctx.db.selectFrom('audit').select('detail').where('event', '=', 'portal.rejected').orderBy('id').execute();
-      expect(rejected.map((r) => (JSON.parse(r.detail) as { reason: string }).reason)).toEqual(['csrf', 'csrf', 'cross-site', 'no-session']);
+      expect(rejected.map((r) => (JSON.parse(r.detail) as { reason: string }).reason)).toEqual(['csrf', 'csrf', 'cross-site', 'no-session', 'no-session']);
+    });
+
+    it('limits posts per user with a clear 429 page, and writes no row for anonymous visits', async () => {
+      for (let i = 0; i < 40; i++) await b.get('/virtuel');
+      expect(await h.ctx.db.selectFrom('portal_sessions').select('id').execute()).toEqual([]);
+      const statuses: number[] = [];
+      for (let i = 0; i < 31; i++) {
+        const visitor = new Browser(injectTransport(h.app));
+        await visitor.get('/virtuel');
+        const res = await visitor.post('/virtuel/identify', { username: 'Target01' });
+        statuses.push(res.status);
+        if (res.status === 429) {
+          expect(res.headers['retry-after']).toBe('300');
+          expect(textOf(res.body, 'rate-limited')).toContain('trop de demandes');
+        }
+      }
+      expect(statuses.slice(0, 30).every((s) => s === 303)).toBe(true);
+      expect(statuses[30]).toBe(429);
     });
 
     it('sends the security headers and a strict session cookie', async () => {
@@ -202,7 +220,14 @@ for (const target of testDatabases()) {
       expect(res.headers['x-frame-options']).toBe('DENY');
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['referrer-policy']).toBe('no-referrer');
-      expect(res.headers['set-cookie']).toMatch(/^jeton=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Strict$/);
+      // Anonymous: a signed pre-session cookie, and no row in the database.
+      expect(res.headers['set-cookie']).toMatch(/^jeton-pre=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Strict$/);
+      expect(await h.ctx.db.selectFrom('portal_sessions').select('id').execute()).toEqual([]);
+      // The session row and its cookie come once a username is posted.
+      const posted = await b.post('/virtuel/identify', { username: 'someone' });
+      expect(posted.status).toBe(303);
+      expect(posted.headers['set-cookie']!.split('\n')).toEqual([expect.stringMatching(/^jeton=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Strict$/), expect.stringMatching(/^jeton-pre=; Path=\/; Max-Age=0;/)]);
+      expect(await h.ctx.db.selectFrom('portal_sessions').select('id').execute()).toHaveLength(1);
       expect(res.body).not.toMatch(/<script>|<style>|style="/);
       const css = await b.get('/virtuel/assets/portal.css');
       expect(css.headers['content-type']).toContain('text/css');
@@ -237,7 +262,12 @@ describe('portal behind TLS', () => {
     const h = await peopleHarness(db, { config: peopleConfig({ JETON_PUBLIC_URL: 'https://jeton.example' }) });
     try {
       const res = await h.app.inject({ method: 'GET', url: '/virtuel' });
-      expect(String(res.headers['set-cookie'])).toMatch(/^__Host-jeton=.*; Secure$/);
+      expect(String(res.headers['set-cookie'])).toMatch(/^__Host-jeton-pre=.*; Secure$/);
+      const csrf = /name="csrf" value="([^"]+)"/.exec(res.body)![1]!;
+      const cookie = String(res.headers['set-cookie']).split(';')[0]!;
+      const posted = await h.app.inject({ method: 'POST', url: '/virtuel/identify', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ csrf, username: 'someone' }).toString() });
+      expect(posted.statusCode).toBe(303);
+      expect(String(posted.headers['set-cookie'])).toMatch(/^__Host-jeton=[^;]+; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Strict; Secure/);
       expect(res.headers['strict-transport-security']).toBeDefined();
     } finally {
       await h.close();

@@ -1,0 +1,83 @@
+/**
+ * Rate limits per client address and per user, counted in the database so
+ * that every instance sharing it counts the same hits. Fixed windows: one row
+ * per key holds its window's start and hit count, and each request is one
+ * UPSERT that increments (or restarts) every key it touches and returns the
+ * counts: atomic, one statement, no read-then-write. Not used on
+ * `/aotp/v1/verify`: its callers are authenticated sites and its per-user
+ * lockout is the brake. @see PROTOCOL.md §1 (`429 rate_limited`)
+ */
+import { sql } from 'kysely';
+import type { AppContext } from '../context.ts';
+import { writes } from './write-queue.ts';
+
+export interface Limit {
+  /** Hits allowed in one window. */
+  max: number;
+  windowSeconds: number;
+}
+
+export type Bucket = 'provision' | 'confirm' | 'status' | 'renew' | 'login' | 'login-code' | 'portal';
+
+/**
+ * The limits, before `JETON_RATE_LIMIT_FACTOR`. Per address they are wide,
+ * since a whole organisation may reach the server through one address; per
+ * user they are close to what one person does (the extension asks a token's
+ * status at most once a minute; a person types a password a few times).
+ */
+export const RATE_LIMITS: Record<Bucket, { ip: Limit; user: Limit }> = {
+  provision: { ip: { max: 60, windowSeconds: 60 }, user: { max: 10, windowSeconds: 60 } },
+  confirm: { ip: { max: 120, windowSeconds: 60 }, user: { max: 20, windowSeconds: 60 } },
+  status: { ip: { max: 600, windowSeconds: 60 }, user: { max: 60, windowSeconds: 60 } },
+  renew: { ip: { max: 60, windowSeconds: 60 }, user: { max: 10, windowSeconds: 60 } },
+  // The password step: the brake on password guessing for one user.
+  login: { ip: { max: 60, windowSeconds: 60 }, user: { max: 10, windowSeconds: 300 } },
+  // The code step, after a right password (the §7 lockout bounds the guesses).
+  'login-code': { ip: { max: 60, windowSeconds: 60 }, user: { max: 30, windowSeconds: 300 } },
+  portal: { ip: { max: 120, windowSeconds: 60 }, user: { max: 30, windowSeconds: 300 } },
+};
+
+type Ctx = Pick<AppContext, 'db' | 'dialect' | 'now' | 'config'>;
+
+/**
+ * Counts one hit of `bucket` for the client address and, when known, the
+ * user; returns the seconds to wait when a limit is passed, else null.
+ */
+export async function hitRateLimit(ctx: Ctx, bucket: Bucket, who: { ip: string; user?: string | null | undefined }): Promise<number | null> {
+  const factor = ctx.config.rateLimitFactor ?? 1;
+  if (factor === 0) return null;
+  const now = ctx.now();
+  const limits = RATE_LIMITS[bucket];
+  const keys: Array<{ key: string; limit: Limit }> = [{ key: `${bucket}|ip|${who.ip.slice(0, 64)}`, limit: limits.ip }];
+  if (who.user) keys.push({ key: `${bucket}|user|${who.user.slice(0, 128)}`, limit: limits.user });
+  const rows = keys.map(({ key, limit }) => ({ key, window_start: now - (now % (limit.windowSeconds * 1000)), hits: 1 }));
+  const upsert = (db: Ctx['db']) =>
+    db
+      .insertInto('rate_limits')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet({
+          // The same window: one more hit; a later one: the count starts again.
+          hits: sql<number>`CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.hits + 1 ELSE 1 END`,
+          window_start: sql<number>`excluded.window_start`,
+        }),
+      )
+      .returning(['key', 'hits', 'window_start'])
+      .execute();
+  const counted = ctx.dialect === 'sqlite' ? await writes(ctx).run((tx) => upsert(tx)) : await upsert(ctx.db);
+  let wait: number | null = null;
+  for (const row of counted) {
+    const limit = keys.find((k) => k.key === row.key)!.limit;
+    if (row.hits <= Math.max(1, Math.floor(limit.max * factor))) continue;
+    const seconds = Math.max(1, Math.ceil((Number(row.window_start) + limit.windowSeconds * 1000 - now) / 1000));
+    wait = Math.max(wait ?? 0, seconds);
+  }
+  return wait;
+}
+
+/** Drops the rows of windows that ended: for the purge job. */
+export async function purgeRateLimits(ctx: Pick<AppContext, 'db' | 'now'>): Promise<number> {
+  const longest = Math.max(...Object.values(RATE_LIMITS).flatMap((l) => [l.ip.windowSeconds, l.user.windowSeconds])) * 1000;
+  const res = await ctx.db.deleteFrom('rate_limits').where('window_start', '<=', ctx.now() - longest).executeTakeFirst();
+  return Number(res.numDeletedRows);
+}
