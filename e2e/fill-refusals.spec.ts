@@ -31,7 +31,7 @@ test('offers nothing on another port or on localhost, only on the exact login or
   await expect(offerOf(page)).toHaveAttribute('data-jeton-offer', 'fill');
 });
 
-test('offers nothing in a login page framed by another origin, and fills in a same-origin frame', async ({ context, pinned, other, token }) => {
+test('offers nothing in a login page framed by another origin or sandboxed, and fills in a same-origin frame', async ({ context, pinned, other, token }) => {
   void token;
   const page = await context.newPage();
   await page.goto(`${other.origin}/frame.html?src=${encodeURIComponent(`${pinned.origin}/otc.html`)}`);
@@ -39,6 +39,12 @@ test('offers nothing in a login page framed by another origin, and fills in a sa
   await foreign.locator('#otp').focus();
   await page.waitForTimeout(SETTLE_MS);
   await expect(foreign.locator('[data-jeton-offer]'), 'nothing in a frame whose top page is elsewhere').toHaveCount(0);
+
+  await page.goto(`${pinned.origin}/frame.html?sandbox=1&src=${encodeURIComponent(`${pinned.origin}/otc.html`)}`);
+  const sandboxed = page.frameLocator('#login');
+  await sandboxed.locator('#otp').focus();
+  await page.waitForTimeout(SETTLE_MS);
+  await expect(sandboxed.locator('[data-jeton-offer]'), 'nothing in a sandboxed frame').toHaveCount(0);
 
   await page.goto(`${pinned.origin}/frame.html?src=${encodeURIComponent(`${pinned.origin}/otc.html`)}`);
   const same = page.frameLocator('#login');

@@ -93,14 +93,6 @@ function onFocus(): void {
   void offer(target);
 }
 
-document.addEventListener('focusin', onFocus, true);
-// Escape puts the button away, as any pop-up.
-document.addEventListener('keydown', (event) => {
-  if (event.key === 'Escape' && button.host) button.hide();
-}, true);
-addEventListener('scroll', () => button.place(), { capture: true, passive: true });
-addEventListener('resize', () => button.place(), { passive: true });
-
 // Learnt once per page: whether the user or the organisation wants codes filled without a click.
 let autoFill: boolean | null = null;
 const tried = new WeakSet<Element>();
@@ -118,29 +110,43 @@ async function tryAutoFill(): Promise<void> {
   await fill(target, unlocked[0]!);
 }
 
-// Fields come and go in single-page apps: drop the button when its field leaves, and auto-fill a field that appears.
-new MutationObserver(() => {
-  if (current && !fieldsOf(current).every((f) => f.isConnected)) button.hide();
-  void tryAutoFill();
-}).observe(document, { childList: true, subtree: true });
+/** Listens for focus, page changes and the keyboard command, and learns whether to fill by itself. */
+function start(): void {
+  document.addEventListener('focusin', onFocus, true);
+  // Escape puts the button away, as any pop-up.
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && button.host) button.hide();
+  }, true);
+  addEventListener('scroll', () => button.place(), { capture: true, passive: true });
+  addEventListener('resize', () => button.place(), { passive: true });
 
-// The keyboard command, relayed by the background: only from Jeton itself, never from a page.
-ext.runtime.onMessage.addListener((message, sender) => {
-  const m = message as { jeton?: unknown; command?: unknown } | null;
-  if (sender.id !== ext.runtime.id || sender.tab || m?.jeton !== 1 || m.command !== 'fill' || !document.hasFocus()) return;
-  const active = deepActiveElement(document, shadowOf);
-  const target = active ? targetOf(active, shadowOf) : null;
-  if (!target || !exposed(target)) return;
-  void send('fill.offers', {}).then((reply) => {
-    const usable = reply?.offers.filter((o) => !o.locked) ?? [];
-    if (usable.length === 1) void fill(target, usable[0]!);
-    else if (reply && reply.offers.length > 0) void offer(target);
+  // Fields come and go in single-page apps: drop the button when its field leaves, and auto-fill a field that appears.
+  new MutationObserver(() => {
+    if (current && !fieldsOf(current).every((f) => f.isConnected)) button.hide();
+    void tryAutoFill();
+  }).observe(document, { childList: true, subtree: true });
+
+  // The keyboard command, relayed by the background: only from Jeton itself, never from a page.
+  ext.runtime.onMessage.addListener((message, sender) => {
+    const m = message as { jeton?: unknown; command?: unknown } | null;
+    if (sender.id !== ext.runtime.id || sender.tab || m?.jeton !== 1 || m.command !== 'fill' || !document.hasFocus()) return;
+    const active = deepActiveElement(document, shadowOf);
+    const target = active ? targetOf(active, shadowOf) : null;
+    if (!target || !exposed(target)) return;
+    void send('fill.offers', {}).then((reply) => {
+      const usable = reply?.offers.filter((o) => !o.locked) ?? [];
+      if (usable.length === 1) void fill(target, usable[0]!);
+      else if (reply && reply.offers.length > 0) void offer(target);
+    });
   });
-});
 
-void send('fill.offers', {}).then((reply) => {
-  autoFill = reply?.autoFill ?? false;
-  return tryAutoFill();
-});
-// A field focused before the script arrived (autofocus) gets its button now.
-onFocus();
+  void send('fill.offers', {}).then((reply) => {
+    autoFill = reply?.autoFill ?? false;
+    return tryAutoFill();
+  });
+  // A field focused before the script arrived (autofocus) gets its button now.
+  onFocus();
+}
+
+// A sandboxed frame (opaque origin "null") is never a login page, whatever its URL says.
+if (globalThis.origin !== 'null') start();
