@@ -141,6 +141,9 @@ async function journeySteps(server: JetonServer, browser: Browser, popupUrl: str
   assert.deepEqual(state, [{ state: 'active' }], 'the server holds exactly one active token for the user');
   step('token active on the server');
 
+  // The confirmation used this step's code, which the server now counts as used: take the next one.
+  const endsAt = Number(await popup.$eval(byTestId('countdown'), (el) => el.getAttribute('data-ends-at')));
+  await new Promise((r) => setTimeout(r, Math.max(0, endsAt - Date.now()) + 500));
   const code = await readFreshCode(popup);
   const login = await browser.newPage();
   const outcome = await submitLogin(login, server.url, user, code);
