@@ -8,6 +8,7 @@
 import { crx, type ManifestV3Export } from '@crxjs/vite-plugin';
 import preact from '@preact/preset-vite';
 import { defineConfig, type Plugin } from 'vite';
+import { contentScript } from './scripts/build-content.ts';
 import { deriveManifest, loginHostsFromEnv, readBaseManifest, type TargetBrowser } from './scripts/build-manifest.ts';
 
 /**
@@ -32,7 +33,7 @@ export default defineConfig(({ mode }) => {
   const e2e = process.env.JETON_E2E === '1';
   const manifest = deriveManifest(readBaseManifest(), { browser, e2e, loginHosts: loginHostsFromEnv(process.env.JETON_LOGIN_HOSTS) });
   return {
-    plugins: [preactWithoutInnerHTML(), preact(), crx({ manifest: manifest as unknown as ManifestV3Export, browser })],
+    plugins: [preactWithoutInnerHTML(), preact(), crx({ manifest: manifest as unknown as ManifestV3Export, browser }), contentScript()],
     build: {
       outDir: `dist/${e2e ? 'e2e-' : ''}${browser}`,
       emptyOutDir: true,

@@ -9,6 +9,7 @@
  *   dist/jeton-chrome.zip.
  * The popup needs a token to show a code: the local demo token (no server,
  * same code path in the background as any unlocked token).
+ * Filling's figures (content script size, focus → button) come from bench/fill.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { launchWithExtension, popupPath } from '../e2e/chromium.ts';
 import { REPO_ROOT } from '../e2e/server.ts';
+import { contentScriptGzipBytes, FILL_TARGETS, measureFocusToButton } from './fill.ts';
 
 const BUILT = resolve(REPO_ROOT, 'dist', 'chrome');
 const ZIP = resolve(REPO_ROOT, 'dist', 'jeton-chrome.zip');
@@ -41,6 +43,10 @@ export interface ExtensionFigures {
   backgroundJsGzipBytes: number;
   backgroundJsFiles: string[];
   zipBytes: number;
+  /** The content script (content/fill.js), gzip. */
+  contentJsGzipBytes: number;
+  /** Focus on a login page's code field → Jeton's button shown (test build, real token), each run. */
+  focusToButtonRunsMs: number[];
 }
 
 /** A JS file and every file it imports statically (relative specifiers), paths relative to `root`. */
@@ -180,19 +186,24 @@ const median = (values: number[]): number => {
 export async function measureExtension(): Promise<ExtensionFigures> {
   const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   if (build.status !== 0) throw new Error(`npm run build failed (exit ${build.status ?? build.signal}).`);
+  // The test build reaches loopback pages: the focus → button figure needs one as a login page.
+  const buildE2E = spawnSync('npm', ['run', '--silent', 'build:e2e'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (buildE2E.status !== 0) throw new Error(`npm run build:e2e failed (exit ${buildE2E.status ?? buildE2E.signal}).`);
   if (!existsSync(join(BUILT, 'manifest.json')) || !existsSync(ZIP)) throw new Error(`npm run build made no ${BUILT} or ${ZIP}.`);
   const zipBytes = statSync(ZIP).size;
   const work = mkdtempSync(join(tmpdir(), 'jeton-bench-'));
   const DIST = join(work, 'chrome');
   cpSync(BUILT, DIST, { recursive: true });
+  const E2E = join(work, 'e2e-chrome');
+  cpSync(resolve(REPO_ROOT, 'dist', 'e2e-chrome'), E2E, { recursive: true });
   try {
-    return await measureBuild(DIST, zipBytes);
+    return { ...(await measureBuild(DIST, zipBytes)), contentJsGzipBytes: contentScriptGzipBytes(DIST), focusToButtonRunsMs: await measureFocusToButton(E2E) };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-async function measureBuild(DIST: string, zipBytes: number): Promise<ExtensionFigures> {
+async function measureBuild(DIST: string, zipBytes: number): Promise<Omit<ExtensionFigures, 'contentJsGzipBytes' | 'focusToButtonRunsMs'>> {
   const page = popupPath(DIST);
   const popupJsFiles = jsClosure(DIST, popupScripts(DIST, page));
   const backgroundJsFiles = jsClosure(DIST, backgroundScripts(DIST));
@@ -224,6 +235,8 @@ async function runExtensionSection(): Promise<boolean> {
   const f = await measureExtension();
   const firstOk = f.firstCodeMedianMs <= TARGETS.firstCodeMs;
   const popupOk = f.popupJsGzipBytes <= TARGETS.popupGzipKB * 1024;
+  const contentOk = f.contentJsGzipBytes <= FILL_TARGETS.contentGzipKB * 1024;
+  const buttonOk = median(f.focusToButtonRunsMs) <= FILL_TARGETS.focusToButtonMs;
   const sorted = [...f.firstCodeRunsMs].sort((a, b) => a - b);
   const rows: Array<[string, string, string]> = [
     ['popup opened → first code (median of 20)', `${f.firstCodeMedianMs.toFixed(1)} ms (min ${sorted[0]!.toFixed(1)}, max ${sorted.at(-1)!.toFixed(1)})`, `≤ ${TARGETS.firstCodeMs} ms ${firstOk ? '✓' : '✗'}`],
@@ -232,6 +245,12 @@ async function runExtensionSection(): Promise<boolean> {
     ['popup JS, gzip', `${kb(f.popupJsGzipBytes)} (${f.popupJsFiles.length} files)`, `≤ ${TARGETS.popupGzipKB} KB ${popupOk ? '✓' : '✗'}`],
     ['background JS, gzip', `${kb(f.backgroundJsGzipBytes)} (${f.backgroundJsFiles.length} files)`, '—'],
     ['dist/jeton-chrome.zip', kb(f.zipBytes), '—'],
+    ['content script (login pages), gzip', kb(f.contentJsGzipBytes), `≤ ${FILL_TARGETS.contentGzipKB} KB ${contentOk ? '✓' : '✗'}`],
+    [
+      'code field focused → Jeton button (median of 20)',
+      `${median(f.focusToButtonRunsMs).toFixed(1)} ms (min ${Math.min(...f.focusToButtonRunsMs).toFixed(1)}, max ${Math.max(...f.focusToButtonRunsMs).toFixed(1)})`,
+      `≤ ${FILL_TARGETS.focusToButtonMs} ms ${buttonOk ? '✓' : '✗'}`,
+    ],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
   const valueWidth = Math.max(...rows.map((r) => r[1].length));
@@ -241,7 +260,7 @@ async function runExtensionSection(): Promise<boolean> {
   console.info(
     `  (medians from navigation start: HTML parsed ${f.htmlParsedMedianMs.toFixed(1)} ms, popup script's first render ${f.firstRenderMedianMs.toFixed(1)} ms, first code ${f.firstCodeMedianMs.toFixed(1)} ms)`,
   );
-  return firstOk && popupOk;
+  return firstOk && popupOk && contentOk && buttonOk;
 }
 
 /** The `npm run bench` section (bench/index.ts). */

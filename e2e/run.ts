@@ -134,6 +134,7 @@ const stages: Stage[] = [
   { name: 'Chromium journeys and axe (Playwright)', run: () => mustSucceed(join(BIN, 'playwright'), ['test']) },
   { name: 'Firefox ESR journey (puppeteer-core, WebDriver BiDi)', run: () => mustSucceed(process.execPath, ['--import', 'tsx', join('e2e', 'firefox', 'journey.ts')]) },
   { name: 'Firefox ESR expiry journeys (puppeteer-core, WebDriver BiDi)', run: () => mustSucceed(process.execPath, ['--import', 'tsx', join('e2e', 'firefox', 'expiry.ts')]) },
+  { name: 'Firefox ESR filling on /login (puppeteer-core, WebDriver BiDi)', run: () => mustSucceed(process.execPath, ['--import', 'tsx', join('e2e', 'firefox', 'fill.ts')]) },
 ];
 
 const blocking = new Set(['prerequisites', stages[1]!.name, stages[2]!.name]);

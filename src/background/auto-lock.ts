@@ -4,7 +4,7 @@
  * locks (idle.onStateChanged, wired in index.ts).
  */
 import type { Settings } from '../core/messages.ts';
-import { effectiveAutoLock } from '../core/policy.ts';
+import { effectiveAutoFill, effectiveAutoLock } from '../core/policy.ts';
 import type { Deps } from './deps.ts';
 import { readPolicy } from './policy.ts';
 
@@ -21,10 +21,10 @@ export async function touchAutoLock(deps: Deps, known?: { settings: Settings; un
   else await deps.lockTimer.cancel();
 }
 
-/** The user's settings with the policy applied (the auto-lock delay no longer than the organisation allows). */
+/** The user's settings with the policy applied (the auto-lock delay no longer than the organisation allows, auto-fill as it decides). */
 export async function settingsInForce(deps: Deps, stored?: Settings): Promise<Settings> {
   const [settings, policy] = await Promise.all([stored ?? deps.vault.read().then((v) => v.settings), readPolicy(deps.managed)]);
-  return { ...settings, autoLockMinutes: effectiveAutoLock(policy, settings.autoLockMinutes) };
+  return { ...settings, autoLockMinutes: effectiveAutoLock(policy, settings.autoLockMinutes), autoFill: effectiveAutoFill(policy, settings.autoFill) };
 }
 
 /** Locks every PIN token now. */

@@ -42,6 +42,8 @@ export interface Deps {
   deviceName: string;
   /** PBKDF2 iterations for new PINs; only tests lower it. */
   pinIterations?: number;
+  /** Opens Jeton's popup (action.openPopup) where the browser allows it without a click on the toolbar; false otherwise. */
+  openPopup?: () => Promise<boolean>;
   /** Runs work after the reply (confirmation retries); tests await it. */
   later(work: Promise<unknown>): void;
   notifier: Notifier;

@@ -211,12 +211,12 @@ describe('demo mode, settings and removal', () => {
     const h = harness({ pin: { required: true, minLength: 4 } });
     await h.ok('account.add', { serverUrl: SERVER_URL, userId: 'format01', code: h.code });
     await h.ok('account.set-pin', { pin: '2468' });
-    expect(await h.ok('settings.set', { language: 'en', autoLockMinutes: 5 })).toEqual({ language: 'en', autoLockMinutes: 5 });
+    expect(await h.ok('settings.set', { language: 'en', autoLockMinutes: 5 })).toEqual({ language: 'en', autoLockMinutes: 5, autoFill: false });
     expect(h.timer.at).toBe(T0 + 5 * 60_000);
     expect(JSON.stringify([...h.local.data.values()])).not.toContain('"en"');
     await h.ok('settings.set', { autoLockMinutes: 0 });
     expect(h.timer.at).toBeNull();
-    expect((await h.ok('state.get', {})).settings).toEqual({ language: 'en', autoLockMinutes: 0 });
+    expect((await h.ok('state.get', {})).settings).toEqual({ language: 'en', autoLockMinutes: 0, autoFill: false });
   });
 
   it('removes a token locally only, and forgets its unlocked seed', async () => {

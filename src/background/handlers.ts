@@ -6,15 +6,17 @@
  */
 import { JetonError } from '../core/errors.ts';
 import type { MessageName, PopupState, RequestOf, ResponseOf, Settings } from '../core/messages.ts';
-import { allowedLoginOrigins, autoLockChoices, checkLoginOrigins, effectiveAutoLock, PolicyError, type Policy } from '../core/policy.ts';
+import { allowedLoginOrigins, autoLockChoices, checkLoginOrigins, effectiveAutoFill, effectiveAutoLock, PolicyError, type Policy } from '../core/policy.ts';
 import type { TokenRecord } from '../core/vault.ts';
 import { exportBackup, importBackup, mergeTokens } from '../core/vault-backup.ts';
 import { accountView, seedOf } from './accounts.ts';
 import { lockNow, settingsInForce, touchAutoLock } from './auto-lock.ts';
 import { demoToken } from './demo.ts';
 import type { Deps } from './deps.ts';
+import { fillHandlers } from './fill.ts';
 import { policyView, readPolicy } from './policy.ts';
 import { addAccount, cancelSetup, confirmToken, setPin, setupView } from './provisioning.ts';
+import type { Caller } from './router.ts';
 import { unlockAccount } from './unlock.ts';
 import { DEFAULT_WARNING_DAYS } from '../core/expiry.ts';
 import { expiryRound } from './expiry.ts';
@@ -22,7 +24,8 @@ import { renewAccount } from './renewal.ts';
 import { refreshStatuses } from './status.ts';
 import { updateWarnings } from './warnings.ts';
 
-export type Handlers = { [N in MessageName]: (req: RequestOf<N>) => Promise<ResponseOf<N>> };
+/** `caller` says who sent the message, as the browser reported it (see router.ts); most handlers need not look. */
+export type Handlers = { [N in MessageName]: (req: RequestOf<N>, caller: Caller) => Promise<ResponseOf<N>> };
 
 const CONFIRM_RETRY_MS = 60_000;
 
@@ -48,7 +51,11 @@ async function state(deps: Deps): Promise<PopupState> {
   // One round of reads, side by side: this is the popup's hot path.
   const [vault, { unlocked, pendingSetup }, policy] = await Promise.all([deps.vault.read(), deps.session.snapshot(), readPolicy(deps.managed)]);
   const now = deps.now();
-  const settings: Settings = { ...vault.settings, autoLockMinutes: effectiveAutoLock(policy, vault.settings.autoLockMinutes) };
+  const settings: Settings = {
+    ...vault.settings,
+    autoLockMinutes: effectiveAutoLock(policy, vault.settings.autoLockMinutes),
+    autoFill: effectiveAutoFill(policy, vault.settings.autoFill),
+  };
   // Opening the popup is activity: push the auto-lock back, after answering (the popup waits for the codes).
   if (Object.keys(unlocked).length > 0) deps.later(touchAutoLock(deps, { settings, unlocked }));
   if (vault.tokens.some((t) => t.server?.state === 'pending')) deps.later(retryConfirmations(deps));
@@ -57,8 +64,8 @@ async function state(deps: Deps): Promise<PopupState> {
   return {
     accounts: tokens.map((t) => {
       const view = accountView(t, seedOf(t, unlocked), now, { offsetMs: vault.clockOffsetMs, warningDays: policy.warningDays ?? DEFAULT_WARNING_DAYS });
-      // A policy set after the token was added still decides where codes may go.
-      if (view.loginOrigins) view.loginOrigins = allowedLoginOrigins(policy, view.loginOrigins);
+      // A policy set after the token was added still decides where codes may go (nowhere when it turned filling off).
+      if (view.loginOrigins) view.loginOrigins = policy.fillEnabled ? allowedLoginOrigins(policy, view.loginOrigins) : [];
       return view;
     }),
     settings,
@@ -88,6 +95,7 @@ function admitImports(policy: Policy, incoming: TokenRecord[]): { admitted: Toke
 /** Every message's handler, over the injected dependencies. */
 export function createHandlers(deps: Deps): Handlers {
   return {
+    ...fillHandlers(deps),
     'state.get': () => state(deps),
     'account.add': (req) => addAccount(deps, req),
     'account.set-pin': async ({ pin }) => {
@@ -136,6 +144,9 @@ export function createHandlers(deps: Deps): Handlers {
       const policy = await readPolicy(deps.managed);
       if (change.autoLockMinutes !== undefined && !autoLockChoices(policy).includes(change.autoLockMinutes)) {
         throw new PolicyError('managed_setting', 'Your organisation does not allow this auto-lock delay.');
+      }
+      if (change.autoFill !== undefined && change.autoFill !== effectiveAutoFill(policy, change.autoFill)) {
+        throw new PolicyError('managed_setting', 'Your organisation decides whether codes are filled automatically.');
       }
       let settings: Settings | undefined;
       await deps.vault.update((v) => {

@@ -16,6 +16,9 @@ import { SessionStore } from './session.ts';
 import { lockNow } from './auto-lock.ts';
 import { EXPIRY_ALARM, EXPIRY_PERIOD_MINUTES, expiryRound } from './expiry.ts';
 import { NOTE_PREFIX } from './warnings.ts';
+import { serialSync, type PermissionsArea, type ScriptingArea } from './content-scripts.ts';
+import { fillCommand, FILL_COMMAND } from './fill-command.ts';
+import { readPolicy } from './policy.ts';
 
 const AUTO_LOCK_ALARM = 'jeton-auto-lock';
 // Only Firefox has getBrowserInfo.
@@ -41,6 +44,15 @@ const deps: Deps = {
     },
   },
   deviceName: deviceName(globalThis.navigator?.userAgent ?? ''),
+  openPopup: async () => {
+    try {
+      // Chrome 127+ opens it from a message; Firefox only from a user action in the extension, so it says no.
+      await browser.action.openPopup();
+      return true;
+    } catch {
+      return false;
+    }
+  },
   later: (work) => {
     work.catch((err: unknown) => console.warn('jeton: background task failed', err instanceof Error ? err.name : 'error'));
   },
@@ -103,4 +115,29 @@ browser.notifications.onButtonClicked?.addListener((notificationId) => openRenew
 // Screen locked: lock PIN tokens at once (Firefox does not report "locked" on every system).
 browser.idle.onStateChanged.addListener((state) => {
   if (state === 'locked') void lockNow(deps);
+});
+
+// The content script goes only where a token may fill codes: re-registered at every start and change.
+const syncFill = serialSync(
+  {
+    readTokens: () => deps.vault.read().then((v) => v.tokens),
+    readPolicy: () => readPolicy(deps.managed),
+    now: deps.now,
+    scripting: browser.scripting as unknown as ScriptingArea,
+    permissions: browser.permissions as unknown as PermissionsArea,
+    // Firefox match patterns cannot hold a port (runtime.getBrowserInfo exists only there).
+    portsInPatterns: typeof (browser.runtime as { getBrowserInfo?: unknown }).getBrowserInfo !== 'function',
+  },
+  (err) => console.warn('jeton: content script registration failed', err instanceof Error ? err.message : 'error'),
+);
+void syncFill();
+browser.storage.onChanged.addListener((changes, area) => {
+  if (area === 'managed' || (area === 'local' && Object.hasOwn(changes, 'vault'))) void syncFill();
+});
+browser.permissions.onAdded.addListener(() => void syncFill());
+browser.permissions.onRemoved.addListener(() => void syncFill());
+
+// Alt+Shift+J: the content script of the focused frame fills its focused code field (it asks for the code itself, like a click).
+browser.commands.onCommand.addListener((command, tab) => {
+  if (command === FILL_COMMAND) void fillCommand(browser.tabs, tab?.id);
 });

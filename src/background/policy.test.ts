@@ -12,7 +12,7 @@ async function add(h: ReturnType<typeof harness>) {
 
 describe('reading the policy', () => {
   it('treats an error, an empty area, no area or garbage as no policy', async () => {
-    const none = { managed: false, demoAllowed: true, autoLockChoices: [0, 1, 5, 15, 30, 60, 240] };
+    const none = { managed: false, demoAllowed: true, autoLockChoices: [0, 1, 5, 15, 30, 60, 240], fillEnabled: true, autoFillManaged: false };
     for (const value of [new Error('Managed storage manifest not found'), {}, 'garbage', [1, 2], null, { forcePin: 'yes', autoLockMinutes: '5', other: 1 }]) {
       const h = harness();
       h.managed.value = value;
@@ -121,7 +121,7 @@ describe('auto-lock under a policy', () => {
     expect(await h.send('settings.set', { autoLockMinutes: 60 })).toMatchObject({ ok: false, error: { code: 'managed_setting' } });
     expect(await h.send('settings.set', { autoLockMinutes: 0 })).toMatchObject({ ok: false, error: { code: 'managed_setting' } });
     expect(await h.ok('settings.set', { autoLockMinutes: 5 })).toMatchObject({ autoLockMinutes: 5 });
-    expect(await h.ok('settings.set', { language: 'en' })).toEqual({ language: 'en', autoLockMinutes: 5 });
+    expect(await h.ok('settings.set', { language: 'en' })).toEqual({ language: 'en', autoLockMinutes: 5, autoFill: false });
   });
 
   it('locks after the maximum when the user had chosen longer before the policy', async () => {

@@ -23,7 +23,13 @@ export async function readPolicy(area: ManagedArea | undefined): Promise<Policy>
 
 /** What the popup needs of the policy. */
 export function policyView(policy: Policy): PolicyView {
-  const view: PolicyView = { managed: policy.managed, demoAllowed: policy.demoAllowed, autoLockChoices: autoLockChoices(policy) };
+  const view: PolicyView = {
+    managed: policy.managed,
+    demoAllowed: policy.demoAllowed,
+    autoLockChoices: autoLockChoices(policy),
+    fillEnabled: policy.fillEnabled,
+    autoFillManaged: policy.fillEnabled && policy.autoFill !== undefined,
+  };
   if (policy.defaultServerUrl !== undefined) view.defaultServerUrl = policy.defaultServerUrl;
   return view;
 }

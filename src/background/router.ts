@@ -14,7 +14,28 @@ export interface Sender {
   id?: string;
   url?: string;
   origin?: string;
+  /** Set by the browser for content scripts: the tab, whose `url` is the top-level page's (given where the extension has host access to it). */
+  tab?: { id?: number; url?: string };
+  /** 0 for the top-level frame. */
+  frameId?: number;
 }
+
+/** One of this extension's own pages (popup, options). */
+export interface ExtensionCaller {
+  kind: 'extension';
+}
+
+/** A content script, as the browser reports it: its tab and frame, its frame's origin and its top-level page's origin. */
+export interface ContentCaller {
+  kind: 'content';
+  tabId: number;
+  frameId: number;
+  origin: string;
+  topOrigin: string;
+}
+
+/** Who sent a message. Handlers get it from the router, never from the message itself. */
+export type Caller = ExtensionCaller | ContentCaller;
 
 export interface RouterOptions {
   /** This extension's id (runtime.id). */
@@ -41,6 +62,38 @@ export function isExtensionPage(sender: Sender, options: Pick<RouterOptions, 'ex
   return origin === options.extensionOrigin;
 }
 
+/** The origin of an http(s) URL, or null (about:blank, data:, sandboxed "null", garbage). */
+function webOrigin(url: string | undefined): string | null {
+  if (typeof url !== 'string') return null;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.origin : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The content-script caller for `sender`, or null when the browser did not
+ * report enough to know where it runs. The frame's origin comes from the
+ * frame's URL, and must agree with `sender.origin` when the browser gives it
+ * (Chrome does; a sandboxed frame's is "null"). The top page's origin comes
+ * from the tab's URL, which the browser only shows where Jeton has host access.
+ * Nothing the content script says about itself is used.
+ */
+export function contentCaller(sender: Sender, options: Pick<RouterOptions, 'extensionId'>): ContentCaller | null {
+  if (sender.id !== options.extensionId) return null;
+  const tabId = sender.tab?.id;
+  const frameId = sender.frameId;
+  if (typeof tabId !== 'number' || tabId < 0 || typeof frameId !== 'number' || frameId < 0) return null;
+  const origin = webOrigin(sender.url);
+  if (origin === null || (sender.origin !== undefined && sender.origin !== origin)) return null;
+  const topOrigin = webOrigin(sender.tab?.url);
+  // The top frame is its own top page; when the tab's URL is shown, it must agree.
+  if (frameId === 0) return sender.tab?.url === undefined || topOrigin === origin ? { kind: 'content', tabId, frameId, origin, topOrigin: origin } : null;
+  return topOrigin === null ? null : { kind: 'content', tabId, frameId, origin, topOrigin };
+}
+
 const errorInfo = (err: unknown): ErrorInfo | null => {
   if (!(err instanceof JetonError)) return null;
   // A server's own failure is not the extension's: keep the two apart for the sentence shown.
@@ -60,11 +113,17 @@ export function createRouter(handlers: Handlers, options: RouterOptions): (messa
     try {
       const wire = parseWireMessage(message);
       name = wire.name;
-      if (MESSAGE_AUDIENCE[wire.name] === 'extension' && !isExtensionPage(sender, options)) {
-        return { ok: false, error: { code: 'forbidden_sender', message: 'This message is only accepted from the extension itself.' } };
+      let caller: Caller | null;
+      if (MESSAGE_AUDIENCE[wire.name] === 'extension') {
+        caller = isExtensionPage(sender, options) ? { kind: 'extension' } : null;
+        if (!caller) return { ok: false, error: { code: 'forbidden_sender', message: 'This message is only accepted from the extension itself.' } };
+      } else {
+        // Content messages come from web pages only: an extension page has no login origin.
+        caller = isExtensionPage(sender, options) ? null : contentCaller(sender, options);
+        if (!caller) return { ok: false, error: { code: 'forbidden_sender', message: 'This message is only accepted from Jeton on a login page.' } };
       }
-      const handler = handlers[wire.name] as (req: RequestOf<MessageName>) => Promise<unknown>;
-      return { ok: true, value: await handler(wire.req) };
+      const handler = handlers[wire.name] as (req: RequestOf<MessageName>, caller: Caller) => Promise<unknown>;
+      return { ok: true, value: await handler(wire.req, caller) };
     } catch (err) {
       const info = errorInfo(err);
       if (info) return { ok: false, error: info };

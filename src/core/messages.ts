@@ -16,9 +16,11 @@ export type AutoLockMinutes = (typeof AUTO_LOCK_CHOICES)[number];
 export interface Settings {
   language: Language;
   autoLockMinutes: AutoLockMinutes;
+  /** Fill the code by itself when a login page opens (off unless the user or the policy turns it on). */
+  autoFill: boolean;
 }
 
-export const DEFAULT_SETTINGS: Settings = { language: 'browser', autoLockMinutes: 15 };
+export const DEFAULT_SETTINGS: Settings = { language: 'browser', autoLockMinutes: 15, autoFill: false };
 
 /** A current code as the popup sees it: the value and when it stops being valid. */
 export interface CodeView {
@@ -87,6 +89,10 @@ export interface PolicyView {
   demoAllowed: boolean;
   /** The auto-lock delays the user may pick. */
   autoLockChoices: AutoLockMinutes[];
+  /** False: the organisation turned filling on login pages off. */
+  fillEnabled: boolean;
+  /** True when the organisation decides « Remplir automatiquement » (the setting shows its value, locked). */
+  autoFillManaged: boolean;
 }
 
 export interface PopupState {
@@ -115,6 +121,17 @@ export type AddResult =
 
 export type Empty = Record<string, never>;
 
+/** A token a content script may offer on its page: never a code or a seed. */
+export interface FillOffer {
+  id: string;
+  issuer: string;
+  userId: string;
+  /** A PIN token not unlocked in this session: the button opens Jeton instead. */
+  locked: boolean;
+  /** The code's length (segmented boxes must match it). */
+  digits: number;
+}
+
 /** Every message: its request and its response. The background must handle each one. */
 export interface MessageMap {
   'state.get': { req: Empty; res: PopupState };
@@ -135,6 +152,12 @@ export interface MessageMap {
   /** An encrypted backup of the exportable tokens (the file's text). */
   'backup.export': { req: { password: string }; res: { file: string; count: number } };
   'backup.import': { req: { file: string; password: string }; res: { added: number; refused: number } };
+  /** From a content script: the tokens it may offer on its page (its frame's and its top page's origin, from `sender`). */
+  'fill.offers': { req: Empty; res: { offers: FillOffer[]; autoFill: boolean; language: Language } };
+  /** From a content script, after a trusted click on Jeton's button or the keyboard command: the current code of one offered token. */
+  'fill.code': { req: { id: string }; res: { code: string } };
+  /** From a content script, for a locked token: opens Jeton's popup when the browser allows it. */
+  'fill.unlock': { req: Empty; res: { opened: boolean } };
 }
 
 export type MessageName = keyof MessageMap;
@@ -150,7 +173,7 @@ export interface WireMessage<N extends MessageName = MessageName> {
 
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo };
 
-/** Who may send a message: the extension's own pages, or also content scripts on a login origin (next step). */
+/** Who may send a message: the extension's own pages, or content scripts (checked against the token's login origins). */
 export type Audience = 'extension' | 'content';
 
 export const MESSAGE_AUDIENCE: { [N in MessageName]: Audience } = {
@@ -168,6 +191,9 @@ export const MESSAGE_AUDIENCE: { [N in MessageName]: Audience } = {
   'vault.reset': 'extension',
   'backup.export': 'extension',
   'backup.import': 'extension',
+  'fill.offers': 'content',
+  'fill.code': 'content',
+  'fill.unlock': 'content',
 };
 
 export class MessageError extends JetonError {}
@@ -223,13 +249,16 @@ export const REQUEST_READERS: { [N in MessageName]: Reader<RequestOf<N>> } = {
   'account.remove': object({ id: accountId }),
   'vault.lock': empty,
   'settings.set': object<Partial<Settings>>(
-    { language: oneOf<Language>(['browser', 'fr', 'en']), autoLockMinutes: oneOf(AUTO_LOCK_CHOICES) },
-    ['language', 'autoLockMinutes'],
+    { language: oneOf<Language>(['browser', 'fr', 'en']), autoLockMinutes: oneOf(AUTO_LOCK_CHOICES), autoFill: boolean },
+    ['language', 'autoLockMinutes', 'autoFill'],
   ),
   'demo.set': object({ enabled: boolean }),
   'vault.reset': object({ confirm: yes }),
   'backup.export': object({ password: text(256, 1) }),
   'backup.import': object({ file: text(1_000_000, 1), password: text(256, 1) }),
+  'fill.offers': empty,
+  'fill.code': object({ id: accountId }),
+  'fill.unlock': empty,
 };
 
 const isMessageName = (name: unknown): name is MessageName => typeof name === 'string' && Object.hasOwn(REQUEST_READERS, name);

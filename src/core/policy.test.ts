@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AUTO_LOCK_CHOICES } from './messages.ts';
-import { allowedLoginOrigins, autoLockChoices, checkLoginOrigins, effectiveAutoLock, NO_POLICY, parsePolicy, pinRule, type Policy } from './policy.ts';
+import { allowedLoginOrigins, autoLockChoices, effectiveAutoFill, checkLoginOrigins, effectiveAutoLock, NO_POLICY, parsePolicy, pinRule, type Policy } from './policy.ts';
 
 const TELEACCES = 'https://teleacces.example';
 
@@ -24,6 +24,7 @@ describe('parsePolicy', () => {
       minPinLength: 6,
       autoLockMaxMinutes: 30,
       demoAllowed: false,
+      fillEnabled: true,
     });
   });
 
@@ -183,5 +184,22 @@ describe('login origins rule', () => {
   it('matches origins exactly: no subdomain, no other port or scheme', () => {
     const policy = parsePolicy({ allowedLoginOrigins: [TELEACCES] });
     expect(allowedLoginOrigins(policy, ['https://evil.teleacces.example', 'https://teleacces.example:8443', 'http://teleacces.example', 'https://teleacces.example.evil'])).toEqual([]);
+  });
+});
+
+describe('filling on login pages', () => {
+  it('reads fillEnabled and autoFill, and ignores anything but booleans', () => {
+    expect(parsePolicy({ fillEnabled: false, autoFill: true })).toMatchObject({ managed: true, fillEnabled: false, autoFill: true });
+    const ignored = parsePolicy({ fillEnabled: 'no', autoFill: 1 });
+    expect(ignored).toMatchObject({ managed: false, fillEnabled: true });
+    expect(ignored.autoFill).toBeUndefined();
+  });
+
+  it('fills by itself only as the user chose, unless the organisation decides, and never when filling is off', () => {
+    expect(effectiveAutoFill(NO_POLICY, false)).toBe(false);
+    expect(effectiveAutoFill(NO_POLICY, true)).toBe(true);
+    expect(effectiveAutoFill(parsePolicy({ autoFill: true }), false)).toBe(true);
+    expect(effectiveAutoFill(parsePolicy({ autoFill: false }), true)).toBe(false);
+    expect(effectiveAutoFill(parsePolicy({ fillEnabled: false, autoFill: true }), true)).toBe(false);
   });
 });

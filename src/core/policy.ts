@@ -31,9 +31,13 @@ export interface Policy {
   notifications?: boolean;
   /** True: tokens without a PIN renew by themselves as soon as renewal opens (PROTOCOL §6). */
   autoRenew?: boolean;
+  /** False: Jeton fills nothing on any page (no content script is registered); codes stay in the popup. */
+  fillEnabled: boolean;
+  /** Forces « Remplir automatiquement à l'ouverture de la page » on or off; absent: the user chooses. */
+  autoFill?: boolean;
 }
 
-export const NO_POLICY: Policy = Object.freeze({ managed: false, forcePin: false, demoAllowed: true });
+export const NO_POLICY: Policy = Object.freeze({ managed: false, forcePin: false, demoAllowed: true, fillEnabled: true });
 
 /** The minimum length of a PIN forced by `forcePin` when `minPinLength` is not set. */
 export const DEFAULT_FORCED_PIN_LENGTH = 4;
@@ -62,7 +66,7 @@ export function parsePolicy(raw: unknown): Policy {
 
 function readPolicy(raw: unknown): Policy {
   if (!isRecord(raw)) return NO_POLICY;
-  const policy: Policy = { managed: false, forcePin: false, demoAllowed: true };
+  const policy: Policy = { managed: false, forcePin: false, demoAllowed: true, fillEnabled: true };
   let managed = false;
 
   const url = own(raw, 'defaultServerUrl');
@@ -132,6 +136,18 @@ function readPolicy(raw: unknown): Policy {
     managed = true;
   }
 
+  const fill = own(raw, 'fillEnabled');
+  if (typeof fill === 'boolean') {
+    policy.fillEnabled = fill;
+    managed = true;
+  }
+
+  const autoFill = own(raw, 'autoFill');
+  if (typeof autoFill === 'boolean') {
+    policy.autoFill = autoFill;
+    managed = true;
+  }
+
   policy.managed = managed;
   return policy;
 }
@@ -174,4 +190,9 @@ export function checkLoginOrigins(policy: Policy, origins: readonly string[]): s
     throw new PolicyError('login_origin_not_allowed', 'This token is for a login site your organisation does not allow.');
   }
   return kept;
+}
+
+/** Whether codes are filled by themselves when a login page opens: the policy's choice when it makes one, else the user's. */
+export function effectiveAutoFill(policy: Policy, chosen: boolean): boolean {
+  return policy.fillEnabled && (policy.autoFill ?? chosen);
 }

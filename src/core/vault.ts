@@ -333,7 +333,12 @@ function parseSettings(v: unknown): Settings {
   const s = obj(v, 'settings');
   const language = (['browser', 'fr', 'en'] as const).find((l) => l === s.language);
   const autoLockMinutes = AUTO_LOCK_CHOICES.find((m) => m === s.autoLockMinutes);
-  return { language: language ?? (DEFAULT_SETTINGS.language as Language), autoLockMinutes: autoLockMinutes ?? DEFAULT_SETTINGS.autoLockMinutes };
+  return {
+    language: language ?? (DEFAULT_SETTINGS.language as Language),
+    autoLockMinutes: autoLockMinutes ?? DEFAULT_SETTINGS.autoLockMinutes,
+    // Absent in vaults written before filling existed: off.
+    autoFill: s.autoFill === true,
+  };
 }
 
 /** Validates current-version content (after migration). */

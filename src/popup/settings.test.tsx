@@ -9,13 +9,13 @@ import { SettingsScreen } from './settings.tsx';
 vi.mock('webextension-polyfill', () => ({ default: {} }));
 
 const noop = () => undefined;
-const settingsScreen = (policy: PolicyView, lang: 'fr' | 'en' = 'fr') =>
+const settingsScreen = (policy: Omit<PolicyView, 'fillEnabled' | 'autoFillManaged'> & Partial<PolicyView>, lang: 'fr' | 'en' = 'fr', autoFill = false) =>
   render(
     <SettingsScreen
       d={dict(lang)}
-      settings={{ language: 'browser', autoLockMinutes: 15 }}
+      settings={{ language: 'browser', autoLockMinutes: 15, autoFill }}
       demo={false}
-      policy={policy}
+      policy={{ fillEnabled: true, autoFillManaged: false, ...policy }}
       accounts={[]}
       onSettings={noop}
       onDemo={noop}
@@ -41,6 +41,26 @@ describe('settings under the organisation’s policy', () => {
     expect(html).not.toContain('data-testid="demo"');
     expect(html).toContain('Mode de démonstration désactivé par votre organisation.');
     expect(settingsScreen({ managed: true, demoAllowed: false, autoLockChoices: [1] }, 'en')).toContain('Managed by your organisation.');
+  });
+});
+
+describe('filling settings', () => {
+  it('offers « Remplir automatiquement », off by default, when the organisation says nothing', () => {
+    const html = settingsScreen({ managed: false, demoAllowed: true, autoLockChoices: [...AUTO_LOCK_CHOICES] });
+    expect(html).toContain('Remplir automatiquement à l’ouverture de la page');
+    expect(html).toMatch(/<input id="auto-fill"[^>]*type="checkbox"/);
+    expect(html).not.toMatch(/<input id="auto-fill"[^>]*checked/);
+    expect(html).not.toMatch(/<input id="auto-fill"[^>]*disabled/);
+    expect(settingsScreen({ managed: false, demoAllowed: true, autoLockChoices: [15] }, 'en', true)).toMatch(/<input id="auto-fill"[^>]*checked[^>]*>/);
+  });
+
+  it('shows the policy’s choice locked, or that filling is off', () => {
+    const forced = settingsScreen({ managed: true, demoAllowed: true, autoLockChoices: [15], autoFillManaged: true }, 'fr', true);
+    expect(forced).toMatch(/<input id="auto-fill"[^>]*checked[^>]*disabled/);
+    expect(forced).toContain('data-testid="auto-fill-managed"');
+    const off = settingsScreen({ managed: true, demoAllowed: true, autoLockChoices: [15], fillEnabled: false }, 'en');
+    expect(off).not.toContain('id="auto-fill"');
+    expect(off).toContain('Filling codes is turned off by your organisation');
   });
 });
 

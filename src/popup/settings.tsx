@@ -1,5 +1,5 @@
 /**
- * The settings screen: language, auto-lock delay, demo mode, removing a token
+ * The settings screen: language, auto-lock delay, filling on page open, demo mode, removing a token
  * (with confirmation). What the organisation's policy decides is limited here
  * and says so ("managed by your organisation").
  */
@@ -61,6 +61,30 @@ export function SettingsScreen({ d, settings, demo, policy, accounts, onSettings
           </small>
         ) : null}
       </div>
+      {policy.fillEnabled ? (
+        <div class="field checkbox">
+          <input
+            id="auto-fill"
+            data-testid="auto-fill"
+            type="checkbox"
+            checked={settings.autoFill}
+            disabled={policy.autoFillManaged}
+            aria-describedby={policy.autoFillManaged ? 'auto-fill-hint auto-fill-managed' : 'auto-fill-hint'}
+            onChange={(e) => onSettings({ autoFill: e.currentTarget.checked })}
+          />
+          <label for="auto-fill">{d.autoFill}</label>
+          <small id="auto-fill-hint">{d.autoFillHint}</small>
+          {policy.autoFillManaged ? (
+            <small id="auto-fill-managed" class="managed" data-testid="auto-fill-managed">
+              {d.managed}
+            </small>
+          ) : null}
+        </div>
+      ) : (
+        <p class="managed" data-testid="fill-managed">
+          {d.fillOff}
+        </p>
+      )}
       {policy.demoAllowed ? (
         <div class="field checkbox">
           <input id="demo" data-testid="demo" type="checkbox" checked={demo} aria-describedby="demo-hint" onChange={(e) => onDemo(e.currentTarget.checked)} />
