@@ -5,7 +5,7 @@
  */
 import { expect, test } from './fixtures.ts';
 import { extractActivationCode, extractActivationLink } from './mail.ts';
-import { addToken, readFreshCode } from './popup.ts';
+import { addToken, readFreshCode, waitForNextStep } from './popup.ts';
 import { loginOnSamplePage, requestActivationOnPortal, submitOnPortal } from './portal.ts';
 
 test('a user gets a token on the portal, adds it from the e-mailed link and logs in with its code', async ({ context, openPopup, server }) => {
@@ -35,6 +35,8 @@ test('a user gets a token on the portal, adds it from the e-mailed link and logs
   );
   expect(tokens, 'the server holds one active token for the user').toEqual([{ state: 'active' }]);
 
+  // The code that confirmed the token counts as used (PROTOCOL.md §7): log in with a later one.
+  await waitForNextStep(account);
   const code = await readFreshCode(account);
   const login = await context.newPage();
   const outcome = await loginOnSamplePage(login, server.url, user, code);

@@ -4,7 +4,7 @@
  * the right PIN.
  */
 import { expect, launchWithExtension, popupPath, test } from './fixtures.ts';
-import { addToken, readFreshCode } from './popup.ts';
+import { addToken, readFreshCode, waitForNextStep } from './popup.ts';
 import { loginOnSamplePage } from './portal.ts';
 
 const PIN = '8024';
@@ -64,6 +64,8 @@ test('after the browser is closed and reopened, the token is there, locked, and 
     await expect(popup.getByTestId('error')).toHaveCount(0);
 
     // The code after a restart is the real one: the server accepts it.
+    // The code that confirmed the token counts as used (PROTOCOL.md §7): log in with a later one.
+    await waitForNextStep(account);
     const code = await readFreshCode(account);
     const outcome = await loginOnSamplePage(await second.context.newPage(), server.url, user, code);
     expect(outcome.status, outcome.text).toBe(200);
