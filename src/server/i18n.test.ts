@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { daysLeft, formatDate, pickLang, t } from './i18n.ts';
+import { attempts, daysLeft, formatDate, minutes, pickLang, t } from './i18n.ts';
 
 describe('pickLang', () => {
   it.each([
@@ -19,7 +19,13 @@ describe('pickLang', () => {
 
 describe('t', () => {
   it('fills placeholders and leaves unknown ones', () => {
-    expect(t('fr', 'verify.wrong', { left: 2 })).toBe('Réponse incorrecte. Il vous reste 2 essai(s) avant un blocage de 15 minutes.');
+    expect(t('fr', 'verify.wrong', { left: attempts('fr', 2) })).toBe('Réponse incorrecte. Il vous reste 2\u00a0essais avant un blocage de 15 minutes.');
+    expect(attempts('fr', 1)).toBe('1\u00a0essai');
+    expect(attempts('en', 1)).toBe('1\u00a0attempt');
+    expect(attempts('en', 0)).toBe('0\u00a0attempts');
+    expect(attempts('fr', 0)).toBe('0\u00a0essai');
+    expect(minutes('fr', 15)).toBe('15\u00a0minutes');
+    expect(minutes('fr', 1)).toBe('1\u00a0minute');
     expect(t('en', 'menu.hello')).toBe('Identity confirmed: {username}');
   });
 });

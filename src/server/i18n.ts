@@ -29,7 +29,7 @@ const fr = {
   'verify.answer': 'Votre réponse',
   'verify.show': 'Afficher en clair',
   'verify.submit': 'Valider',
-  'verify.wrong': 'Réponse incorrecte. Il vous reste {left} essai(s) avant un blocage de 15 minutes.',
+  'verify.wrong': 'Réponse incorrecte. Il vous reste {left} avant un blocage de 15 minutes.',
   'verify.restart': 'Ce n’est pas moi',
   'verify.username': 'Utilisateur : {username}',
 
@@ -37,7 +37,7 @@ const fr = {
   'rate.text': 'Vous avez envoyé trop de demandes en peu de temps. Réessayez dans {duration}.',
 
   'locked.title': 'Accès temporairement bloqué',
-  'locked.text': 'Trop de réponses incorrectes. Réessayez dans {minutes} minute(s), ou appelez votre centre de services.',
+  'locked.text': 'Trop de réponses incorrectes. Réessayez dans {duration}, ou appelez votre centre de services.',
 
   'menu.title': 'Mon jeton virtuel',
   'menu.hello': 'Identité vérifiée : {username}',
@@ -147,7 +147,7 @@ const en: Record<MessageKey, string> = {
   'verify.answer': 'Your answer',
   'verify.show': 'Show in clear',
   'verify.submit': 'Confirm',
-  'verify.wrong': 'Wrong answer. {left} attempt(s) left before a 15-minute lock.',
+  'verify.wrong': 'Wrong answer. {left} left before a 15-minute lock.',
   'verify.restart': 'This is not me',
   'verify.username': 'User: {username}',
 
@@ -155,7 +155,7 @@ const en: Record<MessageKey, string> = {
   'rate.text': 'You sent too many requests in a short time. Try again in {duration}.',
 
   'locked.title': 'Access temporarily locked',
-  'locked.text': 'Too many wrong answers. Try again in {minutes} minute(s), or call your service centre.',
+  'locked.text': 'Too many wrong answers. Try again in {duration}, or call your service centre.',
 
   'menu.title': 'My virtual token',
   'menu.hello': 'Identity confirmed: {username}',
@@ -298,4 +298,10 @@ export function waitFor(lang: Lang, seconds: number): string {
   if (seconds >= 60) return minutes(lang, Math.ceil(seconds / 60));
   const one = new Intl.PluralRules(lang === 'fr' ? 'fr-CA' : 'en-CA').select(seconds) === 'one';
   return `${seconds}\u00a0${lang === 'fr' ? 'seconde' : 'second'}${one ? '' : 's'}`;
+}
+
+/** "1 essai", "2 essais" / "1 attempt", "2 attempts" (Intl.PluralRules). */
+export function attempts(lang: Lang, n: number): string {
+  const one = new Intl.PluralRules(lang === 'fr' ? 'fr-CA' : 'en-CA').select(n) === 'one';
+  return lang === 'fr' ? `${n}\u00a0essai${one ? '' : 's'}` : `${n}\u00a0attempt${one ? '' : 's'}`;
 }

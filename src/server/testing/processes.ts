@@ -28,8 +28,22 @@ export interface ServerProcess {
   kill(): Promise<void>;
 }
 
-/** Starts `testing/serve.ts` with `env` on a free port; resolves once it listens. */
+/**
+ * Starts `testing/serve.ts` with `env` on a free port; resolves once it
+ * listens. Another process may take the port between the probe and the
+ * listen (test files run in parallel): then it tries again on a new one.
+ */
 export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServerOnce(env);
+    } catch (err) {
+      if (attempt >= 3 || !String((err as Error).message).includes('EADDRINUSE')) throw err;
+    }
+  }
+}
+
+async function startServerOnce(env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {

@@ -1,7 +1,7 @@
 /** The portal's pages (`/virtuel`): identify, verify, menu, devices, activation, finalize. */
 import type { VNode } from 'preact';
 import { formatActivationCode } from '../../core/activation-code.ts';
-import { formatDate, formatDateTime, t, type Lang } from '../i18n.ts';
+import { attempts, formatDate, formatDateTime, minutes as minutesText, t, type Lang } from '../i18n.ts';
 import type { ActivationProgress } from '../store/activations.ts';
 import type { TokenSummary } from '../store/users.ts';
 import type { Pattern } from '../web/decoy.ts';
@@ -87,7 +87,7 @@ export function VerifyPage({ lang, csrf, username, message, image, question, att
         </div>
       </section>
       <p class="help">{t(lang, 'verify.antiphishing')}</p>
-      {attemptsLeft !== undefined && <Notice kind="error">{t(lang, 'verify.wrong', { left: attemptsLeft })}</Notice>}
+      {attemptsLeft !== undefined && <Notice kind="error">{t(lang, 'verify.wrong', { left: attempts(lang, attemptsLeft) })}</Notice>}
       <form method="post" action={here('/verify', lang)}>
         <Csrf token={csrf} />
         <p class="label">
@@ -127,7 +127,7 @@ export function VerifyPage({ lang, csrf, username, message, image, question, att
 export function LockedPage({ lang, minutes }: { lang: Lang; minutes: number }): VNode {
   return (
     <Layout lang={lang} title={t(lang, 'locked.title')} switchHref={here('/restart', other(lang))}>
-      <Notice kind="error">{t(lang, 'locked.text', { minutes })}</Notice>
+      <Notice kind="error">{t(lang, 'locked.text', { duration: minutesText(lang, minutes) })}</Notice>
       <a class="button secondary" href={here('/restart', lang)}>
         {t(lang, 'error.restart')}
       </a>

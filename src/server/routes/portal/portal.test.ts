@@ -64,7 +64,7 @@ for (const target of testDatabases()) {
 
       const wrong = await b.post('/virtuel/verify?lang=fr', { answer: 'bleu' });
       expect(wrong.status).toBe(401);
-      expect(wrong.body).toContain('Il vous reste 2 essai(s)');
+      expect(wrong.body).toContain('Il vous reste 2\u00a0essais');
 
       const cookieBefore = [...b.cookies.values()][0];
       const right = await b.post('/virtuel/verify?lang=fr', { answer: '  rouge erable ' });
@@ -148,7 +148,7 @@ for (const target of testDatabases()) {
 
       const wrong = await b.post('/virtuel/verify', { answer: 'anything' });
       expect(wrong.status).toBe(401);
-      expect(wrong.body).toContain('Il vous reste 2 essai(s)');
+      expect(wrong.body).toContain('Il vous reste 2\u00a0essais');
     });
 
     it('shows users set up from the catalogues with the same question and image catalogues as decoys', async () => {
@@ -176,7 +176,7 @@ for (const target of testDatabases()) {
         expect((await browser.post('/virtuel/verify', { answer: 'non' })).status).toBe(401);
         const third = await browser.post('/virtuel/verify', { answer: 'non' });
         expect(third.status).toBe(429);
-        expect(third.body).toContain('15 minute(s)');
+        expect(third.body).toContain('Réessayez dans 15\u00a0minutes,');
         // Even the right answer is refused while locked, and identifying again says so.
         expect((await browser.post('/virtuel/verify', { csrf, answer: 'rouge érable' })).status).toBe(429);
         await browser.get('/virtuel');
