@@ -148,7 +148,7 @@ test('five wrong PINs end in the lockout message with its end time, not an unloc
     await account.getByTestId('unlock').click();
     const error = popup.getByTestId('error');
     // Each answer replaces the last: wait for this one (the tries left go down, then the lock).
-    await expect(error).toHaveText(i < 4 ? `NIP incorrect — ${4 - i} ${4 - i === 1 ? 'essai restant' : 'essais restants'} avant un blocage temporaire de la connexion` : /^Connexion bloquée jusqu’à \d{1,2} h \d{2} /, {
+    await expect(error).toHaveText(i < 4 ? `NIP incorrect — ${4 - i} ${4 - i === 1 ? 'essai restant' : 'essais restants'} avant un blocage de 15 minutes` : /^Connexion bloquée jusqu’à \d{1,2} h \d{2} /, {
       timeout: 30_000,
     });
     said.push((await error.textContent()) ?? '');

@@ -242,7 +242,7 @@ async function lockout(server: JetonServer, browser: Browser, popupUrl: string):
   for (let i = 0; i < 5; i++) {
     await popup.type(byTestId('pin'), `111${i}`);
     await popup.click(byTestId('unlock'));
-    const expected = i < 4 ? `NIP incorrect — ${4 - i} ${4 - i === 1 ? 'essai restant' : 'essais restants'}` : 'Connexion bloquée jusqu’à';
+    const expected = i < 4 ? `NIP incorrect — ${4 - i} ${4 - i === 1 ? 'essai restant' : 'essais restants'} avant un blocage de 15 minutes` : 'Connexion bloquée jusqu’à';
     last = await until(`« ${expected} »`, async () => {
       const error = await textOf(popup, byTestId('error'));
       return error?.startsWith(expected) ? error : undefined;

@@ -105,6 +105,7 @@ describe('expiry and lockout sentences', () => {
   it('words the tries left and the lockout’s end from the background’s details', () => {
     expect(errorText(dict('fr'), { code: 'pin_incorrect', details: { failuresLeft: 2 } })).toBe('NIP incorrect — 2 essais restants avant un blocage temporaire de la connexion');
     expect(errorText(dict('fr'), { code: 'pin_incorrect', details: { failuresLeft: 1, lockoutSeconds: 900 } })).toBe('NIP incorrect — 1 essai restant avant un blocage de 15 minutes');
+    expect(errorText(dict('fr'), { code: 'pin_incorrect', details: { failuresLeft: 3, lockoutSeconds: 60 } })).toBe('NIP incorrect — 3 essais restants avant un blocage de 1 minute');
     expect(errorText(dict('en'), { code: 'pin_incorrect', details: { failuresLeft: 1 } })).toBe('PIN incorrect — 1 try left before logins are blocked for a while');
     expect(errorText(dict('fr'), { code: 'pin_incorrect' })).toBe('NIP incorrect.');
     const at = new Date(2026, 11, 1, 14, 32).getTime(); // local time, as the popup shows it

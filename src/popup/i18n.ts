@@ -8,6 +8,9 @@ import type { ErrorInfo, Language } from '../core/messages.ts';
 
 export type Lang = 'fr' | 'en';
 
+/** A lock's length in whole minutes, at least 1. */
+const minutesOf = (seconds: number): number => Math.max(1, Math.round(seconds / 60));
+
 const fr = {
   appTitle: 'Jeton',
   tokens: 'Mes jetons',
@@ -43,7 +46,7 @@ const fr = {
   clockSkew: (seconds: number) =>
     `L’horloge de cet ordinateur a ${seconds >= 120 ? `${Math.round(seconds / 60)} minutes` : `${seconds} secondes`} d’écart avec celle du serveur. Jeton en tient compte pour les codes ; faites-la régler.`,
   pinIncorrectLeft: (n: number, lockoutSeconds?: number) =>
-    `NIP incorrect — ${n} ${plural('fr', n, 'essai restant', 'essais restants')} avant un blocage ${lockoutSeconds ? `de ${Math.round(lockoutSeconds / 60)} minutes` : 'temporaire de la connexion'}`,
+    `NIP incorrect — ${n} ${plural('fr', n, 'essai restant', 'essais restants')} avant un blocage ${lockoutSeconds ? `de ${minutesOf(lockoutSeconds)} ${plural('fr', minutesOf(lockoutSeconds), 'minute', 'minutes')}` : 'temporaire de la connexion'}`,
   lockedUntil: (ms: number) => `Connexion bloquée jusqu’à ${clockTime(ms, 'fr')} après trop d’essais. Le jeton reste verrouillé.`,
   pinUncheckedUnreachable: 'Serveur injoignable : le NIP n’a pas pu être vérifié. Si le code est refusé, verrouillez et retapez votre NIP.',
   pending: 'En attente de confirmation du serveur',
@@ -193,7 +196,7 @@ const en: Dict = {
   clockSkew: (seconds) =>
     `This computer’s clock is ${seconds >= 120 ? `${Math.round(seconds / 60)} minutes` : `${seconds} seconds`} off the server’s. Jeton allows for it in codes; have it set right.`,
   pinIncorrectLeft: (n, lockoutSeconds) =>
-    `PIN incorrect — ${n} ${plural('en', n, 'try', 'tries')} left before ${lockoutSeconds ? `a ${Math.round(lockoutSeconds / 60)}-minute block` : 'logins are blocked for a while'}`,
+    `PIN incorrect — ${n} ${plural('en', n, 'try', 'tries')} left before ${lockoutSeconds ? `a ${minutesOf(lockoutSeconds)}-minute block` : 'logins are blocked for a while'}`,
   lockedUntil: (ms) => `Logins blocked until ${clockTime(ms, 'en')} after too many tries. The token stays locked.`,
   pinUncheckedUnreachable: 'Server unreachable: the PIN could not be checked. If the code is refused, lock and type your PIN again.',
   pending: 'Waiting for the server’s confirmation',

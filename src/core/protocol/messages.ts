@@ -57,6 +57,8 @@ export interface StatusResponse {
   retryAfter?: number;
   /** With a wrong `otp` that was counted: failures left before the lock (0: this one locked). */
   failuresLeft?: number;
+  /** With `failuresLeft`: how long the lock lasts once it falls, in seconds. */
+  lockoutSeconds?: number;
 }
 export interface RenewRequest {
   v: 1;

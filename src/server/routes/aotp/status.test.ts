@@ -78,7 +78,7 @@ for (const target of testDatabases()) {
     it('answers otpValid false to a wrong otp, counts it and says how many failures are left', async () => {
       const token = await activeToken(h, 'format01');
       const bad = wrongCode(codeOf(token, h.now()));
-      expect(await statusOf(token, bad)).toMatchObject({ otpValid: false, failuresLeft: 4 });
+      expect(await statusOf(token, bad)).toMatchObject({ otpValid: false, failuresLeft: 4, lockoutSeconds: 900 });
       expect(await statusOf(token, bad)).not.toHaveProperty('locked');
       expect((await userRow(h, 'format01')).login_failures).toBe(2);
       expect(await statusOf(token, codeOf(token, h.now()))).toEqual(expect.objectContaining({ otpValid: true }));

@@ -57,6 +57,7 @@ export async function tokenStatusOf(ctx: AppContext, body: unknown, ip: string):
     });
     if (!failure.counted) return { ...answer, locked: true, retryAfter: failure.retryAfter };
     answer.failuresLeft = failure.failuresLeft;
+    answer.lockoutSeconds = profile.lockoutSeconds;
     if (failure.locked) return { ...answer, locked: true, retryAfter: failure.retryAfter ?? profile.lockoutSeconds };
   } else if (status === 'pending') {
     answer.otpValid = matchCode(ctx, token, profile, req.otp, now) !== null;
