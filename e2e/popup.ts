@@ -57,10 +57,3 @@ export async function readFreshCode(account: Locator): Promise<string> {
   throw new Error('Could not read a code with enough time left.');
 }
 
-/** Waits until the next TOTP step of `account` has started (a code never accepted before). */
-export async function waitForNextStep(account: Locator): Promise<void> {
-  const countdown = account.getByTestId('countdown');
-  const endsAt = Number(await countdown.getAttribute('data-ends-at'));
-  await account.page().waitForTimeout(Math.max(0, endsAt - Date.now()) + 300);
-  await expect(countdown).not.toHaveAttribute('data-ends-at', String(endsAt));
-}

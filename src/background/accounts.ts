@@ -2,7 +2,7 @@
 import { fromB64u } from '../core/bytes.ts';
 import { daysLeft, DEFAULT_WARNING_DAYS, isExpired, reachedThresholds, renewalOpen } from '../core/expiry.ts';
 import type { AccountState, AccountView } from '../core/messages.ts';
-import { generateTOTP, msUntilNextStep } from '../core/totp.ts';
+import { generateTOTP, timeStep } from '../core/totp.ts';
 import type { TokenRecord } from '../core/vault.ts';
 import { isExportable } from '../core/vault-backup.ts';
 
@@ -13,12 +13,21 @@ export function seedOf(token: TokenRecord, unlocked: Record<string, string>): Ui
   return typeof seed === 'string' ? fromB64u(seed) : null;
 }
 
-/** The current code of a token at `now` (ms). @see RFC 6238 */
+/**
+ * The code of a token to use at `now` (ms): the current step's, or the next
+ * step's while the current one is the step that confirmed the token (the
+ * server refuses that code as a replay and accepts the next one a step early).
+ * @see RFC 6238, PROTOCOL.md §7
+ */
 export function currentCode(token: TokenRecord, seed: Uint8Array, now: number): { value: string; stepEndsAt: number; period: number } {
+  const period = token.period;
+  const current = timeStep(period, now);
+  const used = token.server?.usedStep;
+  const step = used === current ? current + 1 : current;
   return {
-    value: generateTOTP({ seed, algorithm: token.algorithm, digits: token.digits, period: token.period }, now),
-    stepEndsAt: now + msUntilNextStep(token.period, now),
-    period: token.period,
+    value: generateTOTP({ seed, algorithm: token.algorithm, digits: token.digits, period }, step * period * 1000),
+    stepEndsAt: (step + 1) * period * 1000,
+    period,
   };
 }
 

@@ -9,6 +9,8 @@ import { harness, T0 } from './harness.ts';
 
 type H = ReturnType<typeof harness>;
 const codeOf = (seed: Uint8Array, at: number) => generateTOTP({ seed, algorithm: 'SHA1', digits: 6, period: 30 }, at);
+/** What Jeton shows in the step whose code confirmed the token: the next step's code (the server refuses the confirming one as a replay). */
+const nextCodeOf = (seed: Uint8Array, at: number) => codeOf(seed, at + 30_000);
 const stored = async (h: H): Promise<VaultContent> => openVault(h.keys.key!, h.local.data.get(VAULT_STORAGE_KEY));
 const serverTokens = (h: H) => [...h.server.tokens.values()];
 
@@ -171,7 +173,7 @@ describe('one-click renewal (§6 + §4)', () => {
     const state = await h.ok('state.get', {});
     expect(state.accounts).toHaveLength(1);
     expect(state.accounts[0]).toMatchObject({ id, state: 'active', daysLeft: 10 });
-    expect(state.accounts[0]!.code!.value).toBe(codeOf(fresh.seed, h.clock.now));
+    expect(state.accounts[0]!.code!.value).toBe(nextCodeOf(fresh.seed, h.clock.now));
     const vault = await stored(h);
     expect(vault.tokens[0]!.renewal).toBeUndefined();
     expect(vault.tokens[0]!.server!.tokenId).not.toBe([...h.server.tokens.keys()][0]);
@@ -202,7 +204,7 @@ describe('one-click renewal (§6 + §4)', () => {
     h.server.failNext.set('/aotp/v1/renew', 1);
     expect(await h.send('account.renew', { id })).toMatchObject({ ok: false, error: { code: 'server_unreachable' } });
     expect((await stored(h)).tokens[0]!.renewal).toBeUndefined();
-    expect((await h.ok('state.get', {})).accounts[0]).toMatchObject({ state: 'active', code: { value: codeOf(old.seed, h.clock.now) } });
+    expect((await h.ok('state.get', {})).accounts[0]).toMatchObject({ state: 'active', code: { value: nextCodeOf(old.seed, h.clock.now) } });
     h.clock.now += 30_000;
     expect(await h.ok('account.renew', { id })).toEqual({ outcome: 'renewed' });
   });
@@ -233,7 +235,7 @@ describe('one-click renewal (§6 + §4)', () => {
     expect(await h.ok('account.renew', { id })).toEqual({ outcome: 'renewing' });
     await h.settle();
     const state = await h.ok('state.get', {});
-    expect(state.accounts[0]).toMatchObject({ state: 'renewing', renewal: 'retry', code: { value: codeOf(old.seed, h.clock.now) } });
+    expect(state.accounts[0]).toMatchObject({ state: 'renewing', renewal: 'retry', code: { value: nextCodeOf(old.seed, h.clock.now) } });
     expect(old.status).toBe('active');
     h.restart(); // the worker stopped
     h.clock.now += 61_000;
@@ -258,7 +260,7 @@ describe('one-click renewal (§6 + §4)', () => {
     h.clock.now += 30_000;
     expect(await h.ok('account.renew', { id })).toEqual({ outcome: 'renewed' });
     const fresh = serverTokens(h).find((t) => t !== old)!;
-    expect((await h.ok('state.get', {})).accounts[0]!.code!.value).toBe(codeOf(fresh.seed, h.clock.now));
+    expect((await h.ok('state.get', {})).accounts[0]!.code!.value).toBe(nextCodeOf(fresh.seed, h.clock.now));
   });
 
   it('forgets a renewal the server dropped, and the old token stays', async () => {
@@ -299,7 +301,7 @@ describe('one-click renewal (§6 + §4)', () => {
     if (token.secret.type === 'pin') expect(await openSeedWithPin(token.secret, '2468')).toEqual(fresh.seed);
     // The auto-lock counts from the renewal; still unlocked, with the new seed.
     expect(h.timer.at).toBe(h.clock.now + 15 * 60_000);
-    expect((await h.ok('state.get', {})).accounts[0]!.code!.value).toBe(codeOf(fresh.seed, h.clock.now));
+    expect((await h.ok('state.get', {})).accounts[0]!.code!.value).toBe(nextCodeOf(fresh.seed, h.clock.now));
     // Locked, a wrong PIN is the server's to judge: counted as a failed login.
     await h.ok('vault.lock', {});
   });

@@ -26,10 +26,13 @@ const contentOnly = (caller: Caller): ContentCaller => {
 };
 
 /** The tokens this caller may be offered, with what is needed to decide and answer. */
-async function offeredTo(deps: Deps, caller: ContentCaller): Promise<{ tokens: TokenRecord[]; unlocked: Record<string, string>; autoFill: boolean; language: Language }> {
+async function offeredTo(deps: Deps, caller: ContentCaller): Promise<{ tokens: TokenRecord[]; unlocked: Record<string, string>; autoFill: boolean; language: Language; serverNow: number }> {
   const [vault, unlocked, policy] = await Promise.all([deps.vault.read(), deps.session.unlocked(), readPolicy(deps.managed)]);
+  // Codes and expiry on the servers' clock, as the popup shows them (§5 serverTime).
+  const serverNow = deps.now() + vault.clockOffsetMs;
   return {
-    tokens: offerableTokens(vault.tokens, caller.origin, caller.topOrigin, policy, deps.now()),
+    serverNow,
+    tokens: offerableTokens(vault.tokens, caller.origin, caller.topOrigin, policy, serverNow),
     unlocked,
     autoFill: effectiveAutoFill(policy, vault.settings.autoFill),
     language: vault.settings.language,
@@ -45,13 +48,13 @@ export function fillHandlers(deps: Deps): FillHandlers {
       return { offers, autoFill: autoFill && offers.length > 0, language };
     },
     'fill.code': async ({ id }, caller) => {
-      const { tokens, unlocked } = await offeredTo(deps, contentOnly(caller));
+      const { tokens, unlocked, serverNow } = await offeredTo(deps, contentOnly(caller));
       // Same answer for "no such token" and "not for this page": a page learns nothing about other tokens.
       const token = tokens.find((t) => t.id === id);
       if (!token) throw new JetonError('not_offered', 'Jeton has no code for this page.');
       const seed = seedOf(token, unlocked);
       if (seed === null) throw new JetonError('locked', 'Unlock Jeton first.');
-      const code = currentCode(token, seed, deps.now()).value;
+      const code = currentCode(token, seed, serverNow).value;
       // Using a code is activity: the auto-lock is pushed back as when the popup is opened.
       if (token.secret.type === 'pin') await touchAutoLock(deps);
       return { code };

@@ -27,8 +27,13 @@ describe('adding a token without PIN', () => {
     const [account] = state.accounts;
     expect(account).toMatchObject({ issuer: 'Téléaccès', userId: 'format01', state: 'active', pin: false, locked: false, demo: false });
     expect(account!.loginOrigins).toEqual(['https://teleacces.example']);
-    expect(account!.code).toEqual({ value: codeOf(serverToken!.seed, h.clock.now), stepEndsAt: T0 + 30_000, period: 30 });
+    // Still in the step whose code confirmed the token: the server refuses that code as a replay, so the next one shows.
+    expect(account!.code).toEqual({ value: codeOf(serverToken!.seed, T0 + 30_000), stepEndsAt: T0 + 60_000, period: 30 });
     expect(JSON.stringify(state)).not.toContain(Buffer.from(serverToken!.seed).toString('base64url'));
+
+    h.clock.now = T0 + 61_000;
+    const later = await h.ok('state.get', {});
+    expect(later.accounts[0]!.code).toEqual({ value: codeOf(serverToken!.seed, h.clock.now), stepEndsAt: T0 + 90_000, period: 30 });
   });
 
   it('catches a mistyped code before any network call', async () => {
@@ -130,7 +135,7 @@ describe('adding a token with a PIN', () => {
 
     const state = await h.ok('state.get', {});
     expect(state.pendingSetup).toBeNull();
-    expect(state.accounts[0]).toMatchObject({ pin: true, locked: false, code: { value: codeOf(serverToken!.seed, T0) } });
+    expect(state.accounts[0]).toMatchObject({ pin: true, locked: false, code: { value: codeOf(serverToken!.seed, T0 + 30_000) } });
     expect(h.timer.at).toBe(T0 + 15 * 60_000);
   });
 

@@ -13,7 +13,7 @@ import { ProtocolError } from '../core/protocol/errors.ts';
 import type { ConfirmResponse, Envelope } from '../core/protocol/messages.ts';
 import type { AddResult, ErrorInfo, PendingSetupView } from '../core/messages.ts';
 import { checkLoginOrigins, pinRule, PolicyError, type Policy } from '../core/policy.ts';
-import { generateTOTP } from '../core/totp.ts';
+import { generateTOTP, timeStep } from '../core/totp.ts';
 import { newAccountId, type TokenRecord } from '../core/vault.ts';
 import { PIN_KDF_ITERATIONS, sealSeedWithPin } from '../core/vault-pin.ts';
 import type { Deps } from './deps.ts';
@@ -73,7 +73,9 @@ export async function confirmToken(deps: Deps, token: TokenRecord, seed: Uint8Ar
   }
   await deps.vault.update((vault) => ({
     ...vault,
-    tokens: vault.tokens.map((t) => (t.id === token.id && t.server ? { ...t, expiresAt: answer.expiresAt, server: { ...t.server, state: 'active' as const } } : t)),
+    tokens: vault.tokens.map((t) =>
+      t.id === token.id && t.server ? { ...t, expiresAt: answer.expiresAt, server: { ...t.server, state: 'active' as const, usedStep: timeStep(token.period, now) } } : t,
+    ),
   }));
 }
 

@@ -21,7 +21,7 @@ import { ProtocolError } from '../core/protocol/errors.ts';
 import type { ConfirmResponse } from '../core/protocol/messages.ts';
 import { clockOffset, renewalOpen } from '../core/expiry.ts';
 import { checkLoginOrigins } from '../core/policy.ts';
-import { generateTOTP } from '../core/totp.ts';
+import { generateTOTP, timeStep } from '../core/totp.ts';
 import type { RenewalRecord, TokenRecord } from '../core/vault.ts';
 import { openSeedWithPin, PIN_KDF_ITERATIONS, sealSeedWithPin } from '../core/vault-pin.ts';
 import { accountState } from './accounts.ts';
@@ -188,7 +188,7 @@ export async function finishRenewal(deps: Deps, id: string, pin?: string, known?
             addedAt: t.addedAt,
             demo: false,
             secret: renewal.secret,
-            server: { ...renewal.server, state: 'active', statusAt: new Date(now).toISOString(), notified: [] },
+            server: { ...renewal.server, state: 'active', statusAt: new Date(now).toISOString(), notified: [], usedStep: timeStep(renewal.period, at) },
           }
         : t,
     ),

@@ -21,9 +21,6 @@ export function generateTOTP(params: OTPParams, timestamp: number): string {
 /** The time step (counter) at `timestamp` (ms). */
 export const timeStep = (period: number, timestamp: number): number => Math.floor(timestamp / 1000 / period);
 
-/** Milliseconds left before the code at `timestamp` changes. */
-export const msUntilNextStep = (period: number, timestamp: number): number => period * 1000 - (timestamp % (period * 1000));
-
 /**
  * Finds `code` within ±`window` steps of `timestamp`; returns the matching time step,
  * or null. Compares every candidate in constant time. @see RFC 6238 §5.2

@@ -59,6 +59,11 @@ export interface ServerBinding {
   renewOpensAt?: string;
   /** Content v2: the warning thresholds (days; 0 = expired) already notified, never notified again. */
   notified?: number[];
+  /**
+   * The time step of the code that confirmed this token (§4): the server counts it as used and
+   * refuses it as a replay, so codes are shown from the next step on. @see PROTOCOL.md §7
+   */
+  usedStep?: number;
 }
 
 /**
@@ -286,6 +291,7 @@ function parseServer(v: unknown): ServerBinding {
     if (!Array.isArray(s.notified) || s.notified.length > 32) throw damaged('notified');
     binding.notified = s.notified.map((d) => int(d, 'notified', 0, 3650));
   }
+  if (s.usedStep !== undefined) binding.usedStep = int(s.usedStep, 'usedStep', 0, Number.MAX_SAFE_INTEGER);
   return binding;
 }
 
