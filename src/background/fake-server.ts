@@ -32,7 +32,7 @@ export interface FakeServerOptions {
   now: () => number;
   pin?: { required: boolean; minLength: number };
   /** What happens to the activation: usable, or one of the §3 refusals. */
-  activation?: 'usable' | 'expired' | 'used' | 'locked';
+  activation?: 'usable' | 'expired' | 'used' | 'locked' | 'replaced';
   /** The profile's `exportable` (default false, as the teleaccess profile). */
   exportable?: boolean;
   /** Token validity in days (default 365) and renewal window (default 30; null: the profile renews through the portal). */
@@ -124,6 +124,7 @@ export function fakeServer(options: FakeServerOptions): FakeServer {
     if (req.userId !== options.userId || !(await checkProvisionProof(kAc, req))) return refuse('invalid_activation_code');
     if (activation === 'expired') return refuse('activation_expired');
     if (activation === 'used') return refuse('activation_used');
+    if (activation === 'replaced') return answer(401, { error: 'invalid_activation_code', message: 'replaced', replaced: true });
     activation = 'used';
     const { envelope, seed, expiresAt } = newEnvelope(req.userId);
     const source = server.impostor ? { kind: 'provision' as const, kAc: new Uint8Array(32) } : { kind: 'provision' as const, kAc };

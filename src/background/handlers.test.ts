@@ -58,6 +58,15 @@ describe('adding a token without PIN', () => {
     expect(h.local.data.size).toBe(0);
   });
 
+  it('says when a right code was replaced by a newer one (only a right proof learns it)', async () => {
+    const h = harness({ activation: 'replaced' });
+    expect(await h.send('account.add', { serverUrl: SERVER_URL, userId: 'format01', code: h.code })).toMatchObject({ ok: false, error: { code: 'activation_replaced' } });
+    let other = generateActivationCode();
+    while (other === h.code) other = generateActivationCode();
+    expect(await h.send('account.add', { serverUrl: SERVER_URL, userId: 'format01', code: other })).toMatchObject({ ok: false, error: { code: 'invalid_activation_code' } });
+    expect(h.local.data.size).toBe(0);
+  });
+
   it('answers a wrong code or an unknown user the same way', async () => {
     const h = harness();
     let other = generateActivationCode();

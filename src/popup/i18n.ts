@@ -120,6 +120,7 @@ const fr = {
     invalid_activation_code: 'Le code d’activation ou l’identificateur d’utilisateur est incorrect.',
     activation_expired: 'Ce code d’activation a expiré. Demandez un nouveau code sur le portail.',
     activation_used: 'Ce code d’activation a déjà servi. Demandez un nouveau code sur le portail.',
+    activation_replaced: 'Ce code a été remplacé par un plus récent : utilisez le dernier code d’activation reçu.',
     activation_locked: 'Ce code d’activation est bloqué après trop d’essais. Demandez un nouveau code sur le portail.',
     server_unreachable: 'Le serveur est injoignable. Vérifiez l’URL du serveur et votre connexion, puis réessayez.',
     server_unproven: 'Le serveur n’a pas pu prouver qu’il connaissait votre code d’activation. Rien n’a été ajouté : vérifiez l’URL du serveur.',
@@ -268,6 +269,7 @@ const en: Dict = {
     invalid_activation_code: 'The activation code or the user identifier is wrong.',
     activation_expired: 'This activation code has expired. Ask for a new code on the portal.',
     activation_used: 'This activation code was already used. Ask for a new code on the portal.',
+    activation_replaced: 'This code was replaced by a newer one: use the latest activation code you received.',
     activation_locked: 'This activation code is blocked after too many attempts. Ask for a new code on the portal.',
     server_unreachable: 'The server cannot be reached. Check the server URL and your connection, then try again.',
     server_unproven: 'The server could not prove it knew your activation code. Nothing was added: check the server URL.',
@@ -322,6 +324,7 @@ export const dict = (lang: Lang): Dict => DICTS[lang];
 export const PORTAL_ERRORS = new Set([
   'activation_expired',
   'activation_used',
+  'activation_replaced',
   'activation_locked',
   'invalid_activation_code',
   'renewal_disabled',

@@ -192,7 +192,17 @@ export async function postJSON(fetch: Fetch, url: string, body: unknown): Promis
 /** The whole of §3: request, answer, opened and checked envelope. */
 export async function provision(fetch: Fetch, input: ProvisionInput): Promise<ProvisionedToken> {
   const { body, pending } = await createProvisionRequest(input);
-  return openProvisionResponse(pending, await postJSON(fetch, pending.serverUrl, body));
+  let answer: unknown;
+  try {
+    answer = await postJSON(fetch, pending.serverUrl, body);
+  } catch (err) {
+    // Said only after a right proof, so the user learns that the code was right but is no longer the newest.
+    if (err instanceof ProtocolError && err.code === 'invalid_activation_code' && err.details.replaced === true) {
+      throw new ProtocolError('activation_replaced', 'A newer activation code replaced this one.');
+    }
+    throw err;
+  }
+  return openProvisionResponse(pending, answer);
 }
 
 /** §4: confirms a provisioned token with its current code. */

@@ -31,7 +31,8 @@ export type ClientErrorCode =
   | 'server_unreachable' // no HTTP answer at all
   | 'server_unproven' // the answer did not decrypt: the server did not know the activation code
   | 'bad_response' // an answer outside the protocol
-  | 'bad_envelope'; // a decrypted envelope that breaks §3's rules
+  | 'bad_envelope' // a decrypted envelope that breaks §3's rules
+  | 'activation_replaced'; // §3 `invalid_activation_code` with `replaced: true`: the code was right, a newer one replaced it
 
 export type ProtocolErrorCode = ServerErrorCode | ClientErrorCode;
 
