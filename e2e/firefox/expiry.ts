@@ -9,110 +9,19 @@
  *   with `token revoke` shown as revoked at the next opening; five wrong
  *   PINs → the lockout message with its end time, and no unlock.
  */
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import assert from 'node:assert/strict';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { REPO_ROOT, startJetonServer, type JetonServer } from '../server.ts';
+import type { Browser, Page } from 'puppeteer-core';
+import { startJetonServer, type JetonServer } from '../server.ts';
 import { SHORT_PROFILES } from '../short-profiles.ts';
+import { addToken, attrOf, byTestId, openPopup, readFreshCode, runInFirefox, step, textOf, until } from './harness.ts';
 import { submitLogin } from './login.ts';
 
-const FIREFOX = process.env.JETON_FIREFOX ?? '/usr/bin/firefox-esr';
-const EXTENSION_DIR = resolve(REPO_ROOT, process.env.JETON_E2E_FIREFOX_EXTENSION ?? 'dist/e2e-firefox');
 const PIN = '8024';
-const MIN_STEP_LEFT_MS = 3_000;
-
-const byTestId = (id: string): string => `[data-testid="${id}"]`;
-const step = (message: string): void => console.info(`  · ${message}`);
-
-/** Polls `check` until it returns a value (not undefined) or the time is up. */
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`Timed out waiting for ${what}${last instanceof Error ? ` (${last.message})` : ''}`);
-}
-
-const textOf = async (popup: Page, selector: string): Promise<string | undefined> => {
-  const el = await popup.$(selector);
-  return el ? ((await el.evaluate((e) => e.textContent ?? '')) as string).trim() : undefined;
-};
-const attrOf = async (popup: Page, selector: string, name: string): Promise<string | null | undefined> => {
-  const el = await popup.$(selector);
-  return el ? ((await el.evaluate((e, n) => e.getAttribute(n), name)) as string | null) : undefined;
-};
-
-/** Opens (or reopens) the popup page and waits for the main screen; a second page if the first never loaded (seen on a loaded machine). */
-async function openPopup(browser: Browser, popupUrl: string): Promise<Page> {
-  for (let attempt = 1; ; attempt++) {
-    const popup = await browser.newPage();
-    // Firefox sends no navigation events for moz-extension:// pages: start, then wait for an element.
-    void popup.goto(popupUrl).catch(() => undefined);
-    try {
-      await popup.waitForSelector(byTestId('add-account'), { timeout: 30_000 });
-      return popup;
-    } catch (err) {
-      const shown = await popup.evaluate(() => document.body?.innerText ?? '').catch(() => '(unreadable)');
-      await popup.close().catch(() => undefined);
-      if (attempt === 2) throw new Error(`The popup did not show its main screen; it showed: ${shown.replace(/\s+/g, ' ').slice(0, 300)}`, { cause: err });
-      console.warn(`  ! the popup did not load (it showed: ${shown.replace(/\s+/g, ' ').slice(0, 120)}); opening it again`);
-    }
-  }
-}
 
 async function activationLink(server: JetonServer, username: string, profile?: string): Promise<string> {
   const json = await server.admin(['activation', 'issue', '--username', username, ...(profile ? ['--profile', profile] : []), '--json']);
   assert.equal(typeof json.link, 'string', 'activation issue gives a link');
   return json.link as string;
-}
-
-/** Add screen → link → submit; with a PIN, the PIN screen too; waits for a confirmed token with a code. */
-async function addToken(popup: Page, link: string, pin?: string): Promise<void> {
-  await popup.click(byTestId('add-account'));
-  await popup.waitForSelector(byTestId('activation-link'));
-  await popup.type(byTestId('activation-link'), link);
-  await until('the link to fill the activation code', async () => {
-    const value = await popup.$eval(byTestId('activation-code'), (el) => (el as HTMLInputElement).value);
-    return value.replace(/\D/g, '').length === 8 ? value : undefined;
-  });
-  await popup.click(byTestId('submit'));
-  if (pin !== undefined) {
-    await popup.waitForSelector(byTestId('pin-confirm'), { timeout: 30_000 });
-    await popup.type(byTestId('pin'), pin);
-    await popup.type(byTestId('pin-confirm'), pin);
-    await popup.click(byTestId('submit'));
-  }
-  await until('a confirmed token with a code', async () => {
-    const error = await textOf(popup, byTestId('error'));
-    if (error) throw new Error(`the popup says: ${error}`);
-    const code = await textOf(popup, `${byTestId('account')} ${byTestId('code')}`);
-    return code && /^\d{3} \d{3}$/.test(code) && (await popup.$(byTestId('pending'))) === null ? true : undefined;
-  });
-}
-
-async function readFreshCode(popup: Page): Promise<string> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const endsAt = Number(await attrOf(popup, byTestId('countdown'), 'data-ends-at'));
-    assert.ok(endsAt > 0, 'countdown has data-ends-at');
-    const left = endsAt - Date.now();
-    if (left >= MIN_STEP_LEFT_MS) {
-      const code = ((await textOf(popup, byTestId('code'))) ?? '').replace(/\D/g, '');
-      if (Number(await attrOf(popup, byTestId('countdown'), 'data-ends-at')) === endsAt) return code;
-      continue;
-    }
-    await new Promise((r) => setTimeout(r, Math.max(0, left) + 500));
-  }
-  throw new Error('Could not read a code with enough time left.');
 }
 
 const tokensOf = (server: JetonServer, username: string) =>
@@ -257,58 +166,10 @@ async function lockout(server: JetonServer, browser: Browser, popupUrl: string):
   await popup.close();
 }
 
-async function main(): Promise<void> {
-  const started = Date.now();
-  const manifestFile = join(EXTENSION_DIR, 'manifest.json');
-  if (!existsSync(FIREFOX)) throw new Error(`Firefox ESR is missing at ${FIREFOX} (apt-get install firefox-esr, or set JETON_FIREFOX).`);
-  if (!existsSync(manifestFile)) throw new Error(`${manifestFile} is missing: run npm run build:e2e.`);
-  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { action?: { default_popup?: string }; browser_specific_settings?: { gecko?: { id?: string } } };
-  const geckoId = manifest.browser_specific_settings?.gecko?.id;
-  const popupPath = manifest.action?.default_popup?.replace(/^\//, '');
-  if (!geckoId || !popupPath) throw new Error(`${manifestFile} lacks browser_specific_settings.gecko.id or action.default_popup.`);
-
-  const home = mkdtempSync(join(tmpdir(), 'jeton-firefox-home-'));
-  const profile = mkdtempSync(join(tmpdir(), 'jeton-firefox-profile-'));
-  const uuid = randomUUID();
-  let server: JetonServer | undefined;
-  let browser: Browser | undefined;
-  try {
-    server = await startJetonServer({ config: SHORT_PROFILES });
-    browser = await puppeteer.launch({
-      browser: 'firefox',
-      executablePath: FIREFOX,
-      headless: true,
-      userDataDir: profile,
-      args: ['--remote-allow-system-access'],
-      env: { ...process.env, HOME: home },
-      extraPrefsFirefox: {
-        'extensions.webextensions.uuids': JSON.stringify({ [geckoId]: uuid }),
-        'intl.locale.requested': 'fr',
-        'intl.accept_languages': 'fr-CA, fr',
-      },
-    });
-    assert.equal(await browser.installExtension(EXTENSION_DIR), geckoId, 'Firefox installed the extension under its gecko id');
-    console.info(`Firefox ${await browser.version()}: extension ${geckoId} installed`);
-    const popupUrl = `moz-extension://${uuid}/${popupPath}`;
-    await renewWithoutPin(server, browser, popupUrl);
-    await renewWithPin(server, browser, popupUrl);
-    await revoked(server, browser, popupUrl);
-    await lockout(server, browser, popupUrl);
-    console.info(`✓ Firefox expiry journeys passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  } catch (err) {
-    if (server) console.error(`Server output (last 3000 characters):\n${server.log().slice(-3000)}`);
-    throw err;
-  } finally {
-    await browser?.close().catch(() => undefined);
-    await server?.stop();
-    rmSync(home, { recursive: true, force: true });
-    rmSync(profile, { recursive: true, force: true });
-  }
-}
-
-try {
-  await main();
-} catch (err) {
-  console.error(`✗ Firefox expiry journeys failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  process.exitCode = 1;
-}
+await runInFirefox('Firefox expiry journeys', async ({ browser, popupUrl, serve }) => {
+  const server = await serve(startJetonServer({ config: SHORT_PROFILES }));
+  await renewWithoutPin(server, browser, popupUrl);
+  await renewWithPin(server, browser, popupUrl);
+  await revoked(server, browser, popupUrl);
+  await lockout(server, browser, popupUrl);
+});
