@@ -6,49 +6,20 @@
  * user is locked. The audit table, written in the same step as each count,
  * gives the order the database saw. @see PROTOCOL.md §5, §7
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { confirm, createConfirmRequest, createStatusRequest, provision, type ProvisionedToken } from '../../../core/protocol/client.ts';
 import type { AppContext } from '../../context.ts';
-import { openDatabase, type DatabaseHandle } from '../../db/index.ts';
-import { freshSchema, TEST_PG_URL } from '../../db/test-databases.ts';
-import { MasterKey } from '../../secrets.ts';
+import type { DatabaseHandle } from '../../db/index.ts';
 import { issueActivation } from '../../store/activations.ts';
 import { createApiKey } from '../../store/api-keys.ts';
 import { createUser } from '../../store/users.ts';
-import { codeOf, T0, testConfig, wrongCode } from '../../testing/harness.ts';
-import { httpFetch, startServer, type ServerProcess } from '../../testing/processes.ts';
+import { codeOf, T0, wrongCode } from '../../testing/harness.ts';
+import { CLUSTER_SETUPS, startCluster, type Cluster } from '../../testing/cluster.ts';
+import { httpFetch, type ServerProcess } from '../../testing/processes.ts';
 import { Browser, httpTransport } from '../../web/test-browser.ts';
 
 const MAX_FAILURES = 5;
 const PORTAL_MAX_FAILURES = 3;
-
-interface Setup {
-  name: string;
-  processes: number;
-  db: () => { options: Parameters<typeof openDatabase>[0]; env: Record<string, string> };
-}
-
-const setups: Setup[] = [
-  {
-    name: 'two processes on one PostgreSQL schema',
-    processes: 2,
-    db: () => {
-      const schema = freshSchema();
-      return { options: { databaseUrl: TEST_PG_URL, schema, poolSize: 2 }, env: { DATABASE_URL: TEST_PG_URL, JETON_DATABASE_SCHEMA: schema } };
-    },
-  },
-  {
-    name: 'one process on a SQLite file',
-    processes: 1,
-    db: () => {
-      const dir = mkdtempSync(join(tmpdir(), 'jeton-race-'));
-      return { options: { sqliteFile: join(dir, 'jeton.db') }, env: { JETON_DATA_DIR: dir, DATABASE_URL: '' } };
-    },
-  },
-].filter((s) => process.env.JETON_TEST_PG !== '0' || !s.name.includes('PostgreSQL'));
 
 type Answer = { status: number; body: Record<string, unknown> };
 
@@ -76,7 +47,7 @@ function checkAuditOrder(rows: Array<{ event: string; detail: string }>, max: nu
 const countedLoginFailure = (r: { event: string; detail: string }): boolean =>
   (r.event === 'login.failed' || r.event === 'login.locked') && 'failures' in (JSON.parse(r.detail) as object);
 
-for (const setup of setups) {
+for (const setup of CLUSTER_SETUPS) {
   describe(`lockouts under concurrent bursts, ${setup.name}`, () => {
     let handle: DatabaseHandle;
     let ctx: AppContext;
@@ -84,27 +55,15 @@ for (const setup of setups) {
     let apiKey: string;
     let users = 0;
 
+    let cluster: Cluster;
     beforeAll(async () => {
-      const { options, env } = setup.db();
-      handle = await openDatabase(options);
-      const masterKey = MasterKey.generate();
-      ctx = { config: testConfig(), db: handle.db, dialect: handle.dialect, masterKey, mailer: { send: async () => {} }, now: () => T0 };
-      const serverEnv = {
-        ...env,
-        JETON_MASTER_KEY: masterKey.toText(),
-        JETON_TEST_NOW: String(T0),
-        JETON_DATA_DIR: env.JETON_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'jeton-race-')),
-        // The bursts come from one address: the per-client rate limits are not what is tested here.
-        JETON_RATE_LIMIT_FACTOR: '1000',
-      };
-      servers = await Promise.all(Array.from({ length: setup.processes }, () => startServer(serverEnv)));
+      // The bursts come from one address: the per-client rate limits are not what is tested here.
+      cluster = await startCluster(setup, { JETON_RATE_LIMIT_FACTOR: '1000' });
+      ({ handle, ctx, servers } = cluster);
       apiKey = (await createApiKey(ctx, 'race')).key;
     }, 60_000);
 
-    afterAll(async () => {
-      await Promise.all(servers.map((s) => s.stop()));
-      await handle?.close();
-    });
+    afterAll(() => cluster?.stop());
 
     const server = (i: number): string => servers[i % servers.length]!.url;
 

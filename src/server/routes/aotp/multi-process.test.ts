@@ -4,66 +4,31 @@
  * two processes sharing one PostgreSQL schema (and one process on a SQLite
  * file) → exactly one success each. @see PROTOCOL.md §3, §7
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { confirm, createProvisionRequest, openProvisionResponse } from '../../../core/protocol/client.ts';
 import type { AppContext } from '../../context.ts';
-import { openDatabase, type DatabaseHandle } from '../../db/index.ts';
-import { freshSchema, TEST_PG_URL } from '../../db/test-databases.ts';
-import { MasterKey } from '../../secrets.ts';
+import type { DatabaseHandle } from '../../db/index.ts';
 import { issueActivation } from '../../store/activations.ts';
 import { createApiKey } from '../../store/api-keys.ts';
-import { addUser, codeOf, T0, testConfig } from '../../testing/harness.ts';
-import { httpFetch, startServer, type ServerProcess } from '../../testing/processes.ts';
+import { addUser, codeOf, T0 } from '../../testing/harness.ts';
+import { CLUSTER_SETUPS, startCluster, type Cluster } from '../../testing/cluster.ts';
+import { httpFetch, type ServerProcess } from '../../testing/processes.ts';
 
 const N = 16;
 
-interface Setup {
-  name: string;
-  processes: number;
-  db: () => { options: Parameters<typeof openDatabase>[0]; env: Record<string, string> };
-}
-
-const setups: Setup[] = [
-  {
-    name: 'two processes on one PostgreSQL schema',
-    processes: 2,
-    db: () => {
-      const schema = freshSchema();
-      return { options: { databaseUrl: TEST_PG_URL, schema, poolSize: 2 }, env: { DATABASE_URL: TEST_PG_URL, JETON_DATABASE_SCHEMA: schema } };
-    },
-  },
-  {
-    name: 'one process on a SQLite file',
-    processes: 1,
-    db: () => {
-      const dir = mkdtempSync(join(tmpdir(), 'jeton-mp-'));
-      return { options: { sqliteFile: join(dir, 'jeton.db') }, env: { JETON_DATA_DIR: dir, DATABASE_URL: '' } };
-    },
-  },
-].filter((s) => process.env.JETON_TEST_PG !== '0' || !s.name.includes('PostgreSQL'));
-
-for (const setup of setups) {
+for (const setup of CLUSTER_SETUPS) {
   describe(`concurrency with ${setup.name}`, () => {
     let handle: DatabaseHandle;
     let ctx: AppContext;
     let servers: ServerProcess[] = [];
 
+    let cluster: Cluster;
     beforeAll(async () => {
-      const { options, env } = setup.db();
-      handle = await openDatabase(options);
-      const masterKey = MasterKey.generate();
-      ctx = { config: testConfig(), db: handle.db, dialect: handle.dialect, masterKey, mailer: { send: async () => {} }, now: () => T0 };
-      const serverEnv = { ...env, JETON_MASTER_KEY: masterKey.toText(), JETON_TEST_NOW: String(T0), JETON_RATE_LIMIT_FACTOR: '0', JETON_DATA_DIR: env.JETON_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'jeton-mp-')) };
-      servers = await Promise.all(Array.from({ length: setup.processes }, () => startServer(serverEnv)));
+      cluster = await startCluster(setup, { JETON_RATE_LIMIT_FACTOR: '0' });
+      ({ handle, ctx, servers } = cluster);
     }, 60_000);
 
-    afterAll(async () => {
-      await Promise.all(servers.map((s) => s.stop()));
-      await handle?.close();
-    });
+    afterAll(() => cluster?.stop());
 
     it('lets exactly one of N simultaneous provisions with one code succeed, then exactly one of N verifications of one code', async () => {
       const user = await addUser(ctx, 'format01');
