@@ -1,5 +1,6 @@
 /** The main screen's list: one card per token with its code, countdown, copy button and expiry; a PIN field when locked. */
 import { useEffect, useRef, useState } from 'preact/hooks';
+import type { RefObject } from 'preact';
 import type { AccountView } from '../core/messages.ts';
 import { formatDate, groupDigits, secondsLeft } from './format.ts';
 import { AllowFill } from './allow-fill.tsx';
@@ -65,6 +66,42 @@ interface CardProps {
 }
 
 /** Revoked, superseded, expired: what happened and what to do, instead of a code. */
+interface PinFormProps {
+  id: string;
+  label: string;
+  /** The field's and the button's `data-testid`. */
+  testIds: [string, string];
+  submit: string;
+  pin: string;
+  setPin: (pin: string) => void;
+  busy: boolean;
+  onSubmit: (e: Event) => void;
+  inputRef?: RefObject<HTMLInputElement | null>;
+}
+
+/** A PIN typed for one token (to unlock it, or to renew it): never kept by the browser's autofill. */
+function PinForm({ id, label, testIds, submit, pin, setPin, busy, onSubmit, inputRef }: PinFormProps) {
+  return (
+    <form class="unlock-row" onSubmit={onSubmit}>
+      <label for={id}>{label}</label>
+      <input
+        id={id}
+        ref={inputRef}
+        data-testid={testIds[0]}
+        type="password"
+        inputMode="numeric"
+        autocomplete="off"
+        value={pin}
+        onInput={(e) => setPin(e.currentTarget.value)}
+        required
+      />
+      <button type="submit" data-testid={testIds[1]} disabled={busy}>
+        {submit}
+      </button>
+    </form>
+  );
+}
+
 function DeadNotice({ a, d }: { a: AccountView; d: Dict }) {
   const text = a.state === 'revoked' ? d.stateRevoked : a.state === 'expired' ? d.stateExpired : d.stateSuperseded;
   return (
@@ -122,29 +159,20 @@ function RenewControl({ a, d, onRenew, open, onOpened }: { a: AccountView; d: Di
   return (
     <div class="renew-row">
       {asking ? (
-        <form
-          class="unlock-row"
+        <PinForm
+          id={`renew-pin-${a.id}`}
+          label={d.renewPin(a.userId)}
+          testIds={['renew-pin', 'renew-submit']}
+          submit={d.renew}
+          pin={pin}
+          setPin={setPin}
+          busy={busy}
+          inputRef={pinField}
           onSubmit={(e) => {
             e.preventDefault();
             if (pin && !busy) void run(pin);
           }}
-        >
-          <label for={`renew-pin-${a.id}`}>{d.renewPin(a.userId)}</label>
-          <input
-            id={`renew-pin-${a.id}`}
-            ref={pinField}
-            data-testid="renew-pin"
-            type="password"
-            inputMode="numeric"
-            autocomplete="off"
-            value={pin}
-            onInput={(e) => setPin(e.currentTarget.value)}
-            required
-          />
-          <button type="submit" data-testid="renew-submit" disabled={busy}>
-            {d.renew}
-          </button>
-        </form>
+        />
       ) : (
         <button type="button" ref={button} class="primary" data-testid="renew" aria-label={d.renewLabel(a.userId)} disabled={busy} onClick={click}>
           {d.renew}
@@ -235,22 +263,7 @@ function AccountCard({ account: a, now, d, lang, onUnlock, onRenew, onCopyError,
           </button>
         </div>
       ) : (
-        <form class="unlock-row" onSubmit={unlock}>
-          <label for={`pin-${a.id}`}>{d.pinFor(a.userId)}</label>
-          <input
-            id={`pin-${a.id}`}
-            data-testid="pin"
-            type="password"
-            inputMode="numeric"
-            autocomplete="off"
-            value={pin}
-            onInput={(e) => setPin(e.currentTarget.value)}
-            required
-          />
-          <button type="submit" data-testid="unlock" disabled={busy}>
-            {d.unlock}
-          </button>
-        </form>
+        <PinForm id={`pin-${a.id}`} label={d.pinFor(a.userId)} testIds={['pin', 'unlock']} submit={d.unlock} pin={pin} setPin={setPin} busy={busy} onSubmit={unlock} />
       )}
       <p class={`expiry${a.warningDays !== undefined || days <= 0 ? ' soon' : ''}`} data-testid="expiry" data-expires-at={a.expiresAt} data-days-left={days}>
         {d.expires(formatDate(a.expiresAt, lang), days)}
