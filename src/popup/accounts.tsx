@@ -102,6 +102,15 @@ function PinForm({ id, label, testIds, submit, pin, setPin, busy, onSubmit, inpu
   );
 }
 
+/** The token's portal, where what the extension cannot do is done. */
+function PortalLink({ url }: { url: string }) {
+  return (
+    <a data-testid="portal-link" href={url} target="_blank" rel="noopener noreferrer">
+      {url}
+    </a>
+  );
+}
+
 function DeadNotice({ a, d }: { a: AccountView; d: Dict }) {
   const text = a.state === 'revoked' ? d.stateRevoked : a.state === 'expired' ? d.stateExpired : d.stateSuperseded;
   return (
@@ -110,9 +119,7 @@ function DeadNotice({ a, d }: { a: AccountView; d: Dict }) {
       {a.state !== 'superseded' && a.portalUrl ? (
         <>
           {' '}
-          <a data-testid="portal-link" href={a.portalUrl} target="_blank" rel="noopener noreferrer">
-            {a.portalUrl}
-          </a>
+          <PortalLink url={a.portalUrl} />
         </>
       ) : null}
     </p>
@@ -282,10 +289,7 @@ function AccountCard({ account: a, now, d, lang, onUnlock, onRenew, onCopyError,
           {a.renewal === 'portal' && a.portalUrl ? (
             <>
               {' '}
-              {d.renewPortal}{' '}
-              <a data-testid="portal-link" href={a.portalUrl} target="_blank" rel="noopener noreferrer">
-                {a.portalUrl}
-              </a>
+              {d.renewPortal} <PortalLink url={a.portalUrl} />
             </>
           ) : null}
         </p>
