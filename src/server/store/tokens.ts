@@ -5,12 +5,12 @@
  * other writes), so it holds across instances sharing one database.
  * @see PROTOCOL.md §3–§7
  */
-import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { Activation, NewToken, Token } from '../db/schema.ts';
 import type { Profile } from '../config.ts';
 import { audit, auditSelection } from './audit.ts';
 import { lockRemaining, resetLoginFailures } from './login-guard.ts';
+import { acceptLoginBatchedPg } from './pg-batches.ts';
 import { prepared } from './prepared.ts';
 import { writes, type Tx } from './write-queue.ts';
 
@@ -246,24 +246,6 @@ const recordStep = prepared(
   ['\u0000token', -424_242],
 );
 
-// PostgreSQL: the lock check, the step, the reset of the user's failures and
-// the audit row in one statement (data-modifying WITHs), one round trip, still
-// atomic. `FOR UPDATE` takes the user's row lock first, so a concurrent
-// failure count waits for this statement or this one sees its lock.
-const acceptLoginPg = prepared(
-  (db, userId: number, now: number, tokenId: string, step: number, username: string, ip: string | null, detail: string) => {
-    const query = sql<{ id: number }>`WITH u AS (SELECT login_failures, login_locked_until FROM users WHERE id = ${userId} FOR UPDATE),
-open AS (SELECT 1 AS ok FROM u WHERE login_locked_until IS NULL OR login_locked_until <= ${now}),
-accepted AS (UPDATE tokens SET last_step = ${step} WHERE id = ${tokenId} AND state = 'active' AND last_step < ${step} AND EXISTS (SELECT 1 FROM open) RETURNING id),
-cleared AS (UPDATE users SET login_failures = 0, login_locked_until = NULL WHERE id = ${userId} AND EXISTS (SELECT 1 FROM accepted)
-  AND EXISTS (SELECT 1 FROM u WHERE login_failures <> 0 OR login_locked_until IS NOT NULL))
-INSERT INTO audit (at, event, username, ip, detail)
-SELECT CAST(${now} AS bigint), 'login.ok', CAST(${username} AS text), CAST(${ip} AS text), CAST(${detail} AS text) FROM accepted RETURNING id`;
-    return { compile: () => query.compile(db) };
-  },
-  [-434_341, -434_342, '\u0000token', -434_343, '\u0000username', '\u0000ip', '\u0000detail'],
-);
-
 /** Why a right code was not accepted: the user is locked, or a concurrent request took this step first. */
 export type AcceptOutcome = 'accepted' | 'locked' | 'taken';
 
@@ -280,8 +262,10 @@ export async function acceptLogin(
 ): Promise<AcceptOutcome> {
   const detail = JSON.stringify(login.detail);
   if (ctx.dialect === 'postgres') {
-    const { rows } = await acceptLoginPg(ctx.db, login.userId, login.at, login.tokenId, login.step, login.username, login.ip, detail);
-    if (rows.length > 0) return 'accepted';
+    // The lock check, the step, the reset and the audit row in one statement, shared with the logins arriving together.
+    if (await acceptLoginBatchedPg(ctx.db, { userId: login.userId, at: login.at, tokenId: login.tokenId, step: login.step, username: login.username, ip: login.ip, detail })) {
+      return 'accepted';
+    }
     // Nothing written: tell a lock from a lost race (only on this rare path).
     const user = await ctx.db.selectFrom('users').select('login_locked_until').where('id', '=', login.userId).executeTakeFirst();
     return user && lockRemaining(user, login.at) !== null ? 'locked' : 'taken';
