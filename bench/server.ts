@@ -241,6 +241,8 @@ async function benchDatabase(kind: 'sqlite' | 'postgres', bare: { url: string; c
     JETON_MASTER_KEY: masterKey.toText(),
     JETON_CONFIG: '',
     LOG_LEVEL: 'warn',
+    // All the load comes from one address: the limits are widened, not turned off, so their bookkeeping is measured.
+    JETON_RATE_LIMIT_FACTOR: '1000',
     DATABASE_URL: kind === 'postgres' ? TEST_PG_URL : '',
     ...(kind === 'postgres' ? { JETON_DATABASE_SCHEMA: schema } : {}),
   });

@@ -32,8 +32,9 @@ interface Pending<I, O> {
 
 /**
  * Returns a function that runs `item` as part of a batch: `run` gets the
- * batch's items and must resolve with one result per item, in order. If `run`
- * throws, every caller of that batch gets the error.
+ * batch's items and must resolve with one result per item, in order. `run`
+ * must be all or nothing (one statement is): if it throws for a batch, each
+ * item is run again alone, and only the callers whose own run fails get an error.
  */
 export function batcher<I, O>(run: (items: I[]) => Promise<O[]>, options: BatchOptions<I> = {}): (item: I) => Promise<O> {
   const maxBatch = options.maxBatch ?? 256;
@@ -60,13 +61,31 @@ export function batcher<I, O>(run: (items: I[]) => Promise<O[]>, options: BatchO
     return batch;
   }
 
+  async function runItems(batch: Pending<I, O>[]): Promise<O[]> {
+    const results = await run(batch.map((p) => p.item));
+    if (results.length !== batch.length) throw new Error(`batch: ${results.length} results for ${batch.length} items`);
+    return results;
+  }
+
   async function runBatch(batch: Pending<I, O>[]): Promise<void> {
     try {
-      const results = await run(batch.map((p) => p.item));
-      if (results.length !== batch.length) throw new Error(`batch: ${results.length} results for ${batch.length} items`);
+      const results = await runItems(batch);
       batch.forEach((p, i) => p.resolve(results[i]!));
+      return;
     } catch (error) {
-      for (const p of batch) p.reject(error);
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
+        return;
+      }
+    }
+    // The statement failed, so it changed nothing: each item runs again alone,
+    // and one bad item does not take the others with it.
+    for (const p of batch) {
+      try {
+        p.resolve((await runItems([p]))[0]!);
+      } catch (error) {
+        p.reject(error);
+      }
     }
   }
 

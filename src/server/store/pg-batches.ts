@@ -1,20 +1,25 @@
 /**
- * The hot PostgreSQL statements, grouped (see batch.ts): the verify read, the
- * accepted login, and the rate-limit hits. Each is one statement over arrays,
+ * The hot PostgreSQL statements, grouped (see batch.ts): the verify read and
+ * the accepted login, the rate-limit hits, provisioning and first
+ * confirmation with the reads before them. Each is one statement over arrays,
  * one round trip and (for writes) one commit for a whole batch, with the same
  * guarantees as one statement per request:
  * - a login's lock check, step and failure reset stay one atomic step per
  *   user: the users' rows are locked (`FOR UPDATE`, in id order so two
  *   instances' batches cannot deadlock) before their state is read, and no
  *   user appears twice in one batch, so each sees the previous one's effect;
+ * - an activation (or a pending token) appears at most once in a batch, so of
+ *   concurrent consumptions exactly one succeeds, as with one conditional
+ *   UPDATE each;
  * - rate-limit hits of one key in a batch are added together and each caller
  *   gets the count it would have had alone.
  * @see PROTOCOL.md §7
  */
 import { CompiledQuery, type Kysely } from 'kysely';
-import type { Database } from '../db/schema.ts';
+import type { Activation, Database, NewToken } from '../db/schema.ts';
 import { registerStatement } from '../db/statements.ts';
 import { batcher } from './batch.ts';
+import type { TokenWithUser } from './tokens.ts';
 
 type Db = Kysely<Database>;
 
@@ -200,4 +205,142 @@ const rateHits = perDatabase((db) =>
 /** Counts one hit on each of `hits`' keys; returns each key's hits in its window, this one included. */
 export function hitRateLimitsPg(db: Db, hits: RateHit[]): Promise<Array<{ key: string; hits: number; windowStart: number }>> {
   return rateHits(db)(hits);
+}
+
+// The newest activation of each (profile, user), as tokens.ts `newestActivation`.
+const SELECT_NEWEST_ACTIVATIONS = `SELECT q.n, a.* FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(profile, username, n)
+JOIN users ON users.username = q.username
+JOIN LATERAL (SELECT * FROM activations WHERE activations.user_id = users.id AND activations.profile = q.profile ORDER BY activations.id DESC LIMIT 1) a ON true`;
+
+const newestActivations = perDatabase((db) =>
+  batcher<{ profile: string; username: string }, Activation | undefined>(async (items) => {
+    const rows = await query<Activation & { n: number }>(db, SELECT_NEWEST_ACTIVATIONS, [items.map((i) => i.profile), items.map((i) => i.username)]);
+    const out: Array<Activation | undefined> = items.map(() => undefined);
+    for (const { n, ...row } of rows) out[n - 1] = row;
+    return out;
+  }),
+);
+
+/** The newest activation of (profile, user), or undefined. @see PROTOCOL.md §3 */
+export function newestActivationPg(db: Db, profile: string, username: string): Promise<Activation | undefined> {
+  return newestActivations(db)({ profile, username });
+}
+
+const SELECT_TOKENS = `SELECT q.n, tokens.*, users.username, users.login_failures, users.login_locked_until
+FROM unnest($1::text[]) WITH ORDINALITY AS q(id, n)
+JOIN tokens ON tokens.id = q.id
+JOIN users ON users.id = tokens.user_id`;
+
+const tokensById = perDatabase((db) =>
+  batcher<string, TokenWithUser | undefined>(async (ids) => {
+    const rows = await query<TokenWithUser & { n: number }>(db, SELECT_TOKENS, [ids]);
+    const out: Array<TokenWithUser | undefined> = ids.map(() => undefined);
+    for (const { n, ...row } of rows) out[n - 1] = row;
+    return out;
+  }),
+);
+
+/** A token with its owner's user ID and lock state, or undefined. */
+export function findTokenPg(db: Db, tokenId: string): Promise<TokenWithUser | undefined> {
+  return tokensById(db)(tokenId);
+}
+
+export interface Provisioning {
+  now: number;
+  activationId: number;
+  token: NewToken;
+  username: string;
+  ip: string | null;
+  /** The audit row's detail, as JSON. */
+  detail: string;
+}
+
+// Consumes each open, unexpired activation, inserts its pending token and the
+// `token.provisioned` row: as tokens.ts `provisionToken`, for a batch.
+const PROVISION = `WITH q AS MATERIALIZED (
+  SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+    $10::integer[], $11::integer[], $12::bigint[], $13::bigint[], $14::text[], $15::text[], $16::text[])
+    WITH ORDINALITY AS q(now, activation_id, id, user_id, profile, device_name, seed, k_status, algorithm, digits, period, issued_at, expires_at, username, ip, detail, n)),
+taken AS (UPDATE activations SET state = 'used', used_at = q.now, token_id = q.id FROM q
+  WHERE activations.id = q.activation_id AND activations.state = 'open' AND activations.expires_at > q.now
+  RETURNING q.*),
+token AS (INSERT INTO tokens (id, user_id, profile, activation_id, renews_token_id, device_name, seed, k_status, algorithm, digits, period, state, issued_at, expires_at)
+  SELECT id, user_id, profile, activation_id, NULL, device_name, seed, k_status, algorithm, digits, period, 'pending', issued_at, expires_at FROM taken ORDER BY n
+  RETURNING id),
+audited AS (INSERT INTO audit (at, event, username, ip, detail)
+  SELECT taken.now, 'token.provisioned', taken.username, taken.ip, taken.detail FROM taken JOIN token ON token.id = taken.id ORDER BY taken.n)
+SELECT n FROM taken`;
+
+const provisionings = perDatabase((db) =>
+  batcher<Provisioning, boolean>(
+    async (items) => {
+      const col = <T>(f: (p: Provisioning) => T): T[] => items.map(f);
+      const rows = await query<{ n: number }>(db, PROVISION, [
+        col((p) => p.now),
+        col((p) => p.activationId),
+        col((p) => p.token.id),
+        col((p) => p.token.user_id),
+        col((p) => p.token.profile),
+        col((p) => p.token.device_name),
+        col((p) => p.token.seed),
+        col((p) => p.token.k_status),
+        col((p) => p.token.algorithm),
+        col((p) => p.token.digits),
+        col((p) => p.token.period),
+        col((p) => p.token.issued_at),
+        col((p) => p.token.expires_at),
+        col((p) => p.username),
+        col((p) => p.ip),
+        col((p) => p.detail),
+      ]);
+      const done = new Set(rows.map((r) => r.n));
+      return items.map((_, i) => done.has(i + 1));
+    },
+    // Two consumptions of one activation are never judged on one snapshot.
+    { keyOf: (p) => p.activationId },
+  ),
+);
+
+/** Consumes the activation and stores its pending token and audit row; false when the activation was not open. @see PROTOCOL.md §3 */
+export function provisionBatchedPg(db: Db, provisioning: Provisioning): Promise<boolean> {
+  return provisionings(db)(provisioning);
+}
+
+export interface Confirmation {
+  /** tokens.ts MAX_CONFIRM_FAILURES (passed in: that module imports this one). */
+  maxFailures: number;
+  now: number;
+  tokenId: string;
+  step: number;
+  username: string;
+  ip: string | null;
+  /** The audit row's detail, as JSON. */
+  detail: string;
+}
+
+// A first confirmation (not a renewal) and its `token.confirmed` row: as tokens.ts `confirmPending`, for a batch.
+const CONFIRM = `WITH q AS MATERIALIZED (
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[])
+    WITH ORDINALITY AS q(now, token_id, step, username, ip, detail, n)),
+activated AS (UPDATE tokens SET state = 'active', confirmed_at = q.now, last_step = q.step FROM q
+  WHERE tokens.id = q.token_id AND tokens.state = 'pending' AND tokens.confirm_failures < $7::integer AND tokens.renews_token_id IS NULL
+  RETURNING q.*),
+audited AS (INSERT INTO audit (at, event, username, ip, detail) SELECT now, 'token.confirmed', username, ip, detail FROM activated ORDER BY n)
+SELECT n FROM activated`;
+
+const confirmations = perDatabase((db) =>
+  batcher<Confirmation, boolean>(
+    async (items) => {
+      const col = <T>(f: (c: Confirmation) => T): T[] => items.map(f);
+      const rows = await query<{ n: number }>(db, CONFIRM, [col((c) => c.now), col((c) => c.tokenId), col((c) => c.step), col((c) => c.username), col((c) => c.ip), col((c) => c.detail), items[0]!.maxFailures]);
+      const done = new Set(rows.map((r) => r.n));
+      return items.map((_, i) => done.has(i + 1));
+    },
+    { keyOf: (c) => c.tokenId },
+  ),
+);
+
+/** Activates a pending first token (not a renewal) with its audit row; false when it was not pending. @see PROTOCOL.md §4 */
+export function confirmBatchedPg(db: Db, confirmation: Confirmation): Promise<boolean> {
+  return confirmations(db)(confirmation);
 }
