@@ -61,28 +61,35 @@ export function batcher<I, O>(run: (items: I[]) => Promise<O[]>, options: BatchO
     return batch;
   }
 
-  async function runItems(batch: Pending<I, O>[]): Promise<O[]> {
-    const results = await run(batch.map((p) => p.item));
-    if (results.length !== batch.length) throw new Error(`batch: ${results.length} results for ${batch.length} items`);
-    return results;
+  /** Resolves each caller of `batch` with its result, or rejects them all. */
+  function settle(batch: Pending<I, O>[], results: O[]): void {
+    // A result count that is off is a bug in `run`, not a failed statement: nothing is run again.
+    if (results.length !== batch.length) {
+      const error = new Error(`batch: ${results.length} results for ${batch.length} items`);
+      for (const p of batch) p.reject(error);
+      return;
+    }
+    batch.forEach((p, i) => p.resolve(results[i]!));
   }
 
   async function runBatch(batch: Pending<I, O>[]): Promise<void> {
+    let results: O[];
     try {
-      const results = await runItems(batch);
-      batch.forEach((p, i) => p.resolve(results[i]!));
-      return;
+      results = await run(batch.map((p) => p.item));
     } catch (error) {
-      if (batch.length === 1) {
-        batch[0]!.reject(error);
-        return;
-      }
+      if (batch.length === 1) batch[0]!.reject(error);
+      else await runAlone(batch);
+      return;
     }
-    // The statement failed, so it changed nothing: each item runs again alone,
-    // and one bad item does not take the others with it.
+    settle(batch, results);
+  }
+
+  // The statement failed, so it changed nothing: each item runs again alone,
+  // and one bad item does not take the others with it.
+  async function runAlone(batch: Pending<I, O>[]): Promise<void> {
     for (const p of batch) {
       try {
-        p.resolve((await runItems([p]))[0]!);
+        settle([p], await run([p.item]));
       } catch (error) {
         p.reject(error);
       }
