@@ -31,6 +31,19 @@ describe('batcher', () => {
     expect(batches).toEqual([['a', 'c'], ['b'], ['d']]);
   });
 
+  it('hands a batch to the statement in the order asked for', async () => {
+    const batches: number[][] = [];
+    const run = batcher(
+      async (items: number[]) => {
+        batches.push(items);
+        return items.map((i) => -i);
+      },
+      { orderBy: (i) => i },
+    );
+    expect(await Promise.all([30, 10, 20].map((i) => run(i)))).toEqual([-30, -10, -20]);
+    expect(batches).toEqual([[10, 20, 30]]);
+  });
+
   it('bounds a batch at maxBatch items', async () => {
     const sizes: number[] = [];
     const run = batcher(

@@ -22,6 +22,11 @@ export interface BatchOptions<I> {
    * An item whose key is already in the batch waits for a later one.
    */
   keyOf?: (item: I) => string | number;
+  /**
+   * The order of a batch's items, for statements that lock rows: two batches
+   * (on two instances, say) that lock rows in one order cannot deadlock.
+   */
+  orderBy?: (item: I) => string | number;
 }
 
 interface Pending<I, O> {
@@ -40,11 +45,18 @@ export function batcher<I, O>(run: (items: I[]) => Promise<O[]>, options: BatchO
   const maxBatch = options.maxBatch ?? 256;
   const inFlight = options.inFlight ?? 2;
   const keyOf = options.keyOf;
+  const orderBy = options.orderBy;
   let queue: Pending<I, O>[] = [];
   let running = 0;
   let scheduled = false;
 
   function take(): Pending<I, O>[] {
+    const batch = pick();
+    if (orderBy) batch.sort((a, b) => (orderBy(a.item) < orderBy(b.item) ? -1 : orderBy(a.item) > orderBy(b.item) ? 1 : 0));
+    return batch;
+  }
+
+  function pick(): Pending<I, O>[] {
     if (!keyOf) return queue.splice(0, maxBatch);
     const batch: Pending<I, O>[] = [];
     const rest: Pending<I, O>[] = [];

@@ -121,7 +121,7 @@ const acceptances = perDatabase((db) =>
       return items.map((_, i) => accepted.has(i + 1));
     },
     // A user twice in one statement would be judged twice on one snapshot.
-    { keyOf: (i) => i.userId },
+    { keyOf: (i) => i.userId, orderBy: (i) => i.userId },
   ),
 );
 
@@ -297,7 +297,7 @@ const provisionings = perDatabase((db) =>
       return items.map((_, i) => done.has(i + 1));
     },
     // Two consumptions of one activation are never judged on one snapshot.
-    { keyOf: (p) => p.activationId },
+    { keyOf: (p) => p.activationId, orderBy: (p) => p.activationId },
   ),
 );
 
@@ -336,7 +336,7 @@ const confirmations = perDatabase((db) =>
       const done = new Set(rows.map((r) => r.n));
       return items.map((_, i) => done.has(i + 1));
     },
-    { keyOf: (c) => c.tokenId },
+    { keyOf: (c) => c.tokenId, orderBy: (c) => c.tokenId },
   ),
 );
 
