@@ -5,6 +5,7 @@
  */
 import { extensionSection } from './extension.ts';
 import { serverSection } from './server.ts';
+import { noteLoad, printSummary } from './summary.ts';
 
 export interface BenchSection {
   name: string;
@@ -21,11 +22,14 @@ const chosen = sections.filter((s) => wanted.length === 0 || wanted.some((w) => 
 let allMet = true;
 for (const section of chosen) {
   console.info(`\n== ${section.name} ==`);
+  noteLoad();
   try {
     allMet = (await section.run()) && allMet;
   } catch (err) {
     allMet = false;
     console.error(`${section.name} failed:`, err);
   }
+  noteLoad();
 }
+printSummary();
 process.exitCode = allMet ? 0 : 1;

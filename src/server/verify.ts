@@ -11,6 +11,7 @@ import { isoSeconds } from './routes/aotp/envelope.ts';
 import { audit } from './store/audit.ts';
 import { countFailureUnlessLocked, lockedFor, lockRemaining, type LockoutPolicy } from './store/login-guard.ts';
 import { acceptLogin, seedContext } from './store/tokens.ts';
+import { selectUserTokensPg } from './store/pg-batches.ts';
 import { prepared } from './store/prepared.ts';
 import { writes } from './store/write-queue.ts';
 
@@ -81,7 +82,8 @@ export async function verifyCode(ctx: AppContext, userId: string, otp: string, m
   }
   const now = ctx.now();
   // One indexed read: the user's lock state and their live tokens.
-  const { rows } = await selectUserTokens(ctx.db, username, now);
+  // On PostgreSQL, shared with the verifications arriving together (pg-batches.ts).
+  const rows = ctx.dialect === 'postgres' ? await selectUserTokensPg(ctx.db, username, now) : (await selectUserTokens(ctx.db, username, now)).rows;
   const user = rows[0];
   if (!user) return { ok: false, error: 'no_active_token' };
   const detail = { via: meta.via ?? 'api' };

@@ -1,5 +1,4 @@
 /** The audit table: one row per security event. Never a secret, code or seed in `detail`. */
-import type { ExpressionBuilder } from 'kysely';
 import type { AppContext } from '../context.ts';
 import { prepared } from './prepared.ts';
 
@@ -41,27 +40,6 @@ const insertAudit = prepared(
     db.insertInto('audit').values({ at, event, username, ip, detail }),
   [-424_242, '\u0000event' as AuditEvent, '\u0000username', '\u0000ip', '\u0000detail'],
 );
-
-/**
- * An audit row's columns as a SELECT list, for PostgreSQL statements that
- * write the row from a data-modifying WITH: one row when the CTE changed one.
- */
-export function auditSelection<DB, TB extends keyof DB>(
-  eb: ExpressionBuilder<DB, TB>,
-  at: number,
-  event: AuditEvent,
-  username: string,
-  ip: string | null,
-  detail: string,
-) {
-  return [
-    eb.cast<number>(eb.val(at), 'bigint').as('at'),
-    eb.cast<AuditEvent>(eb.val(event), 'text').as('event'),
-    eb.cast<string>(eb.val(username), 'text').as('username'),
-    eb.cast<string | null>(eb.val(ip), 'text').as('ip'),
-    eb.cast<string>(eb.val(detail), 'text').as('detail'),
-  ];
-}
 
 export async function audit(ctx: Pick<AppContext, 'db' | 'now'>, event: AuditEvent, entry: AuditEntry = {}): Promise<void> {
   await insertAudit(ctx.db, ctx.now(), event, entry.username ?? null, entry.ip ?? null, JSON.stringify(entry.detail ?? {}));

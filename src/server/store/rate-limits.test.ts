@@ -39,6 +39,17 @@ for (const target of testDatabases()) {
       expect(row.hits).toBe(max + 25);
     });
 
+    it('starts a new window for a hit that arrives with one of the last window (PostgreSQL batches them together)', async () => {
+      const { windowSeconds } = RATE_LIMITS.status.user;
+      const first = hitRateLimit(h.ctx, 'status', { ip: '203.0.113.1', user: 'format01' });
+      h.advance(windowSeconds * 1000);
+      const second = hitRateLimit(h.ctx, 'status', { ip: '203.0.113.1', user: 'format01' });
+      expect(await Promise.all([first, second])).toEqual([null, null]);
+      const row = await h.ctx.db.selectFrom('rate_limits').select(['hits', 'window_start']).where('key', '=', 'status|user|format01').executeTakeFirstOrThrow();
+      expect(row.hits).toBe(1);
+      expect(Number(row.window_start)).toBe(h.ctx.now() - (h.ctx.now() % (windowSeconds * 1000)));
+    });
+
     it('answers 429 rate_limited with Retry-After in the protocol shape on provision', async () => {
       const body = await provisionBody('format01');
       for (let i = 0; i < RATE_LIMITS.provision.user.max; i++) expect((await post(h, 'provision', body)).status).toBe(401);

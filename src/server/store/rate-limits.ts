@@ -9,6 +9,7 @@
  */
 import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
+import { hitRateLimitsPg } from './pg-batches.ts';
 import { writes } from './write-queue.ts';
 
 export interface Limit {
@@ -64,7 +65,11 @@ export async function hitRateLimit(ctx: Ctx, bucket: Bucket, who: { ip: string; 
       )
       .returning(['key', 'hits', 'window_start'])
       .execute();
-  const counted = ctx.dialect === 'sqlite' ? await writes(ctx).run((tx) => upsert(tx)) : await upsert(ctx.db);
+  // PostgreSQL: one statement for the hits arriving together (pg-batches.ts).
+  const counted =
+    ctx.dialect === 'sqlite'
+      ? await writes(ctx).run((tx) => upsert(tx))
+      : (await hitRateLimitsPg(ctx.db, rows.map((r) => ({ key: r.key, windowStart: r.window_start })))).map((r) => ({ key: r.key, hits: r.hits, window_start: r.windowStart }));
   let wait: number | null = null;
   for (const row of counted) {
     const limit = keys.find((k) => k.key === row.key)!.limit;

@@ -5,12 +5,12 @@
  * other writes), so it holds across instances sharing one database.
  * @see PROTOCOL.md §3–§7
  */
-import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import type { Activation, NewToken, Token } from '../db/schema.ts';
 import type { Profile } from '../config.ts';
-import { audit, auditSelection } from './audit.ts';
+import { audit } from './audit.ts';
 import { lockRemaining, resetLoginFailures } from './login-guard.ts';
+import { acceptLoginBatchedPg, confirmBatchedPg, findTokenPg, newestActivationPg, provisionBatchedPg } from './pg-batches.ts';
 import { prepared } from './prepared.ts';
 import { writes, type Tx } from './write-queue.ts';
 
@@ -48,6 +48,7 @@ const selectToken = prepared(
 );
 
 export async function findToken(ctx: Ctx, tokenId: string): Promise<TokenWithUser | undefined> {
+  if (ctx.dialect === 'postgres') return findTokenPg(ctx.db, tokenId);
   return (await selectToken(ctx.db, tokenId)).rows[0];
 }
 
@@ -66,6 +67,7 @@ const selectNewestActivation = prepared(
 );
 
 export async function newestActivation(ctx: Ctx, profile: string, username: string): Promise<Activation | undefined> {
+  if (ctx.dialect === 'postgres') return newestActivationPg(ctx.db, profile, username);
   return (await selectNewestActivation(ctx.db, profile, username)).rows[0];
 }
 
@@ -246,24 +248,6 @@ const recordStep = prepared(
   ['\u0000token', -424_242],
 );
 
-// PostgreSQL: the lock check, the step, the reset of the user's failures and
-// the audit row in one statement (data-modifying WITHs), one round trip, still
-// atomic. `FOR UPDATE` takes the user's row lock first, so a concurrent
-// failure count waits for this statement or this one sees its lock.
-const acceptLoginPg = prepared(
-  (db, userId: number, now: number, tokenId: string, step: number, username: string, ip: string | null, detail: string) => {
-    const query = sql<{ id: number }>`WITH u AS (SELECT login_failures, login_locked_until FROM users WHERE id = ${userId} FOR UPDATE),
-open AS (SELECT 1 AS ok FROM u WHERE login_locked_until IS NULL OR login_locked_until <= ${now}),
-accepted AS (UPDATE tokens SET last_step = ${step} WHERE id = ${tokenId} AND state = 'active' AND last_step < ${step} AND EXISTS (SELECT 1 FROM open) RETURNING id),
-cleared AS (UPDATE users SET login_failures = 0, login_locked_until = NULL WHERE id = ${userId} AND EXISTS (SELECT 1 FROM accepted)
-  AND EXISTS (SELECT 1 FROM u WHERE login_failures <> 0 OR login_locked_until IS NOT NULL))
-INSERT INTO audit (at, event, username, ip, detail)
-SELECT CAST(${now} AS bigint), 'login.ok', CAST(${username} AS text), CAST(${ip} AS text), CAST(${detail} AS text) FROM accepted RETURNING id`;
-    return { compile: () => query.compile(db) };
-  },
-  [-434_341, -434_342, '\u0000token', -434_343, '\u0000username', '\u0000ip', '\u0000detail'],
-);
-
 /** Why a right code was not accepted: the user is locked, or a concurrent request took this step first. */
 export type AcceptOutcome = 'accepted' | 'locked' | 'taken';
 
@@ -280,8 +264,10 @@ export async function acceptLogin(
 ): Promise<AcceptOutcome> {
   const detail = JSON.stringify(login.detail);
   if (ctx.dialect === 'postgres') {
-    const { rows } = await acceptLoginPg(ctx.db, login.userId, login.at, login.tokenId, login.step, login.username, login.ip, detail);
-    if (rows.length > 0) return 'accepted';
+    // The lock check, the step, the reset and the audit row in one statement, shared with the logins arriving together.
+    if (await acceptLoginBatchedPg(ctx.db, { userId: login.userId, at: login.at, tokenId: login.tokenId, step: login.step, username: login.username, ip: login.ip, detail })) {
+      return 'accepted';
+    }
     // Nothing written: tell a lock from a lost race (only on this rare path).
     const user = await ctx.db.selectFrom('users').select('login_locked_until').where('id', '=', login.userId).executeTakeFirst();
     return user && lockRemaining(user, login.at) !== null ? 'locked' : 'taken';
@@ -299,91 +285,6 @@ export async function acceptLogin(
 
 type AuditFields = { username: string; ip: string | null; detail: Record<string, string | number | boolean | null> };
 
-// PostgreSQL: consume the activation, insert the token and its audit row in one statement.
-const consumeAuditedPg = prepared(
-  (
-    db,
-    now: number,
-    activationId: number,
-    id: string,
-    userId: number,
-    profile: string,
-    deviceName: string,
-    seed: string,
-    kStatus: string,
-    algorithm: NewToken['algorithm'],
-    digits: number,
-    period: number,
-    issuedAt: number,
-    expiresAt: number,
-    username: string,
-    ip: string | null,
-    detail: string,
-  ) =>
-    db
-      .with('taken', (qb) =>
-        qb
-          .updateTable('activations')
-          .set({ state: 'used', used_at: now, token_id: id })
-          .where('id', '=', activationId)
-          .where('state', '=', 'open')
-          .where('expires_at', '>', now)
-          .returning('id'),
-      )
-      .with('token', (qb) =>
-        qb
-          .insertInto('tokens')
-          .columns(['id', 'user_id', 'profile', 'activation_id', 'renews_token_id', 'device_name', 'seed', 'k_status', 'algorithm', 'digits', 'period', 'state', 'issued_at', 'expires_at'])
-          .expression((eb) =>
-            eb
-              .selectFrom('taken')
-              .select([
-                eb.cast<string>(eb.val(id), 'text').as('id'),
-                eb.cast<number>(eb.val(userId), 'bigint').as('user_id'),
-                eb.cast<string>(eb.val(profile), 'text').as('profile'),
-                'taken.id as activation_id',
-                eb.cast<string | null>(eb.lit(null), 'text').as('renews_token_id'),
-                eb.cast<string>(eb.val(deviceName), 'text').as('device_name'),
-                eb.cast<string>(eb.val(seed), 'text').as('seed'),
-                eb.cast<string>(eb.val(kStatus), 'text').as('k_status'),
-                eb.cast<NewToken['algorithm']>(eb.val(algorithm), 'text').as('algorithm'),
-                eb.cast<number>(eb.val(digits), 'integer').as('digits'),
-                eb.cast<number>(eb.val(period), 'integer').as('period'),
-                eb.val('pending').as('state'),
-                eb.cast<number>(eb.val(issuedAt), 'bigint').as('issued_at'),
-                eb.cast<number>(eb.val(expiresAt), 'bigint').as('expires_at'),
-              ]),
-          )
-          .returning('id'),
-      )
-      .insertInto('audit')
-      .columns(['at', 'event', 'username', 'ip', 'detail'])
-      .expression((eb) =>
-        eb
-          .selectFrom('token')
-          .select(auditSelection(eb, now, 'token.provisioned', username, ip, detail)),
-      )
-      .returning('id'),
-  [
-    -424_241,
-    -424_242,
-    '\u0000id',
-    -424_243,
-    '\u0000profile',
-    '\u0000device',
-    '\u0000seed',
-    '\u0000kstatus',
-    '\u0000algorithm' as NewToken['algorithm'],
-    -424_244,
-    -424_245,
-    -424_246,
-    -424_247,
-    '\u0000username',
-    '\u0000ip',
-    '\u0000detail',
-  ],
-);
-
 /**
  * Consumes an open, unexpired activation, stores its pending token and the
  * `token.provisioned` audit row, atomically: of concurrent callers exactly one
@@ -397,27 +298,8 @@ export async function provisionToken(
   entry: AuditFields,
 ): Promise<ConsumeOutcome> {
   if (ctx.dialect === 'postgres') {
-    const t = token;
-    const { rows } = await consumeAuditedPg(
-      ctx.db,
-      now,
-      activationId,
-      t.id,
-      t.user_id,
-      t.profile,
-      t.device_name,
-      t.seed,
-      t.k_status,
-      t.algorithm,
-      t.digits,
-      t.period,
-      t.issued_at,
-      t.expires_at,
-      entry.username,
-      entry.ip,
-      JSON.stringify(entry.detail),
-    );
-    if (rows.length > 0) return 'provisioned';
+    // Consumption, token and audit row in one statement, shared with the provisionings arriving together.
+    if (await provisionBatchedPg(ctx.db, { now, activationId, token, username: entry.username, ip: entry.ip, detail: JSON.stringify(entry.detail) })) return 'provisioned';
     // Nothing written: say why (the state can only have moved on from 'open').
     const row = await ctx.db.selectFrom('activations').select('state').where('id', '=', activationId).executeTakeFirst();
     return !row || row.state === 'used' ? 'used' : row.state === 'locked' ? 'locked' : 'expired';
@@ -428,31 +310,6 @@ export async function provisionToken(
     return outcome;
   });
 }
-
-// PostgreSQL: a first confirmation (not a renewal) and its audit row in one statement.
-const activateAuditedPg = prepared(
-  (db, now: number, tokenId: string, step: number, username: string, ip: string | null, detail: string) =>
-    db
-      .with('activated', (qb) =>
-        qb
-          .updateTable('tokens')
-          .set({ state: 'active', confirmed_at: now, last_step: step })
-          .where('id', '=', tokenId)
-          .where('state', '=', 'pending')
-          .where('confirm_failures', '<', MAX_CONFIRM_FAILURES)
-          .where('renews_token_id', 'is', null)
-          .returning('id'),
-      )
-      .insertInto('audit')
-      .columns(['at', 'event', 'username', 'ip', 'detail'])
-      .expression((eb) =>
-        eb
-          .selectFrom('activated')
-          .select(auditSelection(eb, now, 'token.confirmed', username, ip, detail)),
-      )
-      .returning('id'),
-  [-424_242, '\u0000token', -424_243, '\u0000username', '\u0000ip', '\u0000detail'],
-);
 
 /**
  * Confirms a pending token with its `token.confirmed` audit row, atomically;
@@ -467,8 +324,9 @@ export async function confirmPending(
   entry: AuditFields,
 ): Promise<ActivateOutcome> {
   if (ctx.dialect === 'postgres' && token.renews_token_id === null) {
-    const { rows } = await activateAuditedPg(ctx.db, now, token.id, step, entry.username, entry.ip, JSON.stringify(entry.detail));
-    if (rows.length > 0) return 'activated';
+    // The activation and its audit row in one statement, shared with the confirmations arriving together.
+    const confirmation = { maxFailures: MAX_CONFIRM_FAILURES, now, tokenId: token.id, step, username: entry.username, ip: entry.ip, detail: JSON.stringify(entry.detail) };
+    if (await confirmBatchedPg(ctx.db, confirmation)) return 'activated';
     const row = await ctx.db.selectFrom('tokens').select('state').where('id', '=', token.id).executeTakeFirst();
     return row?.state === 'active' ? 'already_active' : 'gone';
   }

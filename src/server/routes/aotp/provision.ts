@@ -59,12 +59,13 @@ function profileName(ctx: AppContext, query: unknown): string | null {
 /** Provisions a token: the §3 table, row by row. @see PROTOCOL.md §3 */
 export async function provision(ctx: AppContext, body: unknown, query: unknown, ip: string): Promise<ProvisionResponse> {
   const req = parseProvisionRequest(body);
-  await checkRateLimit(ctx, 'provision', ip, req.userId);
   const name = profileName(ctx, query);
-  // An unknown profile has no activation: the same answer as any other miss.
+  // The hit is counted and the activation read together (one round trip's
+  // wait, not two); a limited request goes no further than the read, which
+  // tells it nothing. An unknown profile has no activation: the same answer as any other miss.
+  const [, activation] = await Promise.all([checkRateLimit(ctx, 'provision', ip, req.userId), name === null ? undefined : newestActivation(ctx, name, req.userId)]);
   if (name === null) throw invalidCode();
   const profile = ctx.config.profiles[name]!;
-  const activation = await newestActivation(ctx, name, req.userId);
   if (!activation) throw invalidCode();
   const entry = { username: req.userId, ip };
   if (activation.state === 'locked') throw locked();
