@@ -260,7 +260,8 @@ describe('one-click renewal (§6 + §4)', () => {
     h.clock.now += 30_000;
     expect(await h.ok('account.renew', { id })).toEqual({ outcome: 'renewed' });
     const fresh = serverTokens(h).find((t) => t !== old)!;
-    expect((await h.ok('state.get', {})).accounts[0]!.code!.value).toBe(nextCodeOf(fresh.seed, h.clock.now));
+    // A code of the new seed: this step's, or the next one's when this step's confirmed it (a retry in the background may have).
+    expect([codeOf(fresh.seed, h.clock.now), nextCodeOf(fresh.seed, h.clock.now)]).toContain((await h.ok('state.get', {})).accounts[0]!.code!.value);
   });
 
   it('forgets a renewal the server dropped, and the old token stays', async () => {

@@ -70,12 +70,13 @@ export async function refreshStatuses(deps: Deps, { force }: { force: boolean })
     due.map((t) => t.id),
     now,
   );
-  const answers = new Map<string, StatusResponse>();
+  // Keyed by local id, with the server token asked about: a renewal finished meanwhile must not get the old token's state.
+  const answers = new Map<string, { tokenId: string; answer: StatusResponse }>();
   let offset: number | null = null;
   for (const token of due) {
     try {
       const got = await askStatus(deps, token.server!, offset ?? vault.clockOffsetMs);
-      answers.set(token.id, got.answer);
+      answers.set(token.id, { tokenId: token.server!.tokenId, answer: got.answer });
       offset = got.offsetMs;
     } catch {
       // Unreachable or refused: the token keeps its last known state; the next opening or the alarm asks again.
@@ -87,8 +88,8 @@ export async function refreshStatuses(deps: Deps, { force }: { force: boolean })
       ...v,
       clockOffsetMs: offset ?? v.clockOffsetMs,
       tokens: v.tokens.map((t) => {
-        const answer = answers.get(t.id);
-        return answer ? withStatus(t, answer, at) : t;
+        const asked = answers.get(t.id);
+        return asked && t.server?.tokenId === asked.tokenId ? withStatus(t, asked.answer, at) : t;
       }),
     }));
   }
