@@ -153,6 +153,31 @@ describe('warnings before expiry', () => {
   });
 });
 
+describe('status refresh during a renewal', () => {
+  it('does not give the renewed token the state its old binding had when it was asked', async () => {
+    const h = harness({ validityDays: 10, renewWindowDays: 10 });
+    const id = await addToken(h);
+    await refresh(h);
+    h.clock.now += DAY_MS;
+    const oldExpiry = (await stored(h)).tokens[0]!.expiresAt;
+    // The popup asks for the state (once a minute, so a minute later); the renewal finishes before that answer arrives.
+    h.clock.now += 61_000;
+    let renewed = false;
+    h.server.afterAnswer = async (path) => {
+      if (path !== '/aotp/v1/status' || renewed) return;
+      renewed = true;
+      expect(await h.ok('account.renew', { id })).toEqual({ outcome: 'renewed' });
+    };
+    await refresh(h);
+    h.server.afterAnswer = null;
+    expect(renewed).toBe(true);
+    const token = (await stored(h)).tokens[0]!;
+    expect(token.server!.state).toBe('active');
+    expect(token.expiresAt, 'the new token keeps its own expiry, not the old one').not.toBe(oldExpiry);
+    expect(Date.parse(token.expiresAt)).toBeGreaterThan(Date.parse(oldExpiry));
+  });
+});
+
 describe('one-click renewal (§6 + §4)', () => {
   async function ready(options: Parameters<typeof harness>[0] = {}) {
     const h = harness({ validityDays: 10, renewWindowDays: 10, ...options });

@@ -60,7 +60,8 @@ export interface FakeServer {
   failures: number;
   lockedUntil: number;
   /** Called with each path once the server has done its work, before the client reads the answer (to fail what follows). */
-  afterAnswer: ((path: string) => void) | null;
+  /** Runs after an answer is made and before the client gets it (awaited). */
+  afterAnswer: ((path: string) => void | Promise<void>) | null;
   /** Seconds added to the client's clock to get this server's (a skewed client: negative). */
   clockAheadMs: number;
 }
@@ -96,7 +97,7 @@ export function fakeServer(options: FakeServerOptions): FakeServer {
         throw new TypeError('Failed to fetch');
       }
       const res = await route(path, init.body);
-      server.afterAnswer?.(path);
+      await server.afterAnswer?.(path);
       return res;
     },
   };
