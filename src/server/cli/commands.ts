@@ -148,6 +148,9 @@ const COMMANDS: Record<string, Command> = {
         throw new FailedError('file_unreadable', `Cannot read ${file} as UTF-8 text: ${(err as Error).message}`);
       }
       const report = await importUsersCsv(ctx, text);
+      if (report.customQuestions.length > 0) {
+        io.err(`Warning: ${report.customQuestions.length} imported user(s) have a question not from the catalogue (question list): on the portal it shows that these usernames exist: ${report.customQuestions.join(', ')}.`);
+      }
       const lines = [
         `${report.imported.length} user(s) imported${report.imported.length ? `: ${report.imported.join(', ')}` : ''}.`,
         ...report.errors.map((e) => `line ${e.line}${e.username ? ` (${e.username})` : ''}: ${e.error}`),
@@ -155,7 +158,7 @@ const COMMANDS: Record<string, Command> = {
       const failed = report.errors.length > 0;
       return {
         code: failed ? EXIT.failed : EXIT.ok,
-        json: { ok: !failed, imported: report.imported.length, users: report.imported, errors: report.errors },
+        json: { ok: !failed, imported: report.imported.length, users: report.imported, errors: report.errors, customQuestions: report.customQuestions },
         lines,
       };
     },

@@ -9,7 +9,7 @@ import { daysLeft } from '../i18n.ts';
 import type { SecurityQuestionsTable, TokenState, User } from '../db/schema.ts';
 import { hashAnswer, hashSecret, normalizeAnswer } from '../secrets.ts';
 import { audit } from './audit.ts';
-import { catalogueImage, IMAGE_CATALOGUE } from '../web/decoy.ts';
+import { catalogueImage, DECOY_QUESTIONS, IMAGE_CATALOGUE } from '../web/decoy.ts';
 import { revokeToken } from './tokens.ts';
 
 /** Input a person got wrong: `field` says which. */
@@ -212,6 +212,8 @@ export function parseCsv(input: string): Array<{ line: number; fields: string[] 
 export interface ImportReport {
   imported: string[];
   errors: Array<{ line: number; username?: string; error: string }>;
+  /** Imported users whose question is not from the catalogue: the portal shows that they exist. */
+  customQuestions: string[];
 }
 
 /**
@@ -220,7 +222,7 @@ export interface ImportReport {
  */
 export async function importUsersCsv(ctx: AppContext, csv: string): Promise<ImportReport> {
   const rows = parseCsv(csv);
-  const report: ImportReport = { imported: [], errors: [] };
+  const report: ImportReport = { imported: [], errors: [], customQuestions: [] };
   const header = rows.shift();
   const names = header?.fields.map((f) => f.trim().toLowerCase());
   if (!names || names.join(',') !== CSV_HEADER.join(',')) {
@@ -234,8 +236,12 @@ export async function importUsersCsv(ctx: AppContext, csv: string): Promise<Impo
       continue;
     }
     try {
-      const created = await createUser(ctx, { username, email, questions: [{ question, answer }], message, password });
+      // A question given as a number is the catalogue's (the CLI's question list).
+      const numbered = /^\d{1,3}$/.test(question.trim()) ? DECOY_QUESTIONS[Number(question) - 1] : question;
+      if (numbered === undefined) throw new UserInputError('question', `question must be a catalogue number from 1 to ${DECOY_QUESTIONS.length}, or a question.`);
+      const created = await createUser(ctx, { username, email, questions: [{ question: numbered, answer }], message, password });
       report.imported.push(created.username);
+      if (!DECOY_QUESTIONS.includes(numbered.normalize('NFC').trim() as (typeof DECOY_QUESTIONS)[number])) report.customQuestions.push(created.username);
     } catch (err) {
       if (!(err instanceof UserInputError)) throw err;
       report.errors.push({ line: row.line, username, error: err.message });
