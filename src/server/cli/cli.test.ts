@@ -102,7 +102,7 @@ for (const target of testDatabases()) {
       const res = await admin('user', 'import', 'users.csv', '--json');
       expect(res.code).toBe(EXIT.failed);
       expect(res.json()).toMatchObject({ ok: false, imported: 2, users: ['alice', 'bob'], errors: [{ line: 3, username: 'bad user' }] });
-      expect(res.err).toContain('Warning: 2 imported user(s) have a question not from the catalogue (question list): on the portal it shows that these usernames exist: alice, bob.');
+      expect(res.err).toContain('Warning: 2 imported users have a question not from the catalogue (question list): on the portal it shows that these usernames exist: alice, bob.');
       files['catalogue.csv'] = new TextEncoder().encode('username,email,question,answer,message,password\ncarol,carol@example.org,3,Tremblay,,\ndave,dave@example.org,99,R,,\n');
       const picked = await admin('user', 'import', 'catalogue.csv', '--json');
       expect(picked.json()).toMatchObject({ imported: 1, users: ['carol'], customQuestions: [], errors: [{ line: 3, username: 'dave' }] });

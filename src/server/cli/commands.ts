@@ -149,10 +149,11 @@ const COMMANDS: Record<string, Command> = {
       }
       const report = await importUsersCsv(ctx, text);
       if (report.customQuestions.length > 0) {
-        io.err(`Warning: ${report.customQuestions.length} imported user(s) have a question not from the catalogue (question list): on the portal it shows that these usernames exist: ${report.customQuestions.join(', ')}.`);
+        const n = report.customQuestions.length;
+        io.err(`Warning: ${n} imported ${n === 1 ? 'user has' : 'users have'} a question not from the catalogue (question list): on the portal it shows that these usernames exist: ${report.customQuestions.join(', ')}.`);
       }
       const lines = [
-        `${report.imported.length} user(s) imported${report.imported.length ? `: ${report.imported.join(', ')}` : ''}.`,
+        `${report.imported.length} ${report.imported.length === 1 ? 'user' : 'users'} imported${report.imported.length ? `: ${report.imported.join(', ')}` : ''}.`,
         ...report.errors.map((e) => `line ${e.line}${e.username ? ` (${e.username})` : ''}: ${e.error}`),
       ];
       const failed = report.errors.length > 0;
