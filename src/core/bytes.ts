@@ -68,9 +68,6 @@ export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-/** Compares two strings (as UTF-8) in time that depends only on their lengths. */
-export const constantTimeEqualText = (a: string, b: string): boolean => constantTimeEqual(utf8(a), utf8(b));
-
 /**
  * T(x1, …, xn): each field as a 4-byte big-endian length then its bytes; strings
  * as UTF-8, integers as their decimal string. @see PROTOCOL.md §1
