@@ -27,7 +27,7 @@ export function dammCheckDigit(digits: string): number {
   return interim;
 }
 
-export const ACTIVATION_CODE_LENGTH = 8;
+const ACTIVATION_CODE_LENGTH = 8;
 
 /** A fresh activation code from a CSPRNG (rejection sampling, so no digit is favoured). */
 export function generateActivationCode(): string {
@@ -38,7 +38,7 @@ export function generateActivationCode(): string {
   return body + String(dammCheckDigit(body));
 }
 
-export class ActivationCodeError extends JetonError {}
+class ActivationCodeError extends JetonError {}
 
 /**
  * Strips every non-digit ("2792 1320", "2792-1320") and checks length and check digit,

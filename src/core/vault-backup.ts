@@ -11,11 +11,11 @@ import { DEFAULT_SETTINGS } from './messages.ts';
 import { migrateContent, newAccountId, parseVaultContent, VAULT_CONTENT_VERSION, type TokenRecord } from './vault.ts';
 import { PIN_KDF_ITERATIONS } from './vault-pin.ts';
 
-export const BACKUP_FORMAT = 'jeton-backup';
-export const BACKUP_VERSION = 1;
-export const MIN_BACKUP_PASSWORD = 8;
+const BACKUP_FORMAT = 'jeton-backup';
+const BACKUP_VERSION = 1;
+const MIN_BACKUP_PASSWORD = 8;
 
-export class BackupError extends JetonError {}
+class BackupError extends JetonError {}
 
 const backupKey = (password: string, salt: Uint8Array, iterations: number): Promise<CryptoKey> => pbkdf2Key(password, salt, iterations, 'AES-GCM');
 

@@ -15,7 +15,7 @@ export const PIN_KDF_ITERATIONS = 600_000;
 
 type PinSecret = Extract<SeedSecret, { type: 'pin' }>;
 
-export class PinError extends JetonError {}
+class PinError extends JetonError {}
 
 /** PINs are derived as typed, after Unicode NFC (a PIN typed on another keyboard layout still works). */
 const pinKey = (pin: string, salt: Uint8Array, iterations: number): Promise<CryptoKey> => pbkdf2Key(pin, salt, iterations, 'AES-CTR');

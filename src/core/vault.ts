@@ -134,7 +134,7 @@ export async function sealVault(vaultKey: { id: string; key: CryptoKey }, conten
 }
 
 /** Reads a stored envelope's shape; rejects a newer version before anything else. */
-export function parseVaultEnvelope(value: unknown): VaultEnvelope {
+function parseVaultEnvelope(value: unknown): VaultEnvelope {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new VaultError('vault_damaged', 'The vault is damaged.');
   const e = value as Record<string, unknown>;
   if (typeof e.version !== 'number' || !Number.isInteger(e.version) || e.version < 1) throw new VaultError('vault_damaged', 'The vault is damaged.');
@@ -171,7 +171,7 @@ export type ContentMigration = (content: Record<string, unknown>) => Record<stri
  * CONTENT_MIGRATIONS[n] turns version n into n + 1; each new version adds one
  * here and a fixture in src/core/fixtures/.
  */
-export const CONTENT_MIGRATIONS: Readonly<Record<number, ContentMigration>> = {
+const CONTENT_MIGRATIONS: Readonly<Record<number, ContentMigration>> = {
   // v1 → v2: nothing notified yet, no renewal, the clock taken as right. States v1 knew (pending, active) stay.
   1: (content) => ({
     ...content,
