@@ -2,6 +2,8 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const WEBCRYPTO = 'WebCrypto goes through src/core/crypto.ts.';
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'test-results/', '.tmp/'] },
   js.configs.recommended,
@@ -20,7 +22,25 @@ export default tseslint.config(
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: ['node:*', 'webextension-polyfill', 'fastify', 'preact*'] }],
+      'no-restricted-globals': [
+        'error',
+        'window',
+        'document',
+        'process',
+        'Buffer',
+        'chrome',
+        'browser',
+        { name: 'crypto', message: WEBCRYPTO },
+      ],
+      'no-restricted-properties': ['error', { object: 'globalThis', property: 'crypto', message: WEBCRYPTO }],
+    },
+  },
+  {
+    // The one WebCrypto user in core.
+    files: ['src/core/crypto.ts'],
+    rules: {
       'no-restricted-globals': ['error', 'window', 'document', 'process', 'Buffer', 'chrome', 'browser'],
+      'no-restricted-properties': 'off',
     },
   },
 );

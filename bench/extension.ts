@@ -28,9 +28,9 @@ const ZIP = resolve(REPO_ROOT, 'dist', 'jeton-chrome.zip');
 const RUNS = 20;
 
 // The popup's target is relative to a bare extension page in the same run: the machine sets that floor (about 110 ms here).
-export const TARGETS = { popupGzipKB: 30, firstCodeVsBare: 1.3 } as const;
+const TARGETS = { popupGzipKB: 30, firstCodeVsBare: 1.3 } as const;
 
-export interface ExtensionFigures {
+interface ExtensionFigures {
   firstCodeMedianMs: number;
   firstCodeRunsMs: number[];
   /** Where the time goes (medians, ms from navigation start). */
@@ -185,7 +185,7 @@ const median = (values: number[]): number => {
  * it aside (a concurrent build empties dist/), and measures; throws with what
  * is missing (build, browser).
  */
-export async function measureExtension(): Promise<ExtensionFigures> {
+async function measureExtension(): Promise<ExtensionFigures> {
   const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   if (build.status !== 0) throw new Error(`npm run build failed (exit ${build.status ?? build.signal}).`);
   // The test build reaches loopback pages: the focus → button figure needs one as a login page.

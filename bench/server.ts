@@ -36,7 +36,7 @@ import { prepareProvision } from './fast-client.ts';
 import type { BenchSection } from './index.ts';
 import { addSummary } from './summary.ts';
 
-export const TARGETS = { sqliteRatio: 0.3, postgresRatio: 0.15, pairsPerSecond: 1000 } as const;
+const TARGETS = { sqliteRatio: 0.3, postgresRatio: 0.15, pairsPerSecond: 1000 } as const;
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SERVER_CORE = 1;

@@ -68,7 +68,7 @@ export async function launchWithExtension(userDataDir: string, extensionDir = EX
  * The id Chromium gives an unpacked extension without a `key`: the first 128
  * bits of SHA-256 of its absolute path, each hex digit written a–p.
  */
-export function unpackedExtensionId(extensionDir: string): string {
+function unpackedExtensionId(extensionDir: string): string {
   const digest = createHash('sha256').update(realpathSync(extensionDir)).digest('hex').slice(0, 32);
   return [...digest].map((c) => String.fromCharCode(97 + parseInt(c, 16))).join('');
 }

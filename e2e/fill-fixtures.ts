@@ -13,7 +13,7 @@ import { startPagesServer, type PagesServer } from './pages.ts';
 import { addToken } from './popup.ts';
 import { startJetonServer, type JetonServer } from './server.ts';
 
-export const PIN = '2468';
+const PIN = '2468';
 
 interface FillWorker {
   /** Pages on the token's login origin, `http://127.0.0.1:<port>`. */

@@ -5,7 +5,7 @@
 import { expect, type Locator, type Page } from '@playwright/test';
 
 /** Codes closer than this to the end of their step are not used: wait for the next one. */
-export const MIN_STEP_LEFT_MS = 3_000;
+const MIN_STEP_LEFT_MS = 3_000;
 
 /** Main screen → add screen → paste the link → submit. */
 export async function submitActivationLink(popup: Page, link: string): Promise<void> {
@@ -17,7 +17,7 @@ export async function submitActivationLink(popup: Page, link: string): Promise<v
 }
 
 /** The PIN choice screen: the PIN twice, then submit. */
-export async function choosePin(popup: Page, pin: string): Promise<void> {
+async function choosePin(popup: Page, pin: string): Promise<void> {
   await popup.getByTestId('pin-confirm').waitFor();
   await popup.getByTestId('pin').fill(pin);
   await popup.getByTestId('pin-confirm').fill(pin);

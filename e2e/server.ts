@@ -18,7 +18,7 @@ import { parseMail, type ParsedMail } from './mail.ts';
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** A port nobody listens on right now (loopback). */
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
@@ -30,14 +30,14 @@ export function freePort(): Promise<number> {
   });
 }
 
-export interface ReceivedMail extends ParsedMail {
+interface ReceivedMail extends ParsedMail {
   /** Envelope recipients, as the SMTP client gave them. */
   rcptTo: string[];
   raw: string;
 }
 
 /** What the local SMTP server received, with a way to wait for a message. */
-export class Mailbox {
+class Mailbox {
   readonly messages: ReceivedMail[] = [];
   private waiters: Array<() => void> = [];
 
@@ -101,14 +101,14 @@ export interface TestUser {
   answer: string;
 }
 
-export interface IssuedActivation {
+interface IssuedActivation {
   code: string;
   serverUrl: string;
   link: string;
   expiresAt: string | number;
 }
 
-export interface AuditRow {
+interface AuditRow {
   event: string;
   username: string | null;
   detail: string;

@@ -45,7 +45,7 @@ export function accountState(token: TokenRecord, serverNow: number): AccountStat
 }
 
 /** Whether a token in this state may make codes (the others are dead on the server). */
-export const makesCodes = (state: AccountState): boolean => state === 'active' || state === 'pending' || state === 'renewing';
+const makesCodes = (state: AccountState): boolean => state === 'active' || state === 'pending' || state === 'renewing';
 
 export interface ViewOptions {
   /** Local clock + this = the server's (vault `clockOffsetMs`). */

@@ -55,7 +55,7 @@ export function matchPattern(origin: string, withPort: boolean): string {
 }
 
 /** The patterns (sorted, without duplicates) for the login origins Jeton may fill on and has host access to. */
-export async function wantedPatterns(deps: RegistrationDeps): Promise<string[]> {
+async function wantedPatterns(deps: RegistrationDeps): Promise<string[]> {
   const [tokens, policy] = await Promise.all([deps.readTokens(), deps.readPolicy()]);
   const patterns: string[] = [];
   for (const origin of fillOrigins(tokens, policy, deps.now())) {

@@ -5,14 +5,14 @@ import type { ManagedArea } from './policy.ts';
 import type { SessionStore } from './session.ts';
 
 /** Schedules the auto-lock (an alarm in the extension). */
-export interface LockTimer {
+interface LockTimer {
   /** Locks at `whenMs` (epoch ms), replacing any earlier schedule. */
   schedule(whenMs: number): Promise<void>;
   cancel(): Promise<void>;
 }
 
 /** A browser notification about a token's expiry. */
-export interface ExpiryNote {
+interface ExpiryNote {
   title: string;
   message: string;
   /** The label of a « Renouveler » button, where the browser has buttons (Chrome, Edge); null: no button. */
@@ -20,12 +20,12 @@ export interface ExpiryNote {
 }
 
 /** Browser notifications (`notifications` permission). `id` names the token, so a click knows which to renew. */
-export interface Notifier {
+interface Notifier {
   show(id: string, note: ExpiryNote): Promise<void>;
 }
 
 /** The toolbar badge; text '' hides it. */
-export interface Badge {
+interface Badge {
   set(text: string, color: string): Promise<void>;
 }
 

@@ -31,7 +31,7 @@ import { readPolicy } from './policy.ts';
 type Outcome = { outcome: 'renewed' | 'renewing' };
 
 /** Where the new seed of a PIN token's renewal waits in storage.session (never in storage.local in clear). */
-export const renewalSeedKey = (id: string): string => `renewal:${id}`;
+const renewalSeedKey = (id: string): string => `renewal:${id}`;
 
 const codeOf = (t: Pick<TokenRecord, 'algorithm' | 'digits' | 'period'>, seed: Uint8Array, at: number): string =>
   generateTOTP({ seed, algorithm: t.algorithm, digits: t.digits, period: t.period }, at);
@@ -39,7 +39,7 @@ const codeOf = (t: Pick<TokenRecord, 'algorithm' | 'digits' | 'period'>, seed: U
 /** Errors after which a later try may work: the renewal is kept. */
 const TRANSIENT = new Set(['server_unreachable', 'server_error', 'internal_error', 'bad_response', 'rate_limited', 'clock_skew']);
 
-export class RenewalError extends JetonError {}
+class RenewalError extends JetonError {}
 
 async function find(deps: Deps, id: string): Promise<{ token: TokenRecord; offsetMs: number }> {
   const vault = await deps.vault.read();
@@ -146,7 +146,7 @@ export async function renewAccount(deps: Deps, id: string, pin?: string): Promis
 }
 
 /** §4 for the renewal under way, then its one write: the new token replaces the old under the same local id. */
-export async function finishRenewal(deps: Deps, id: string, pin?: string, known?: Uint8Array): Promise<Outcome> {
+async function finishRenewal(deps: Deps, id: string, pin?: string, known?: Uint8Array): Promise<Outcome> {
   const { token, offsetMs } = await find(deps, id);
   const renewal = token.renewal;
   if (!renewal) return { outcome: 'renewed' };

@@ -21,7 +21,7 @@ export interface Sender {
 }
 
 /** One of this extension's own pages (popup, options). */
-export interface ExtensionCaller {
+interface ExtensionCaller {
   kind: 'extension';
 }
 

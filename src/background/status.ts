@@ -13,7 +13,7 @@ import { TOKEN_STATES, type ServerBinding, type TokenRecord } from '../core/vaul
 import type { Deps } from './deps.ts';
 
 /** The popup asks a token's server at most this often. */
-export const STATUS_EVERY_MS = 60_000;
+const STATUS_EVERY_MS = 60_000;
 
 /**
  * §5 at the server's time as we know it; on `clock_skew`, once more at the

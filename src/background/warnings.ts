@@ -13,8 +13,8 @@ import type { Deps } from './deps.ts';
 import { backgroundLang, badgeDays, expiryNote, type Lang } from './expiry-text.ts';
 import { readPolicy } from './policy.ts';
 
-export const BADGE_ORANGE = '#B45309';
-export const BADGE_RED = '#B91C1C';
+const BADGE_ORANGE = '#B45309';
+const BADGE_RED = '#B91C1C';
 
 /** The notification id of a token's expiry warning (the click handler reads the token's local id back). */
 export const NOTE_PREFIX = 'jeton-expiry:';
@@ -22,7 +22,7 @@ export const NOTE_PREFIX = 'jeton-expiry:';
 const warningDaysOf = (policy: Policy): readonly number[] => policy.warningDays ?? DEFAULT_WARNING_DAYS;
 
 /** The badge for these tokens at `serverNow`: text and colour. */
-export function badgeFor(tokens: readonly TokenRecord[], thresholds: readonly number[], serverNow: number, lang: Lang): { text: string; color: string } {
+function badgeFor(tokens: readonly TokenRecord[], thresholds: readonly number[], serverNow: number, lang: Lang): { text: string; color: string } {
   const live = tokens.filter((t) => !t.demo && t.server);
   if (live.some((t) => ['expired', 'revoked'].includes(accountState(t, serverNow)))) return { text: '!', color: BADGE_RED };
   const first = thresholds.length === 0 ? 0 : Math.max(...thresholds);

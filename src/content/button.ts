@@ -7,7 +7,7 @@
 import type { FillOffer } from '../core/messages.ts';
 
 /** What the button does, shown on the host as `data-jeton-offer` (a hook for tests and tools; the page could tell anyway). */
-export type OfferKind = 'fill' | 'copy' | 'unlock' | 'message';
+type OfferKind = 'fill' | 'copy' | 'unlock' | 'message';
 
 export interface OfferButton {
   /** The host element (for cover checks); null while hidden. */

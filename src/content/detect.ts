@@ -13,7 +13,7 @@ export type CodeTarget = { kind: 'single'; field: HTMLInputElement } | { kind: '
 /** Gives an element's shadow root, open or (where the browser lets the extension in) closed. */
 export type ShadowOf = (element: Element) => ShadowRoot | null;
 
-export const openShadowOnly: ShadowOf = (element) => element.shadowRoot;
+const openShadowOnly: ShadowOf = (element) => element.shadowRoot;
 
 // `type` as the browser reads it: a missing or unknown type is "text".
 const TYPES = new Set(['text', 'tel', 'number']);
@@ -79,7 +79,7 @@ function isBox(field: HTMLInputElement): boolean {
 }
 
 /** Every input under `root`, in document order, entering shadow roots (open, and closed where `shadowOf` reaches them). */
-export function inputsUnder(root: Document | ShadowRoot | Element, shadowOf: ShadowOf = openShadowOnly): HTMLInputElement[] {
+function inputsUnder(root: Document | ShadowRoot | Element, shadowOf: ShadowOf = openShadowOnly): HTMLInputElement[] {
   const found: HTMLInputElement[] = [];
   const visit = (node: ParentNode): void => {
     for (const el of Array.from(node.querySelectorAll('*'))) {

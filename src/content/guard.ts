@@ -30,7 +30,7 @@ export function seenOpacity(el: Element): number {
 }
 
 /** Points inside a box (centre and four inner points) at which it must be the element hit. */
-export function probePoints(box: DOMRect): Array<[number, number]> {
+function probePoints(box: DOMRect): Array<[number, number]> {
   const at = (fx: number, fy: number): [number, number] => [box.left + box.width * fx, box.top + box.height * fy];
   return [at(0.5, 0.5), at(0.15, 0.5), at(0.85, 0.5), at(0.5, 0.2), at(0.5, 0.8)];
 }
@@ -40,7 +40,7 @@ export function probePoints(box: DOMRect): Array<[number, number]> {
  * viewport would hit (it or something inside it; `ours` is Jeton's own
  * button, which may sit over it). False when no point is in the viewport.
  */
-export function isUncovered(el: Element, ours: Element | null = null): boolean {
+function isUncovered(el: Element, ours: Element | null = null): boolean {
   const box = el.getBoundingClientRect();
   if (box.width < 1 || box.height < 1) return false;
   const root = el.getRootNode() as Document | ShadowRoot;

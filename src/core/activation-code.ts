@@ -1,4 +1,5 @@
 /** The 8-digit activation code: 7 random digits and a Damm check digit. @see PROTOCOL.md §2 */
+import { randomBytes } from './crypto.ts';
 import { JetonError } from './errors.ts';
 
 // Damm's totally anti-symmetric quasigroup of order 10.
@@ -26,20 +27,18 @@ export function dammCheckDigit(digits: string): number {
   return interim;
 }
 
-export const ACTIVATION_CODE_LENGTH = 8;
+const ACTIVATION_CODE_LENGTH = 8;
 
 /** A fresh activation code from a CSPRNG (rejection sampling, so no digit is favoured). */
 export function generateActivationCode(): string {
   let body = '';
-  const buf = new Uint8Array(16);
   while (body.length < ACTIVATION_CODE_LENGTH - 1) {
-    globalThis.crypto.getRandomValues(buf);
-    for (const b of buf) if (b < 250 && body.length < ACTIVATION_CODE_LENGTH - 1) body += String(b % 10);
+    for (const b of randomBytes(16)) if (b < 250 && body.length < ACTIVATION_CODE_LENGTH - 1) body += String(b % 10);
   }
   return body + String(dammCheckDigit(body));
 }
 
-export class ActivationCodeError extends JetonError {}
+class ActivationCodeError extends JetonError {}
 
 /**
  * Strips every non-digit ("2792 1320", "2792-1320") and checks length and check digit,

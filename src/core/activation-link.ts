@@ -10,7 +10,7 @@ export interface Activation {
   code: string;
 }
 
-export class ActivationLinkError extends JetonError {}
+class ActivationLinkError extends JetonError {}
 
 const MAX_LINK_LENGTH = 2048;
 

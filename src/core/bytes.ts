@@ -60,17 +60,6 @@ export function fromB64u(text: string): Uint8Array {
   return out;
 }
 
-/** Compares two byte strings in time that depends only on their lengths. */
-export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
-}
-
-/** Compares two strings (as UTF-8) in time that depends only on their lengths. */
-export const constantTimeEqualText = (a: string, b: string): boolean => constantTimeEqual(utf8(a), utf8(b));
-
 /**
  * T(x1, …, xn): each field as a 4-byte big-endian length then its bytes; strings
  * as UTF-8, integers as their decimal string. @see PROTOCOL.md §1

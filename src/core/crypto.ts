@@ -1,8 +1,9 @@
 /**
- * The primitives of PROTOCOL.md §1 over WebCrypto (browsers and Node alike):
- * ECDH P-256 with raw 65-byte keys, HKDF-SHA256, HMAC-SHA256, AES-256-GCM.
+ * Every WebCrypto call of `src/core` (browsers and Node alike): the primitives
+ * of PROTOCOL.md §1 (ECDH P-256 with raw 65-byte keys, HKDF-SHA256,
+ * HMAC-SHA256, AES-256-GCM) and those of the vault (PBKDF2-SHA256, AES-256-CTR).
  */
-import { concat } from './bytes.ts';
+import { utf8 } from './bytes.ts';
 import { JetonError } from './errors.ts';
 
 const subtle = globalThis.crypto.subtle;
@@ -31,25 +32,30 @@ export async function hmacVerify(key: Uint8Array, data: Uint8Array, mac: Uint8Ar
   return subtle.verify('HMAC', k, bs(mac), bs(data));
 }
 
-export async function sha256(data: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await subtle.digest('SHA-256', bs(data)));
-}
+/** An AES key as raw bytes, or as a (non-extractable) CryptoKey made for that cipher. */
+type AesKey = Uint8Array | CryptoKey;
+
+const aesKey = async (key: AesKey, cipher: 'AES-GCM' | 'AES-CTR', usage: 'encrypt' | 'decrypt'): Promise<CryptoKey> =>
+  ArrayBuffer.isView(key) ? subtle.importKey('raw', bs(key), cipher, false, [usage]) : key;
+
+/** A fresh, non-extractable AES-256-GCM key. */
+export const generateAesGcmKey = async (): Promise<CryptoKey> => subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
 
 /** AES-256-GCM; the 16-byte tag is appended to the ciphertext. */
-export async function aesGcmEncrypt(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
-  const k = await subtle.importKey('raw', bs(key), 'AES-GCM', false, ['encrypt']);
+export async function aesGcmEncrypt(key: AesKey, iv: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
+  const k = await aesKey(key, 'AES-GCM', 'encrypt');
   return new Uint8Array(await subtle.encrypt({ name: 'AES-GCM', iv: bs(iv), additionalData: bs(aad) }, k, bs(plaintext)));
 }
 
-export class DecryptionError extends JetonError {
+class DecryptionError extends JetonError {
   constructor() {
     super('decryption_failed', 'The data could not be decrypted: wrong key or altered data.');
   }
 }
 
 /** AES-256-GCM decryption; throws DecryptionError when the key or data is wrong. */
-export async function aesGcmDecrypt(key: Uint8Array, iv: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
-  const k = await subtle.importKey('raw', bs(key), 'AES-GCM', false, ['decrypt']);
+export async function aesGcmDecrypt(key: AesKey, iv: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Promise<Uint8Array> {
+  const k = await aesKey(key, 'AES-GCM', 'decrypt');
   try {
     return new Uint8Array(await subtle.decrypt({ name: 'AES-GCM', iv: bs(iv), additionalData: bs(aad) }, k, bs(ciphertext)));
   } catch {
@@ -88,21 +94,21 @@ export async function ecdh(privateKey: CryptoKey, peerPublicKey: Uint8Array): Pr
   return new Uint8Array(await subtle.deriveBits({ name: 'ECDH', public: peer }, privateKey, 256));
 }
 
-/** Checks that 65 bytes are a point on P-256, without keeping anything. */
-export async function isValidPublicKey(raw: Uint8Array): Promise<boolean> {
-  if (raw.length !== 65 || raw[0] !== 4) return false;
-  try {
-    await subtle.importKey('raw', bs(raw), { name: 'ECDH', namedCurve: 'P-256' }, false, []);
-    return true;
-  } catch {
-    return false;
-  }
+/**
+ * PBKDF2-SHA256 from a password (UTF-8 after Unicode NFC, so the same text
+ * typed on another keyboard layout gives the same key) to a non-extractable
+ * AES-256 key for `cipher`.
+ */
+export async function pbkdf2Key(password: string, salt: Uint8Array, iterations: number, cipher: 'AES-GCM' | 'AES-CTR'): Promise<CryptoKey> {
+  const base = await subtle.importKey('raw', bs(utf8(password.normalize('NFC'))), 'PBKDF2', false, ['deriveKey']);
+  return subtle.deriveKey({ name: 'PBKDF2', hash: 'SHA-256', salt: bs(salt), iterations }, base, { name: cipher, length: 256 }, false, ['encrypt', 'decrypt']);
 }
 
-/** PBKDF2-SHA256 to a 32-byte key. */
-export async function pbkdf2(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
-  const key = await subtle.importKey('raw', bs(new TextEncoder().encode(password)), 'PBKDF2', false, ['deriveBits']);
-  return new Uint8Array(await subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: bs(salt), iterations }, key, 256));
+/**
+ * AES-256-CTR, which encrypts and decrypts alike, with no tag. The whole
+ * 16-byte block is the counter (length 64: the low 64 bits count, ample for
+ * the few blocks it is used on).
+ */
+export async function aesCtr(key: CryptoKey, counter: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await subtle.encrypt({ name: 'AES-CTR', counter: bs(counter), length: 64 }, key, bs(data)));
 }
-
-export { concat };

@@ -15,8 +15,8 @@ export const DEFAULT_WARNING_DAYS: readonly number[] = [30, 14, 7, 1];
 export const URGENT_DAYS = 7;
 
 /** A clock further than this from the server's is corrected, and the popup says so above SKEW_NOTICE_MS. */
-export const SKEW_TOLERANCE_MS = 2_000;
-export const SKEW_NOTICE_MS = 30_000;
+const SKEW_TOLERANCE_MS = 2_000;
+const SKEW_NOTICE_MS = 30_000;
 
 /**
  * Days left before `expiresAt`, counted up: 9 days and 1 hour is 10 days, as a

@@ -23,7 +23,7 @@ export interface Settings {
 export const DEFAULT_SETTINGS: Settings = { language: 'browser', autoLockMinutes: 15, autoFill: false };
 
 /** A current code as the popup sees it: the value and when it stops being valid. */
-export interface CodeView {
+interface CodeView {
   /** Digits only; the popup groups them. */
   value: string;
   /** Epoch ms at which the next code starts. */
@@ -119,7 +119,7 @@ export type AddResult =
   | { kind: 'added'; id: string; confirmed: boolean; confirmError?: ErrorInfo }
   | { kind: 'pin_required'; setup: PendingSetupView };
 
-export type Empty = Record<string, never>;
+type Empty = Record<string, never>;
 
 /** A token a content script may offer on its page: never a code or a seed. */
 export interface FillOffer {
@@ -133,7 +133,7 @@ export interface FillOffer {
 }
 
 /** Every message: its request and its response. The background must handle each one. */
-export interface MessageMap {
+interface MessageMap {
   'state.get': { req: Empty; res: PopupState };
   'account.add': { req: { serverUrl: string; userId: string; code: string }; res: AddResult };
   'account.set-pin': { req: { pin: string }; res: Extract<AddResult, { kind: 'added' }> };
@@ -196,7 +196,7 @@ export const MESSAGE_AUDIENCE: { [N in MessageName]: Audience } = {
   'fill.unlock': 'content',
 };
 
-export class MessageError extends JetonError {}
+class MessageError extends JetonError {}
 
 // ---- validation ----------------------------------------------------------
 

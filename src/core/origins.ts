@@ -2,14 +2,14 @@
 import { JetonError } from './errors.ts';
 
 /** `localhost`, `127.0.0.0/8` or `[::1]`. */
-export function isLoopbackHost(hostname: string): boolean {
+function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase();
   if (host === 'localhost' || host === '[::1]' || host === '::1') return true;
   const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
   return m !== null && m.slice(1).every((p) => Number(p) <= 255);
 }
 
-export class ServerURLError extends JetonError {}
+class ServerURLError extends JetonError {}
 
 /** Parses a server URL: `https:`, or `http:` on a loopback host; no credentials. */
 export function parseServerURL(input: string): URL {
@@ -36,9 +36,4 @@ export function normalizeOrigin(input: string): string | null {
   if (url.pathname !== '/' || url.search || url.hash || url.username || url.password) return null;
   if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) return url.origin;
   return null;
-}
-
-/** True when `origin` is exactly one of `allowed` (no prefix or suffix matching). */
-export function isAllowedOrigin(origin: string, allowed: readonly string[]): boolean {
-  return allowed.includes(origin);
 }

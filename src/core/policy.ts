@@ -40,7 +40,7 @@ export interface Policy {
 export const NO_POLICY: Policy = Object.freeze({ managed: false, forcePin: false, demoAllowed: true, fillEnabled: true });
 
 /** The minimum length of a PIN forced by `forcePin` when `minPinLength` is not set. */
-export const DEFAULT_FORCED_PIN_LENGTH = 4;
+const DEFAULT_FORCED_PIN_LENGTH = 4;
 const MAX_PIN_LENGTH = 64;
 const MAX_ORIGINS = 64;
 

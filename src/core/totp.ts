@@ -38,9 +38,3 @@ export function matchTOTP(params: OTPParams, code: string, timestamp: number, wi
   }
   return found;
 }
-
-/** Groups a code for reading: "123 456", "1234 5678", "1234 567". */
-export function groupCode(code: string): string {
-  const cut = code.length === 6 ? 3 : 4;
-  return `${code.slice(0, cut)} ${code.slice(cut)}`;
-}

@@ -3,7 +3,7 @@ import { JetonError } from './errors.ts';
 
 const USER_ID = /^[a-z0-9._@-]{1,64}$/;
 
-export class UserIdError extends JetonError {
+class UserIdError extends JetonError {
   constructor() {
     super('invalid_user_id', 'A user ID has 1 to 64 characters among letters, digits and . _ @ -');
   }

@@ -5,25 +5,19 @@
  * holds their records exactly as the vault does. @see docs/vault.md "Backups"
  */
 import { b64u, fromB64u, fromUtf8, T, utf8 } from './bytes.ts';
-import { randomBytes } from './crypto.ts';
+import { aesGcmDecrypt, aesGcmEncrypt, pbkdf2Key, randomBytes } from './crypto.ts';
 import { JetonError } from './errors.ts';
 import { DEFAULT_SETTINGS } from './messages.ts';
 import { migrateContent, newAccountId, parseVaultContent, VAULT_CONTENT_VERSION, type TokenRecord } from './vault.ts';
 import { PIN_KDF_ITERATIONS } from './vault-pin.ts';
 
-export const BACKUP_FORMAT = 'jeton-backup';
-export const BACKUP_VERSION = 1;
-export const MIN_BACKUP_PASSWORD = 8;
+const BACKUP_FORMAT = 'jeton-backup';
+const BACKUP_VERSION = 1;
+const MIN_BACKUP_PASSWORD = 8;
 
-export class BackupError extends JetonError {}
+class BackupError extends JetonError {}
 
-const subtle = globalThis.crypto.subtle;
-const bs = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => bytes as Uint8Array<ArrayBuffer>;
-
-async function backupKey(password: string, salt: Uint8Array, iterations: number): Promise<CryptoKey> {
-  const base = await subtle.importKey('raw', bs(utf8(password.normalize('NFC'))), 'PBKDF2', false, ['deriveKey']);
-  return subtle.deriveKey({ name: 'PBKDF2', hash: 'SHA-256', salt: bs(salt), iterations }, base, { name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
-}
+const backupKey = (password: string, salt: Uint8Array, iterations: number): Promise<CryptoKey> => pbkdf2Key(password, salt, iterations, 'AES-GCM');
 
 /** True for the tokens a backup may hold: bound to a server whose profile says `exportable`. */
 export const isExportable = (token: TokenRecord): boolean => token.server?.exportable === true && !token.demo;
@@ -38,14 +32,14 @@ export async function exportBackup(tokens: TokenRecord[], password: string, now:
   // A renewal under way stays with this browser: it finishes here, and the backup holds the token in use.
   const content = { version: VAULT_CONTENT_VERSION, tokens: chosen.map(({ renewal: _here, ...token }) => token) };
   const key = await backupKey(password, salt, iterations);
-  const ct = await subtle.encrypt({ name: 'AES-GCM', iv: bs(iv), additionalData: bs(T(BACKUP_FORMAT, BACKUP_VERSION)) }, key, bs(utf8(JSON.stringify(content))));
+  const ct = await aesGcmEncrypt(key, iv, utf8(JSON.stringify(content)), T(BACKUP_FORMAT, BACKUP_VERSION));
   const file = {
     format: BACKUP_FORMAT,
     version: BACKUP_VERSION,
     createdAt: new Date(now).toISOString(),
     kdf: { name: 'PBKDF2-SHA256', iterations, salt: b64u(salt) },
     iv: b64u(iv),
-    ct: b64u(new Uint8Array(ct)),
+    ct: b64u(ct),
   };
   return { file: JSON.stringify(file, null, 1), count: chosen.length };
 }
@@ -78,9 +72,7 @@ export async function importBackup(text: string, password: string): Promise<Toke
   let plaintext: Uint8Array;
   try {
     const key = await backupKey(password, fromB64u(kdf.salt), kdf.iterations);
-    plaintext = new Uint8Array(
-      await subtle.decrypt({ name: 'AES-GCM', iv: bs(fromB64u(file.iv)), additionalData: bs(T(BACKUP_FORMAT, file.version)) }, key, bs(fromB64u(file.ct))),
-    );
+    plaintext = await aesGcmDecrypt(key, fromB64u(file.iv), fromB64u(file.ct), T(BACKUP_FORMAT, file.version));
   } catch {
     throw new BackupError('backup_password', 'Wrong backup password, or a damaged backup.');
   }

@@ -5,7 +5,7 @@
  * older ones migrated on read. @see docs/vault.md
  */
 import { b64u, fromB64u, fromUtf8, T, utf8 } from './bytes.ts';
-import { randomBytes } from './crypto.ts';
+import { aesGcmDecrypt, aesGcmEncrypt, generateAesGcmKey, randomBytes } from './crypto.ts';
 import { JetonError } from './errors.ts';
 import { AUTO_LOCK_CHOICES, DEFAULT_SETTINGS, type Language, type Settings } from './messages.ts';
 import type { OTPAlgorithm } from './totp.ts';
@@ -118,32 +118,23 @@ export const emptyVault = (): VaultContent => ({ version: VAULT_CONTENT_VERSION,
 /** A fresh local token id. */
 export const newAccountId = (): string => b64u(randomBytes(12));
 
-const subtle = globalThis.crypto.subtle;
-// Our byte strings are never backed by a SharedArrayBuffer; WebCrypto's types want that said.
-const bs = (bytes: Uint8Array): Uint8Array<ArrayBuffer> => bytes as Uint8Array<ArrayBuffer>;
-
 const envelopeAad = (version: number, keyId: string): Uint8Array => T('jeton/vault', version, keyId);
 
 /** A fresh, non-extractable AES-256-GCM vault key and its id. */
 export async function generateVaultKey(): Promise<{ id: string; key: CryptoKey }> {
-  const key = await subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
-  return { id: b64u(randomBytes(8)), key };
+  return { id: b64u(randomBytes(8)), key: await generateAesGcmKey() };
 }
 
 /** Seals the content under the vault key: AES-256-GCM, fresh IV, aad binds version and key id. */
 export async function sealVault(vaultKey: { id: string; key: CryptoKey }, content: VaultContent): Promise<VaultEnvelope> {
   const checked = parseVaultContent(JSON.parse(JSON.stringify(content)));
   const iv = randomBytes(12);
-  const ct = await subtle.encrypt(
-    { name: 'AES-GCM', iv: bs(iv), additionalData: bs(envelopeAad(VAULT_ENVELOPE_VERSION, vaultKey.id)) },
-    vaultKey.key,
-    bs(utf8(JSON.stringify(checked))),
-  );
-  return { version: VAULT_ENVELOPE_VERSION, keyId: vaultKey.id, iv: b64u(iv), ct: b64u(new Uint8Array(ct)) };
+  const ct = await aesGcmEncrypt(vaultKey.key, iv, utf8(JSON.stringify(checked)), envelopeAad(VAULT_ENVELOPE_VERSION, vaultKey.id));
+  return { version: VAULT_ENVELOPE_VERSION, keyId: vaultKey.id, iv: b64u(iv), ct: b64u(ct) };
 }
 
 /** Reads a stored envelope's shape; rejects a newer version before anything else. */
-export function parseVaultEnvelope(value: unknown): VaultEnvelope {
+function parseVaultEnvelope(value: unknown): VaultEnvelope {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new VaultError('vault_damaged', 'The vault is damaged.');
   const e = value as Record<string, unknown>;
   if (typeof e.version !== 'number' || !Number.isInteger(e.version) || e.version < 1) throw new VaultError('vault_damaged', 'The vault is damaged.');
@@ -158,13 +149,7 @@ export async function openVault(vaultKey: { id: string; key: CryptoKey }, stored
   if (envelope.keyId !== vaultKey.id) throw new VaultError('vault_key_mismatch', 'The vault key is not the one that sealed this vault.');
   let plaintext: Uint8Array;
   try {
-    plaintext = new Uint8Array(
-      await subtle.decrypt(
-        { name: 'AES-GCM', iv: bs(fromB64u(envelope.iv)), additionalData: bs(envelopeAad(envelope.version, envelope.keyId)) },
-        vaultKey.key,
-        bs(fromB64u(envelope.ct)),
-      ),
-    );
+    plaintext = await aesGcmDecrypt(vaultKey.key, fromB64u(envelope.iv), fromB64u(envelope.ct), envelopeAad(envelope.version, envelope.keyId));
   } catch {
     throw new VaultError('vault_damaged', 'The vault could not be decrypted: it is damaged or was altered.');
   }
@@ -186,7 +171,7 @@ export type ContentMigration = (content: Record<string, unknown>) => Record<stri
  * CONTENT_MIGRATIONS[n] turns version n into n + 1; each new version adds one
  * here and a fixture in src/core/fixtures/.
  */
-export const CONTENT_MIGRATIONS: Readonly<Record<number, ContentMigration>> = {
+const CONTENT_MIGRATIONS: Readonly<Record<number, ContentMigration>> = {
   // v1 → v2: nothing notified yet, no renewal, the clock taken as right. States v1 knew (pending, active) stay.
   1: (content) => ({
     ...content,

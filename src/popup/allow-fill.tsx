@@ -8,7 +8,7 @@ import browser from 'webextension-polyfill';
 import type { Dict } from './i18n.ts';
 
 /** Match patterns for origins (ports are not part of match patterns). */
-export const originPatterns = (origins: string[]): string[] =>
+const originPatterns = (origins: string[]): string[] =>
   origins.flatMap((o) => {
     try {
       const url = new URL(o);

@@ -51,9 +51,9 @@ export interface Config {
   rateLimitFactor?: number;
 }
 
-export const DEFAULT_PROFILE_NAME = 'teleacces';
+const DEFAULT_PROFILE_NAME = 'teleacces';
 
-export function defaultProfile(publicUrl: string): Profile {
+function defaultProfile(publicUrl: string): Profile {
   return {
     issuer: 'Téléaccès',
     algorithm: 'SHA1',

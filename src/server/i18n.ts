@@ -4,7 +4,6 @@
  */
 
 export type Lang = 'fr' | 'en';
-export const LANGS: readonly Lang[] = ['fr', 'en'];
 
 const fr = {
   'site.name': 'Jeton — Téléaccès',
@@ -248,7 +247,7 @@ export function t(lang: Lang, key: MessageKey, params: Params = {}): string {
   return catalogs[lang][key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
 
-export const isLang = (value: unknown): value is Lang => value === 'fr' || value === 'en';
+const isLang = (value: unknown): value is Lang => value === 'fr' || value === 'en';
 
 /**
  * The language of a request: `?lang=` when valid, else the first of fr/en in

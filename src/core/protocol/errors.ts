@@ -27,7 +27,7 @@ export const SERVER_ERRORS = {
 export type ServerErrorCode = keyof typeof SERVER_ERRORS;
 
 /** Codes only a client raises, about what it saw of the server. */
-export type ClientErrorCode =
+type ClientErrorCode =
   | 'server_unreachable' // no HTTP answer at all
   | 'server_unproven' // the answer did not decrypt: the server did not know the activation code
   | 'bad_response' // an answer outside the protocol

@@ -33,7 +33,7 @@ export interface ConfirmRequest {
   otp: string;
   mac: string;
 }
-export type TokenStatus = 'pending' | 'active' | 'superseded' | 'revoked' | 'expired';
+type TokenStatus = 'pending' | 'active' | 'superseded' | 'revoked' | 'expired';
 export interface ConfirmResponse {
   status: 'active';
   expiresAt: string;
@@ -77,12 +77,6 @@ export type VerifyResponse =
   | { ok: true; tokenId: string; expiresAt: string }
   | { ok: false; error: 'locked'; retryAfter: number }
   | { ok: false; error: 'no_active_token' | 'invalid_otp' };
-
-export interface ErrorBody {
-  error: string;
-  message: string;
-  [extra: string]: unknown;
-}
 
 /** The decrypted token envelope. @see PROTOCOL.md §3 */
 export interface Envelope {

@@ -327,7 +327,7 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
-export function helpText(): string {
+function helpText(): string {
   const lines = [
     'Jeton admin CLI',
     '',

@@ -3,9 +3,9 @@
  * epoch (BIGINT); secrets are sealed with the master key (see ../secrets.ts)
  * and stored as base64url text, so SQLite and PostgreSQL hold the same values.
  */
-import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Selectable } from 'kysely';
 
-export interface UsersTable {
+interface UsersTable {
   id: Generated<number>;
   /** Canonical user ID (normalizeUserId). */
   username: string;
@@ -32,15 +32,15 @@ export interface SecurityQuestionsTable {
 }
 
 /** Failed answers at the portal's identity step, by username (known or not). */
-export interface IdentityAttemptsTable {
+interface IdentityAttemptsTable {
   username: string;
   failures: number;
   locked_until: number | null;
 }
 
-export type ActivationState = 'open' | 'used' | 'locked';
+type ActivationState = 'open' | 'used' | 'locked';
 
-export interface ActivationsTable {
+interface ActivationsTable {
   id: Generated<number>;
   user_id: number;
   profile: string;
@@ -57,7 +57,7 @@ export interface ActivationsTable {
 
 export type TokenState = 'pending' | 'active' | 'superseded' | 'revoked';
 
-export interface TokensTable {
+interface TokensTable {
   /** tokenId, base64url of 16 bytes. */
   id: string;
   user_id: number;
@@ -83,13 +83,13 @@ export interface TokensTable {
 }
 
 /** One row per token and threshold: reminders are sent once each. */
-export interface RemindersTable {
+interface RemindersTable {
   token_id: string;
   days: number;
   sent_at: number;
 }
 
-export interface ApiKeysTable {
+interface ApiKeysTable {
   id: Generated<number>;
   name: string;
   /** SHA-256 of the key, base64url. */
@@ -98,7 +98,7 @@ export interface ApiKeysTable {
   revoked_at: number | null;
 }
 
-export interface PortalSessionsTable {
+interface PortalSessionsTable {
   /** SHA-256 of the cookie value, base64url. */
   id: string;
   /** JSON of the portal's state machine for this visitor. */
@@ -108,7 +108,7 @@ export interface PortalSessionsTable {
   expires_at: number;
 }
 
-export interface AuditTable {
+interface AuditTable {
   id: Generated<number>;
   at: number;
   event: string;
@@ -119,7 +119,7 @@ export interface AuditTable {
 }
 
 /** Rate limits: hits of a key (`bucket|scope|value`) in its current fixed window. */
-export interface RateLimitsTable {
+interface RateLimitsTable {
   key: string;
   window_start: number;
   hits: number;
@@ -139,8 +139,6 @@ export interface Database {
 }
 
 export type User = Selectable<UsersTable>;
-export type NewUser = Insertable<UsersTable>;
 export type Activation = Selectable<ActivationsTable>;
 export type Token = Selectable<TokensTable>;
 export type NewToken = Insertable<TokensTable>;
-export type TokenUpdate = Updateable<TokensTable>;

@@ -13,7 +13,7 @@ import { reachedThresholds } from '../../core/expiry.ts';
 
 const DAY = 86_400_000;
 /** An expired token gets its "expired" e-mail only within this long after expiry (not for tokens long gone). */
-export const EXPIRED_NOTICE_MS = 7 * DAY;
+const EXPIRED_NOTICE_MS = 7 * DAY;
 
 export interface ReminderReport {
   sent: Array<{ tokenId: string; username: string; days: number }>;

@@ -8,7 +8,7 @@ export interface JobLog {
   error(obj: object, msg: string): void;
 }
 
-export const JOB_INTERVAL_MS = 3_600_000;
+const JOB_INTERVAL_MS = 3_600_000;
 
 /** Starts the hourly jobs; returns a function that stops them. Timers never keep the process alive. */
 export function startJobs(ctx: AppContext, log: JobLog, { intervalMs = JOB_INTERVAL_MS, firstRunMs = 60_000 } = {}): () => void {

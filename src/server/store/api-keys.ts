@@ -12,7 +12,7 @@ import { audit } from './audit.ts';
 export class DuplicateApiKeyNameError extends Error {}
 
 /** SHA-256 of a key as stored in `api_keys.key_hash`. */
-export const apiKeyHash = (key: string): string => b64u(createHash('sha256').update(key, 'utf8').digest());
+const apiKeyHash = (key: string): string => b64u(createHash('sha256').update(key, 'utf8').digest());
 
 /**
  * Creates an API key named `name` (unique) and returns it: the only time it is

@@ -34,7 +34,7 @@ export interface NewUserInput {
   password?: string | undefined;
 }
 
-export const LIMITS = {
+const LIMITS = {
   email: 254,
   question: 200,
   answer: 200,
@@ -155,7 +155,7 @@ export async function securityQuestions(ctx: Pick<AppContext, 'db'>, userId: num
 
 // ---- CSV import ----------------------------------------------------------
 
-export const CSV_HEADER = ['username', 'email', 'question', 'answer', 'message', 'password'] as const;
+const CSV_HEADER = ['username', 'email', 'question', 'answer', 'message', 'password'] as const;
 
 /** RFC 4180 CSV: quoted fields may hold commas, quotes ("") and line breaks. Returns rows with their first line number. */
 export function parseCsv(input: string): Array<{ line: number; fields: string[] }> {
@@ -265,7 +265,7 @@ export async function unlockUser(ctx: AppContext, username: string): Promise<boo
 // ---- tokens ------------------------------------------------------------------
 
 /** A token's state as people see it: an active token past its expiry is "expired". */
-export type TokenView = TokenState | 'expired';
+type TokenView = TokenState | 'expired';
 
 export interface TokenSummary {
   id: string;

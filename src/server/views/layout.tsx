@@ -3,7 +3,7 @@ import type { ComponentChildren, VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
 import { t, type Lang } from '../i18n.ts';
 
-export const ASSETS = '/virtuel/assets';
+const ASSETS = '/virtuel/assets';
 
 export interface LayoutProps {
   lang: Lang;

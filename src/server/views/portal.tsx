@@ -8,7 +8,7 @@ import type { Pattern } from '../web/decoy.ts';
 import { withLang } from '../web/http.ts';
 import { Csrf, Layout, Notice } from './layout.tsx';
 
-export const PORTAL = '/virtuel';
+const PORTAL = '/virtuel';
 const here = (path: string, lang: Lang): string => withLang(`${PORTAL}${path}`, lang);
 const other = (lang: Lang): Lang => (lang === 'fr' ? 'en' : 'fr');
 

@@ -18,7 +18,7 @@ export class ClientError extends Error {
   }
 }
 
-export type FormBody = Record<string, string | string[]>;
+type FormBody = Record<string, string | string[]>;
 
 /** Parses `application/x-www-form-urlencoded` bodies in this plugin's scope. */
 export function acceptForms(app: FastifyInstance): void {
@@ -76,7 +76,7 @@ export function setCookie(reply: FastifyReply, name: string, value: string, { se
  * No inline script or style anywhere: the pages load /virtuel/assets/*; images
  * are the personal image (data:) or inline SVG.
  */
-export const CONTENT_SECURITY_POLICY = [
+const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
   "style-src 'self'",
   "script-src 'self'",

@@ -25,16 +25,16 @@ export interface Session {
 }
 
 /** Idle limit: the identity check and the activation take minutes, not hours. */
-export const SESSION_IDLE_MS = 20 * 60_000;
+const SESSION_IDLE_MS = 20 * 60_000;
 /** Absolute limit, whatever the activity. */
-export const SESSION_MAX_MS = 2 * 3_600_000;
+const SESSION_MAX_MS = 2 * 3_600_000;
 
 const b64u = (bytes: Buffer): string => bytes.toString('base64url');
 const hashId = (cookie: string): string => b64u(createHash('sha256').update(cookie).digest());
 
 export const isSecure = (ctx: AppContext): boolean => ctx.config.publicUrl.startsWith('https:');
 /** `__Host-` binds the cookie to this exact origin when served over TLS. */
-export const cookieName = (ctx: AppContext): string => (isSecure(ctx) ? '__Host-jeton' : 'jeton');
+const cookieName = (ctx: AppContext): string => (isSecure(ctx) ? '__Host-jeton' : 'jeton');
 
 function parseState(data: string): PortalState | null {
   try {

@@ -12,7 +12,7 @@ import { isoSeconds } from './envelope.ts';
 import { authenticateToken, checkUserLock, invalidOtp, lockedError, matchCode, noActiveToken } from './token-auth.ts';
 
 /** Confirms a token: the §4 rules. @see PROTOCOL.md §4 */
-export async function confirmToken(ctx: AppContext, body: unknown, ip: string): Promise<ConfirmResponse> {
+async function confirmToken(ctx: AppContext, body: unknown, ip: string): Promise<ConfirmResponse> {
   const req = parseConfirmRequest(body);
   const { token, profile } = await authenticateToken(ctx, req.tokenId, (kStatus) => checkConfirmMacSync(kStatus, req), { bucket: 'confirm', ip });
   const entry = { username: token.username, ip };

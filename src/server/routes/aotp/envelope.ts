@@ -11,7 +11,7 @@ export const SEED_BYTES: Record<OTPAlgorithm, number> = { SHA1: 20, SHA256: 32, 
 export const isoSeconds = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** The endpoint URLs handed out in envelopes: always on the public origin. @see PROTOCOL.md §3 */
-export const endpointUrl = (config: Pick<Config, 'publicUrl'>, name: 'confirm' | 'status' | 'renew' | 'provision'): string =>
+const endpointUrl = (config: Pick<Config, 'publicUrl'>, name: 'confirm' | 'status' | 'renew' | 'provision'): string =>
   `${config.publicUrl}/aotp/v1/${name}`;
 
 /** When in-band renewal opens for a token expiring at `expiresAt`. @see PROTOCOL.md §6 */

@@ -57,7 +57,7 @@ function profileName(ctx: AppContext, query: unknown): string | null {
 }
 
 /** Provisions a token: the §3 table, row by row. @see PROTOCOL.md §3 */
-export async function provision(ctx: AppContext, body: unknown, query: unknown, ip: string): Promise<ProvisionResponse> {
+async function provision(ctx: AppContext, body: unknown, query: unknown, ip: string): Promise<ProvisionResponse> {
   const req = parseProvisionRequest(body);
   const name = profileName(ctx, query);
   // The hit is counted and the activation read together (one round trip's

@@ -18,7 +18,7 @@ import { authenticateToken, checkSkew, checkUserLock, invalidOtp, lockedError, m
  * token active and unexpired, renewal window open, user not locked, code
  * valid and not replayed (recorded as a use, §7). @see PROTOCOL.md §6
  */
-export async function renewToken(ctx: AppContext, body: unknown, ip: string): Promise<ProvisionResponse> {
+async function renewToken(ctx: AppContext, body: unknown, ip: string): Promise<ProvisionResponse> {
   const req = parseRenewRequest(body);
   const now = ctx.now();
   checkSkew(req.ts, now);

@@ -20,7 +20,7 @@ import { authenticateToken, checkSkew, matchCode } from './token-auth.ts';
  * count are one step (see login-guard.ts). Dead tokens report
  * `otpValid: false`. @see PROTOCOL.md §5
  */
-export async function tokenStatusOf(ctx: AppContext, body: unknown, ip: string): Promise<StatusResponse> {
+async function tokenStatusOf(ctx: AppContext, body: unknown, ip: string): Promise<StatusResponse> {
   const req = parseStatusRequest(body);
   const now = ctx.now();
   checkSkew(req.ts, now);

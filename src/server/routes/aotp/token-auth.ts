@@ -11,7 +11,7 @@ import { writes } from '../../store/write-queue.ts';
 import { profileOf } from '../../verify.ts';
 
 /** Maximum distance between a request's `ts` and the server's clock. @see PROTOCOL.md §5 */
-export const MAX_SKEW_SECONDS = 300;
+const MAX_SKEW_SECONDS = 300;
 
 const invalidMac = (): ProtocolError => new ProtocolError('invalid_mac', 'The request is not signed by a token this server knows.');
 export const invalidOtp = (): ProtocolError => new ProtocolError('invalid_otp', 'The code is wrong.');

@@ -198,5 +198,10 @@ for (const target of testDatabases()) {
       expect(await verify({ v: 2, userId: 'format01', otp: '123456' })).toMatchObject({ status: 400, body: { error: 'unsupported_version' } });
       expect((await verify({ v: 1, userId: 'format01', otp: '123456' })).status).toBe(403);
     });
+
+    it('answers no CORS preflight: verify is for servers, not browsers', async () => {
+      const pre = await h.app.inject({ method: 'OPTIONS', url: '/aotp/v1/verify', headers: { origin: 'chrome-extension://abc', 'access-control-request-method': 'POST' } });
+      expect(pre.headers['access-control-allow-origin']).toBeUndefined();
+    });
   });
 }

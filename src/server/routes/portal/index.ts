@@ -316,7 +316,7 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
 };
 
 /** "f•••@example.org": enough for the person to recognise, not a full address on screen. */
-export function maskEmail(email: string): string {
+function maskEmail(email: string): string {
   const at = email.lastIndexOf('@');
   if (at < 1) return '•••';
   return `${email.slice(0, 1)}•••${email.slice(at)}`;
