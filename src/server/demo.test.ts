@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { testDatabases } from './db/test-databases.ts';
+import { testDatabases } from '../testing/server/databases.ts';
 import { DEMO_USER, ensureDemoUser } from './demo.ts';
 import { verifyAnswer, verifySecret } from './secrets.ts';
-import { openTestDb, peopleHarness } from './web/test-context.ts';
+import { openTestDb, peopleHarness } from '../testing/server/context.ts';
 
 describe('ensureDemoUser', () => {
   it('creates the demo user once, with the credentials npm start prints', async () => {

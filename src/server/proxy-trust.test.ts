@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseTrustedProxies } from './config.ts';
 import type { DatabaseHandle } from './db/index.ts';
-import { testDatabases } from './db/test-databases.ts';
-import { openTestDb, peopleConfig, peopleHarness } from './web/test-context.ts';
+import { testDatabases } from '../testing/server/databases.ts';
+import { openTestDb, peopleConfig, peopleHarness } from '../testing/server/context.ts';
 
 describe('JETON_TRUSTED_PROXIES', () => {
   it('defaults to loopback, takes addresses, CIDR ranges and names, and none', () => {

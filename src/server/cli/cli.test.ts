@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseActivationLink } from '../../core/activation-link.ts';
 import type { DatabaseHandle } from '../db/index.ts';
-import { testDatabases } from '../db/test-databases.ts';
-import { DAY, openTestDb, peopleHarness, T0, type PeopleHarness } from '../web/test-context.ts';
+import { testDatabases } from '../../testing/server/databases.ts';
+import { DAY, openTestDb, peopleHarness, T0, type PeopleHarness } from '../../testing/server/context.ts';
 import { EXIT, runCli } from './commands.ts';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');

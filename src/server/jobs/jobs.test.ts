@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppContext, MailMessage } from '../context.ts';
 import type { DatabaseHandle } from '../db/index.ts';
-import { testDatabases } from '../db/test-databases.ts';
+import { testDatabases } from '../../testing/server/databases.ts';
 import { issueActivation } from '../store/activations.ts';
 import { createUser } from '../store/users.ts';
-import { DAY, openTestDb, peopleHarness, T0, type PeopleHarness } from '../web/test-context.ts';
+import { DAY, openTestDb, peopleHarness, T0, type PeopleHarness } from '../../testing/server/context.ts';
 import { purge } from './purge.ts';
 import { reachedThresholds, sendDueReminders } from './reminders.ts';
 

@@ -5,10 +5,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateActivationCode } from '../../core/activation-code.ts';
 import { createProvisionRequest, createStatusRequest } from '../../core/protocol/client.ts';
 import { openDatabase, type DatabaseHandle } from '../db/index.ts';
-import { freshSchema, TEST_PG_URL, testDatabases } from '../db/test-databases.ts';
+import { freshSchema, TEST_PG_URL, testDatabases } from '../../testing/server/databases.ts';
 import { MasterKey } from '../secrets.ts';
-import { activeToken, buildHarness, post, PUBLIC_URL, T0, type Harness } from '../testing/harness.ts';
-import { startServer, type ServerProcess } from '../testing/processes.ts';
+import { activeToken, buildHarness, post, PUBLIC_URL, T0, type Harness } from '../../testing/server/harness.ts';
+import { startServer, type ServerProcess } from '../../testing/server/processes.ts';
 import { hitRateLimit, purgeRateLimits, RATE_LIMITS } from './rate-limits.ts';
 
 const provisionBody = async (userId: string) => (await createProvisionRequest({ serverUrl: `${PUBLIC_URL}/aotp/v1/provision`, userId, code: generateActivationCode() })).body;

@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../db/index.ts';
-import { testDatabases } from '../db/test-databases.ts';
+import { testDatabases } from '../../testing/server/databases.ts';
 import { verifyAnswer, verifySecret } from '../secrets.ts';
-import { DAY, openTestDb, peopleHarness, T0, type PeopleHarness } from '../web/test-context.ts';
+import { DAY, openTestDb, peopleHarness, T0, type PeopleHarness } from '../../testing/server/context.ts';
 import { createUser, importUsersCsv, listTokens, parseCsv, sniffImageType, unlockUser, UserInputError } from './users.ts';
 
 const PNG = Uint8Array.from(Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64'));

@@ -7,8 +7,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConfirmRequest, createProvisionRequest, createRenewRequest, createStatusRequest, type ProvisionedToken } from '../../../core/protocol/client.ts';
-import { testDatabases } from '../../db/test-databases.ts';
-import { activeToken, addUser, apiKey, buildHarness, codeOf, issue, PUBLIC_URL, testConfig, type Harness } from '../../testing/harness.ts';
+import { testDatabases } from '../../../testing/server/databases.ts';
+import { activeToken, addUser, apiKey, buildHarness, codeOf, issue, PUBLIC_URL, testConfig, type Harness } from '../../../testing/server/harness.ts';
 
 const ENDPOINTS = ['provision?profile=teleacces', 'confirm', 'status', 'renew', 'verify'] as const;
 type Endpoint = (typeof ENDPOINTS)[number];

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { b64u, fromB64u } from '../../../core/bytes.ts';
 import { generateActivationCode } from '../../../core/activation-code.ts';
 import { confirm, createProvisionRequest, openProvisionResponse, provision } from '../../../core/protocol/client.ts';
-import { testDatabases } from '../../db/test-databases.ts';
-import { addUser, buildHarness, codeOf, issue, post, PUBLIC_URL, T0, type Harness } from '../../testing/harness.ts';
+import { testDatabases } from '../../../testing/server/databases.ts';
+import { addUser, buildHarness, codeOf, issue, post, PUBLIC_URL, T0, type Harness } from '../../../testing/server/harness.ts';
 
 for (const target of testDatabases()) {
   describe(`POST /aotp/v1/provision (${target.name})`, () => {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { b64u } from '../../../core/bytes.ts';
 import { confirm, createStatusRequest, renew, status } from '../../../core/protocol/client.ts';
-import { testDatabases } from '../../db/test-databases.ts';
+import { testDatabases } from '../../../testing/server/databases.ts';
 import { createApiKey } from '../../store/api-keys.ts';
 import { revokeToken } from '../../store/tokens.ts';
-import { activeToken, buildHarness, codeOf, post, provisioned, wrongCode, type Harness } from '../../testing/harness.ts';
-import { tokenRow, userRow } from '../../testing/queries.ts';
+import { activeToken, buildHarness, codeOf, post, provisioned, wrongCode, type Harness } from '../../../testing/server/harness.ts';
+import { tokenRow, userRow } from '../../../testing/server/queries.ts';
 
 const DAY = 86_400_000;
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { testDatabases } from '../../db/test-databases.ts';
+import { testDatabases } from '../../../testing/server/databases.ts';
 import { confirm } from '../../../core/protocol/client.ts';
 import { revokeApiKey } from '../../store/api-keys.ts';
 import { revokeToken } from '../../store/tokens.ts';
-import { activeToken, addUser, apiKey, buildHarness, codeOf, post, provisioned, wrongCode, type Harness } from '../../testing/harness.ts';
-import { tokenRow, userRow } from '../../testing/queries.ts';
+import { activeToken, addUser, apiKey, buildHarness, codeOf, post, provisioned, wrongCode, type Harness } from '../../../testing/server/harness.ts';
+import { tokenRow, userRow } from '../../../testing/server/queries.ts';
 
 for (const target of testDatabases()) {
   describe(`POST /aotp/v1/verify (${target.name})`, () => {

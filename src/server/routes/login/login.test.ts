@@ -3,11 +3,11 @@ import { fromB64u } from '../../../core/bytes.ts';
 import { confirm, provision, type ProvisionedToken } from '../../../core/protocol/client.ts';
 import { generateTOTP } from '../../../core/totp.ts';
 import type { DatabaseHandle } from '../../db/index.ts';
-import { testDatabases } from '../../db/test-databases.ts';
+import { testDatabases } from '../../../testing/server/databases.ts';
 import { issueActivation } from '../../store/activations.ts';
 import { createUser } from '../../store/users.ts';
-import { Browser, injectTransport, textOf } from '../../web/test-browser.ts';
-import { openTestDb, peopleHarness, type PeopleHarness } from '../../web/test-context.ts';
+import { Browser, injectTransport, textOf } from '../../../testing/server/browser.ts';
+import { openTestDb, peopleHarness, type PeopleHarness } from '../../../testing/server/context.ts';
 
 const codeOf = (token: ProvisionedToken, at: number): string =>
   generateTOTP({ seed: fromB64u(token.envelope.seed), algorithm: token.envelope.algorithm, digits: token.envelope.digits, period: token.envelope.period }, at);

@@ -8,10 +8,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../db/index.ts';
-import { testDatabases } from '../../db/test-databases.ts';
+import { testDatabases } from '../../../testing/server/databases.ts';
 import { createUser } from '../../store/users.ts';
 import type { PortalState } from '../../web/session.ts';
-import { openTestDb, peopleConfig, peopleHarness, T0, type PeopleHarness } from '../../web/test-context.ts';
+import { openTestDb, peopleConfig, peopleHarness, T0, type PeopleHarness } from '../../../testing/server/context.ts';
 
 const ROUTES = ['/virtuel/identify', '/virtuel/verify', '/virtuel/activation', '/virtuel/finalize', '/virtuel/tokens/revoke', '/virtuel/logout', '/login', '/login/code'] as const;
 const FIELDS = ['username', 'answer', 'password', 'otp', 'tokenId', '__proto__', 'constructor'];

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../db/index.ts';
-import { testDatabases } from '../../db/test-databases.ts';
-import { openTestDb, peopleHarness, type PeopleHarness } from '../../web/test-context.ts';
+import { testDatabases } from '../../../testing/server/databases.ts';
+import { openTestDb, peopleHarness, type PeopleHarness } from '../../../testing/server/context.ts';
 import { IDENTITY_LOCK_MS, IDENTITY_MAX_FAILURES, identityLockedFor, passIdentityCheck, recordIdentityFailure } from './identity-lock.ts';
 
 for (const target of testDatabases()) {

@@ -19,12 +19,12 @@ import { buildApp } from '../../app.ts';
 import { loadConfig } from '../../config.ts';
 import type { AppContext } from '../../context.ts';
 import type { DatabaseHandle } from '../../db/index.ts';
-import { testDatabases } from '../../db/test-databases.ts';
+import { testDatabases } from '../../../testing/server/databases.ts';
 import { createMailer } from '../../mail/index.ts';
 import { MasterKey } from '../../secrets.ts';
 import { createUser } from '../../store/users.ts';
-import { Browser, httpTransport, textOf } from '../../web/test-browser.ts';
-import { openTestDb, T0 } from '../../web/test-context.ts';
+import { Browser, httpTransport, textOf } from '../../../testing/server/browser.ts';
+import { openTestDb, T0 } from '../../../testing/server/context.ts';
 
 const codeOf = (token: ProvisionedToken, at: number): string =>
   generateTOTP({ seed: fromB64u(token.envelope.seed), algorithm: token.envelope.algorithm, digits: token.envelope.digits, period: token.envelope.period }, at);

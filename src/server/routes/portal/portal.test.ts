@@ -3,13 +3,13 @@ import { fromB64u } from '../../../core/bytes.ts';
 import { confirm, provision, type ProvisionedToken } from '../../../core/protocol/client.ts';
 import { generateTOTP } from '../../../core/totp.ts';
 import type { DatabaseHandle } from '../../db/index.ts';
-import { testDatabases } from '../../db/test-databases.ts';
+import { testDatabases } from '../../../testing/server/databases.ts';
 import { createUser } from '../../store/users.ts';
 import { renderToString } from 'preact-render-to-string';
 import { DECOY_QUESTIONS, IMAGE_CATALOGUE } from '../../web/decoy.ts';
 import { PatternImage } from '../../views/portal.tsx';
-import { Browser, injectTransport, textOf } from '../../web/test-browser.ts';
-import { openTestDb, peopleConfig, peopleHarness, T0, type PeopleHarness as Harness } from '../../web/test-context.ts';
+import { Browser, injectTransport, textOf } from '../../../testing/server/browser.ts';
+import { openTestDb, peopleConfig, peopleHarness, T0, type PeopleHarness as Harness } from '../../../testing/server/context.ts';
 
 export const codeOf = (token: ProvisionedToken, at: number): string =>
   generateTOTP({ seed: fromB64u(token.envelope.seed), algorithm: token.envelope.algorithm, digits: token.envelope.digits, period: token.envelope.period }, at);

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Fetch } from '../../core/protocol/client.ts';
-import { buildApp } from '../app.ts';
-import { loadConfig, type Config } from '../config.ts';
-import type { AppContext, Mailer, MailMessage } from '../context.ts';
-import { openDatabase, type DatabaseHandle, type DatabaseOptions } from '../db/index.ts';
-import { MasterKey } from '../secrets.ts';
-import { injectFetch } from '../testing/harness.ts';
+import { buildApp } from '../../server/app.ts';
+import { loadConfig, type Config } from '../../server/config.ts';
+import type { AppContext, Mailer, MailMessage } from '../../server/context.ts';
+import { openDatabase, type DatabaseHandle, type DatabaseOptions } from '../../server/db/index.ts';
+import { MasterKey } from '../../server/secrets.ts';
+import { injectFetch } from './harness.ts';
 
 /** 2025-11-28T23:00:00Z, a whole 30-second step. */
 export const T0 = 1_764_370_800_000;

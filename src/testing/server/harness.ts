@@ -11,13 +11,13 @@ import { fromB64u } from '../../core/bytes.ts';
 import type { Fetch, ProvisionedToken } from '../../core/protocol/client.ts';
 import { confirm, provision } from '../../core/protocol/client.ts';
 import { generateTOTP } from '../../core/totp.ts';
-import { buildApp } from '../app.ts';
-import { checkProfile, loadConfig, type Config, type Profile } from '../config.ts';
-import type { AppContext, MailMessage } from '../context.ts';
-import { openDatabase, type DatabaseHandle, type DatabaseOptions } from '../db/index.ts';
-import { MasterKey } from '../secrets.ts';
-import { issueActivation, type IssuedActivation } from '../store/activations.ts';
-import { createApiKey } from '../store/api-keys.ts';
+import { buildApp } from '../../server/app.ts';
+import { checkProfile, loadConfig, type Config, type Profile } from '../../server/config.ts';
+import type { AppContext, MailMessage } from '../../server/context.ts';
+import { openDatabase, type DatabaseHandle, type DatabaseOptions } from '../../server/db/index.ts';
+import { MasterKey } from '../../server/secrets.ts';
+import { issueActivation, type IssuedActivation } from '../../server/store/activations.ts';
+import { createApiKey } from '../../server/store/api-keys.ts';
 
 /** 2025-11-28T23:00:00Z: a whole 30-second step, so tests place codes exactly. */
 export const T0 = 1_764_370_800_000;
