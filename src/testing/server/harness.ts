@@ -1,12 +1,16 @@
 /**
- * Test harness for the protocol's routes: an app on a given test database with
- * a pinned clock the test moves, a fresh master key, a mailer that records,
- * and the real client functions of src/core talking to it through `inject`.
+ * The server's test harness: an app on a test database, reached through
+ * `app.inject`, with a pinned clock the test moves, a fresh master key, a
+ * mailer that records, and the real client functions of src/core talking to
+ * it. `useHarness` registers the hooks that open, reset and close it, so a
+ * test cannot leak an app or a database handle.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { fromB64u } from '../../core/bytes.ts';
 import type { Fetch, ProvisionedToken } from '../../core/protocol/client.ts';
 import { confirm, provision } from '../../core/protocol/client.ts';
@@ -14,47 +18,44 @@ import { generateTOTP } from '../../core/totp.ts';
 import { buildApp } from '../../server/app.ts';
 import { checkProfile, loadConfig, type Config, type Profile } from '../../server/config.ts';
 import type { AppContext, MailMessage } from '../../server/context.ts';
-import { openDatabase, type DatabaseHandle, type DatabaseOptions } from '../../server/db/index.ts';
+import { openDatabase, type DatabaseHandle } from '../../server/db/index.ts';
+import type { Database } from '../../server/db/schema.ts';
 import { MasterKey } from '../../server/secrets.ts';
 import { issueActivation, type IssuedActivation } from '../../server/store/activations.ts';
 import { createApiKey } from '../../server/store/api-keys.ts';
+import type { TestDatabase } from './databases.ts';
 
 /** 2025-11-28T23:00:00Z: a whole 30-second step, so tests place codes exactly. */
 export const T0 = 1_764_370_800_000;
+export const DAY = 86_400_000;
 export const PUBLIC_URL = 'http://127.0.0.1:8080';
 
-export interface Harness {
-  app: FastifyInstance;
-  ctx: AppContext;
-  mail: MailMessage[];
-  /** The pinned clock (ms). */
-  now(): number;
-  setNow(ms: number): void;
-  advance(ms: number): void;
-  /** A fetch for the client functions that goes through `app.inject`. */
-  fetch: Fetch;
-  /** Empties the database and the mailbox, puts the clock back to T0: one per test. */
-  reset(): Promise<void>;
-  /** Closes the app and the database. */
-  close(): Promise<void>;
-}
-
-/** Profiles for tests: the default, one without renewal, and one with SHA256/8 digits/60 s. */
-export function testConfig(overrides: Record<string, Partial<Profile>> = {}): Config {
-  const base = loadConfig({ JETON_PUBLIC_URL: PUBLIC_URL, JETON_DATA_DIR: mkdtempSync(join(tmpdir(), 'jeton-test-')) });
+/**
+ * The configuration tests run with, read from `env` (public URL, fresh data
+ * directory, then whatever the test adds): the default profile, one without
+ * renewal, and one with SHA256/8 digits/60 s.
+ */
+export function testConfig(env: Record<string, string> = {}): Config {
+  const base = loadConfig({ JETON_PUBLIC_URL: PUBLIC_URL, JETON_DATA_DIR: mkdtempSync(join(tmpdir(), 'jeton-test-')), ...env });
+  const url = base.publicUrl;
   const profiles: Record<string, Profile> = {
-    teleacces: checkProfile('teleacces', overrides.teleacces ?? {}, PUBLIC_URL),
-    norenew: checkProfile('norenew', { issuer: 'Sans renouvellement', allowRenewal: false, pinRequired: false, ...overrides.norenew }, PUBLIC_URL),
+    teleacces: checkProfile('teleacces', {}, url),
+    norenew: checkProfile('norenew', { issuer: 'Sans renouvellement', allowRenewal: false, pinRequired: false }, url),
     strong: checkProfile(
       'strong',
-      { issuer: 'Fort', algorithm: 'SHA256', digits: 8, period: 60, validityDays: 90, renewWindowDays: 10, pinMinLength: 6, loginOrigins: ['https://login.example', PUBLIC_URL], portalUrl: 'https://portal.example/virtuel', ...overrides.strong },
-      PUBLIC_URL,
+      { issuer: 'Fort', algorithm: 'SHA256', digits: 8, period: 60, validityDays: 90, renewWindowDays: 10, pinMinLength: 6, loginOrigins: ['https://login.example', url], portalUrl: 'https://portal.example/virtuel' },
+      url,
     ),
   };
   return { ...base, profiles, defaultProfile: 'teleacces' };
 }
 
 const TABLES = ['reminders', 'audit', 'tokens', 'activations', 'api_keys', 'security_questions', 'identity_attempts', 'portal_sessions', 'users', 'rate_limits'] as const;
+
+/** Deletes every row, children before parents. */
+export async function emptyDatabase(db: Kysely<Database>): Promise<void> {
+  for (const table of TABLES) await db.deleteFrom(table).execute();
+}
 
 /** A `fetch` for the client functions of src/core that POSTs through `app.inject`. */
 export function injectFetch(app: FastifyInstance): Fetch {
@@ -69,43 +70,128 @@ export function injectFetch(app: FastifyInstance): Fetch {
   };
 }
 
-/**
- * One app and database per test file (migrating a PostgreSQL schema and
- * registering the portal take a while); `reset` before each test.
- */
-export async function buildHarness(db: DatabaseOptions, config: Config = testConfig()): Promise<Harness> {
-  const handle: DatabaseHandle = await openDatabase(db);
-  let t = T0;
-  const mail: MailMessage[] = [];
-  const ctx: AppContext = {
-    config,
-    db: handle.db,
-    dialect: handle.dialect,
-    masterKey: MasterKey.generate(),
-    mailer: { send: async (m) => void mail.push(m) },
-    now: () => t,
-  };
-  const app = await buildApp(ctx, { logger: false });
-  await app.ready();
-  const fetch = injectFetch(app);
-  return {
-    app,
-    ctx,
-    mail,
-    now: () => t,
-    setNow: (ms) => void (t = ms),
-    advance: (ms) => void (t += ms),
-    fetch,
-    reset: async () => {
-      for (const table of TABLES) await handle.db.deleteFrom(table).execute();
-      mail.length = 0;
-      t = T0;
-    },
-    close: async () => {
-      await app.close();
+export interface HarnessOptions {
+  /** Added to the environment the configuration is read from, e.g. `JETON_RATE_LIMIT_FACTOR: '0'`. */
+  env?: Record<string, string>;
+}
+
+export interface Harness {
+  readonly app: FastifyInstance;
+  readonly ctx: AppContext;
+  /** What the app has mailed since the last reset. */
+  readonly mail: MailMessage[];
+  /** A fetch for the client functions that goes through `app.inject`. */
+  readonly fetch: Fetch;
+  /** The pinned clock (ms). */
+  now(): number;
+  setNow(ms: number): void;
+  advance(ms: number): void;
+  /**
+   * Empties the database and the mailbox and puts the clock back to T0 (done
+   * before each test); with `options`, also rebuilds the app on a
+   * configuration read with them.
+   */
+  reset(options?: HarnessOptions): Promise<void>;
+}
+
+interface Open {
+  handle: DatabaseHandle;
+  ctx: AppContext;
+  app: FastifyInstance;
+  fetch: Fetch;
+}
+
+class ServerHarness implements Harness {
+  readonly mail: MailMessage[] = [];
+  private t = T0;
+  private open: Open | undefined;
+
+  constructor(
+    private readonly target: TestDatabase,
+    private readonly options: HarnessOptions,
+  ) {}
+
+  private get current(): Open {
+    if (!this.open) throw new Error('The harness is open only inside the tests of the describe block that created it.');
+    return this.open;
+  }
+  get app(): FastifyInstance {
+    return this.current.app;
+  }
+  get ctx(): AppContext {
+    return this.current.ctx;
+  }
+  get fetch(): Fetch {
+    return this.current.fetch;
+  }
+  now(): number {
+    return this.t;
+  }
+  setNow(ms: number): void {
+    this.t = ms;
+  }
+  advance(ms: number): void {
+    this.t += ms;
+  }
+
+  async start(): Promise<void> {
+    const handle = await openDatabase(this.target.options());
+    try {
+      const ctx: AppContext = {
+        config: testConfig(this.options.env),
+        db: handle.db,
+        dialect: handle.dialect,
+        masterKey: MasterKey.generate(),
+        mailer: { send: async (m) => void this.mail.push(m) },
+        now: () => this.t,
+      };
+      this.open = { handle, ...(await this.build(ctx)) };
+    } catch (err) {
       await handle.close();
-    },
-  };
+      throw err;
+    }
+  }
+
+  private async build(ctx: AppContext): Promise<Pick<Open, 'ctx' | 'app' | 'fetch'>> {
+    const app = await buildApp(ctx, { logger: false });
+    await app.ready();
+    return { ctx, app, fetch: injectFetch(app) };
+  }
+
+  async reset(options?: HarnessOptions): Promise<void> {
+    const open = this.current;
+    await emptyDatabase(open.handle.db);
+    this.mail.length = 0;
+    this.t = T0;
+    if (options) {
+      await open.app.close();
+      this.open = { handle: open.handle, ...(await this.build({ ...open.ctx, config: testConfig({ ...this.options.env, ...options.env }) })) };
+    }
+  }
+
+  async stop(): Promise<void> {
+    const open = this.open;
+    this.open = undefined;
+    if (!open) return;
+    try {
+      await open.app.close();
+    } finally {
+      await open.handle.close();
+    }
+  }
+}
+
+/**
+ * A harness on `target` for the enclosing `describe`: the database is opened
+ * and the app built before its first test, both are reset before each test
+ * and closed after the last. Its fields are read inside tests and hooks.
+ */
+export function useHarness(target: TestDatabase, options: HarnessOptions = {}): Harness {
+  const h = new ServerHarness(target, options);
+  beforeAll(() => h.start());
+  beforeEach(() => h.reset());
+  afterAll(() => h.stop());
+  return h;
 }
 
 /** Inserts a user directly (the portal's user store is not what these tests are about). */
