@@ -88,8 +88,9 @@ export interface Harness {
   advance(ms: number): void;
   /**
    * Empties the database and the mailbox and puts the clock back to T0 (done
-   * before each test); with `options`, also rebuilds the app on a
-   * configuration read with them.
+   * before each test). With `options`, the app is rebuilt on a configuration
+   * read with them, for this test only: the next reset goes back to the
+   * harness's own.
    */
   reset(options?: HarnessOptions): Promise<void>;
 }
@@ -105,6 +106,8 @@ class ServerHarness implements Harness {
   readonly mail: MailMessage[] = [];
   private t = T0;
   private open: Open | undefined;
+  /** Whether the app runs on a configuration given to `reset` rather than the harness's own. */
+  private reconfigured = false;
 
   constructor(
     private readonly target: TestDatabase,
@@ -163,9 +166,10 @@ class ServerHarness implements Harness {
     await emptyDatabase(open.handle.db);
     this.mail.length = 0;
     this.t = T0;
-    if (options) {
+    if (options || this.reconfigured) {
       await open.app.close();
-      this.open = { handle: open.handle, ...(await this.build({ ...open.ctx, config: testConfig({ ...this.options.env, ...options.env }) })) };
+      this.open = { handle: open.handle, ...(await this.build({ ...open.ctx, config: testConfig({ ...this.options.env, ...options?.env }) })) };
+      this.reconfigured = options !== undefined;
     }
   }
 
@@ -209,7 +213,7 @@ export async function issue(h: Harness, username: string, profile = 'teleacces')
   return issueActivation(h.ctx, user, profile);
 }
 
-/** The token's code at the harness's current time (or `atMs`). */
+/** The token's code at `atMs`. */
 export function codeOf(token: ProvisionedToken, atMs: number): string {
   const e = token.envelope;
   return generateTOTP({ seed: fromB64u(e.seed), algorithm: e.algorithm, digits: e.digits, period: e.period }, atMs);
