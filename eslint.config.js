@@ -3,6 +3,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const WEBCRYPTO = 'WebCrypto goes through src/core/crypto.ts.';
+/** Test support lives in src/testing: shipped code never imports it, only tests do. */
+const TEST_SUPPORT = { regex: '(^|/)testing/', message: 'Test support (src/testing) is for test files only.' };
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'test-results/', '.tmp/'] },
@@ -17,11 +19,18 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/server/**/*.{ts,tsx}', 'src/background/**/*.{ts,tsx}', 'src/popup/**/*.{ts,tsx}', 'src/content/**/*.{ts,tsx}'],
+    ignores: ['**/*.test.ts', '**/*.test.tsx'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [TEST_SUPPORT] }],
+    },
+  },
+  {
     // Core is shared by the extension and the server: no browser or Node globals.
     files: ['src/core/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['node:*', 'webextension-polyfill', 'fastify', 'preact*'] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*', 'webextension-polyfill', 'fastify', 'preact*'] }, TEST_SUPPORT] }],
       'no-restricted-globals': [
         'error',
         'window',

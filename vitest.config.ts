@@ -7,6 +7,6 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 30_000,
     // Tags PostgreSQL test schemas per run and drops them at the end.
-    globalSetup: ['src/server/db/test-global-setup.ts'],
+    globalSetup: ['src/testing/server/global-setup.ts'],
   },
 });

@@ -26,7 +26,7 @@ import { b64u } from '../src/core/bytes.ts';
 import { checkProfile, loadConfig } from '../src/server/config.ts';
 import type { AppContext } from '../src/server/context.ts';
 import { openDatabase, type DatabaseHandle } from '../src/server/db/index.ts';
-import { TEST_PG_URL } from '../src/server/db/test-databases.ts';
+import { TEST_PG_URL } from '../src/testing/server/databases.ts';
 import { MasterKey } from '../src/server/secrets.ts';
 import { issueActivation } from '../src/server/store/activations.ts';
 import { createApiKey } from '../src/server/store/api-keys.ts';

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseTrustedProxies } from './config.ts';
-import type { DatabaseHandle } from './db/index.ts';
-import { testDatabases } from './db/test-databases.ts';
-import { openTestDb, peopleConfig, peopleHarness } from './web/test-context.ts';
+import { testDatabases } from '../testing/server/databases.ts';
+import { useHarness } from '../testing/server/harness.ts';
 
 describe('JETON_TRUSTED_PROXIES', () => {
   it('defaults to loopback, takes addresses, CIDR ranges and names, and none', () => {
@@ -21,22 +20,16 @@ describe('JETON_TRUSTED_PROXIES', () => {
 });
 
 describe('the client address the audit records', () => {
-  let db: DatabaseHandle;
-  beforeAll(async () => void (db = await openTestDb(testDatabases()[0]!.options())));
-  afterAll(() => db.close());
+  const h = useHarness(testDatabases()[0]!);
 
-  /** The address audited for one refused form POST, sent from `from` with `forwarded`. */
+  /** The address audited for one refused form POST, sent from `from` with `forwarded`, by an app that trusts `trusted`. */
   async function auditedIp(trusted: string | undefined, from: string, forwarded: string | undefined): Promise<string | null> {
-    const h = await peopleHarness(db, { config: peopleConfig(trusted === undefined ? {} : { JETON_TRUSTED_PROXIES: trusted }) });
-    try {
-      const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-      if (forwarded !== undefined) headers['x-forwarded-for'] = forwarded;
-      const res = await h.app.inject({ method: 'POST', url: '/virtuel/identify', remoteAddress: from, headers, payload: 'csrf=x&username=format01' });
-      expect(res.statusCode).toBe(403);
-      return (await h.ctx.db.selectFrom('audit').select('ip').where('event', '=', 'portal.rejected').executeTakeFirstOrThrow()).ip;
-    } finally {
-      await h.close();
-    }
+    await h.reset({ env: trusted === undefined ? {} : { JETON_TRUSTED_PROXIES: trusted } });
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+    if (forwarded !== undefined) headers['x-forwarded-for'] = forwarded;
+    const res = await h.app.inject({ method: 'POST', url: '/virtuel/identify', remoteAddress: from, headers, payload: 'csrf=x&username=format01' });
+    expect(res.statusCode).toBe(403);
+    return (await h.ctx.db.selectFrom('audit').select('ip').where('event', '=', 'portal.rejected').executeTakeFirstOrThrow()).ip;
   }
 
   it('believes X-Forwarded-For only from a trusted proxy, and takes the right-most untrusted hop', async () => {

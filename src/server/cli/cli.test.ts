@@ -3,27 +3,19 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { parseActivationLink } from '../../core/activation-link.ts';
-import type { DatabaseHandle } from '../db/index.ts';
-import { testDatabases } from '../db/test-databases.ts';
-import { DAY, openTestDb, peopleHarness, T0, type PeopleHarness } from '../web/test-context.ts';
+import { testDatabases } from '../../testing/server/databases.ts';
+import { DAY, T0, useHarness } from '../../testing/server/harness.ts';
 import { EXIT, runCli } from './commands.ts';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
 for (const target of testDatabases()) {
   describe(`admin CLI (${target.name})`, () => {
-    let db: DatabaseHandle;
-    let h: PeopleHarness;
+    const h = useHarness(target);
     let files: Record<string, Uint8Array>;
-    beforeAll(async () => void (db = await openTestDb(target.options())));
-    afterAll(() => db.close());
-    beforeEach(async () => {
-      h = await peopleHarness(db);
-      files = {};
-    });
-    afterEach(() => h.close());
+    beforeEach(() => void (files = {}));
 
     /** Runs a command in-process; answers the exit code, stdout lines and stderr lines. */
     async function admin(...argv: string[]) {

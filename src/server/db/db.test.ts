@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from './index.ts';
-import { testDatabases } from './test-databases.ts';
+import { testDatabases } from '../../testing/server/databases.ts';
 
 describe('openDatabase', () => {
   for (const target of testDatabases()) {

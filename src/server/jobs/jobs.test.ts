@@ -1,19 +1,18 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AppContext, MailMessage } from '../context.ts';
-import type { DatabaseHandle } from '../db/index.ts';
-import { testDatabases } from '../db/test-databases.ts';
+import { testDatabases } from '../../testing/server/databases.ts';
 import { issueActivation } from '../store/activations.ts';
 import { createUser } from '../store/users.ts';
-import { DAY, openTestDb, peopleHarness, T0, type PeopleHarness } from '../web/test-context.ts';
+import { DAY, T0, useHarness, type Harness } from '../../testing/server/harness.ts';
 import { purge } from './purge.ts';
 import { reachedThresholds, sendDueReminders } from './reminders.ts';
 
-async function person(h: PeopleHarness, username = 'format01') {
+async function person(h: Harness, username = 'format01') {
   return createUser(h.ctx, { username, email: `${username}@example.org`, questions: [{ question: 'Q ?', answer: 'R' }] });
 }
 
 let seq = 0;
-async function token(h: PeopleHarness, userId: number, fields: { expiresAt: number; state?: 'active' | 'pending' | 'revoked'; issuedAt?: number; device?: string }) {
+async function token(h: Harness, userId: number, fields: { expiresAt: number; state?: 'active' | 'pending' | 'revoked'; issuedAt?: number; device?: string }) {
   const id = `tok${++seq}`;
   await h.ctx.db
     .insertInto('tokens')
@@ -50,12 +49,7 @@ describe('reachedThresholds', () => {
 
 for (const target of testDatabases()) {
   describe(`jobs (${target.name})`, () => {
-    let db: DatabaseHandle;
-    let h: PeopleHarness;
-    beforeAll(async () => void (db = await openTestDb(target.options())));
-    afterAll(() => db.close());
-    beforeEach(async () => void (h = await peopleHarness(db)));
-    afterEach(() => h.close());
+    const h = useHarness(target);
 
     it('sends one reminder per token and threshold, however often it runs', async () => {
       const u = await person(h);

@@ -12,8 +12,8 @@ import type { AppContext } from '../context.ts';
 import { openDatabase } from '../db/index.ts';
 import { MasterKey } from '../secrets.ts';
 import { issueActivation, type IssuedActivation } from './activations.ts';
-import { addUser, T0, testConfig } from '../testing/harness.ts';
-import { httpFetch, startServer } from '../testing/processes.ts';
+import { addUser, T0, testConfig } from '../../testing/server/harness.ts';
+import { httpFetch, startServer } from '../../testing/server/processes.ts';
 
 const USERS = 40;
 

@@ -1,43 +1,22 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { generateTOTP } from '../../core/totp.ts';
-import { confirm, provision } from '../../core/protocol/client.ts';
 import { runCli } from '../cli/commands.ts';
-import type { DatabaseHandle } from '../db/index.ts';
-import { testDatabases } from '../db/test-databases.ts';
+import { testDatabases } from '../../testing/server/databases.ts';
 import { MasterKey } from '../secrets.ts';
-import { openTestDb, peopleHarness, type PeopleHarness } from '../web/test-context.ts';
-import { issueActivation } from './activations.ts';
+import { activeToken, issue, useHarness } from '../../testing/server/harness.ts';
 import { keyFile, nextKeyFile, opensDatabase, resealAll, settleInterruptedRotation } from './key-rotation.ts';
 import { seedContext } from './tokens.ts';
 import { verifyCode } from '../verify.ts';
 
 for (const target of testDatabases()) {
   describe(`master key rotation (${target.name})`, () => {
-    let db: DatabaseHandle;
-    let h: PeopleHarness;
-    beforeAll(async () => void (db = await openTestDb(target.options())));
-    afterAll(() => db.close());
+    const h = useHarness(target);
     beforeEach(async () => {
-      h = await peopleHarness(db);
-      const user = await h.ctx.db
-        .insertInto('users')
-        .values({ username: 'format01', email: 'f@example.org', password_hash: null, message: 'm', image_type: null, image_data: null, created_at: h.now() })
-        .returning(['id', 'username'])
-        .executeTakeFirstOrThrow();
       // One active token and one open activation: both kinds of sealed value.
-      const issued = await issueActivation(h.ctx, user, 'teleacces');
-      const token = await provision(h.fetch, { serverUrl: issued.serverUrl, userId: 'format01', code: issued.code });
-      await confirm(h.fetch, token, generateTOTP(seedParams(token.envelope), h.now()));
-      await issueActivation(h.ctx, user, 'teleacces');
+      await activeToken(h, 'format01');
+      await issue(h, 'format01');
       h.advance(60_000);
-    });
-
-    const seedParams = (e: { seed: string; algorithm: 'SHA1' | 'SHA256' | 'SHA512'; digits: number; period: number }) => ({
-      seed: new Uint8Array(Buffer.from(e.seed, 'base64url')),
-      algorithm: e.algorithm,
-      digits: e.digits,
-      period: e.period,
     });
 
     it('re-seals every secret under the new key and the token keeps verifying', async () => {

@@ -1,24 +1,21 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateActivationCode } from '../../core/activation-code.ts';
 import { createProvisionRequest, createStatusRequest } from '../../core/protocol/client.ts';
 import { openDatabase, type DatabaseHandle } from '../db/index.ts';
-import { freshSchema, TEST_PG_URL, testDatabases } from '../db/test-databases.ts';
+import { freshSchema, TEST_PG_URL, testDatabases } from '../../testing/server/databases.ts';
 import { MasterKey } from '../secrets.ts';
-import { activeToken, buildHarness, post, PUBLIC_URL, T0, type Harness } from '../testing/harness.ts';
-import { startServer, type ServerProcess } from '../testing/processes.ts';
+import { activeToken, post, PUBLIC_URL, T0, useHarness } from '../../testing/server/harness.ts';
+import { startServer, type ServerProcess } from '../../testing/server/processes.ts';
 import { hitRateLimit, purgeRateLimits, RATE_LIMITS } from './rate-limits.ts';
 
 const provisionBody = async (userId: string) => (await createProvisionRequest({ serverUrl: `${PUBLIC_URL}/aotp/v1/provision`, userId, code: generateActivationCode() })).body;
 
 for (const target of testDatabases()) {
   describe(`rate limits (${target.name})`, () => {
-    let h: Harness;
-    beforeAll(async () => void (h = await buildHarness(target.options())));
-    afterAll(() => h.close());
-    beforeEach(() => h.reset());
+    const h = useHarness(target);
 
     it('counts per address and per user in fixed windows, and says how long to wait', async () => {
       const { max, windowSeconds } = RATE_LIMITS.provision.user;

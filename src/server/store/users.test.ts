@@ -1,8 +1,7 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../db/index.ts';
-import { testDatabases } from '../db/test-databases.ts';
+import { describe, expect, it } from 'vitest';
+import { testDatabases } from '../../testing/server/databases.ts';
 import { verifyAnswer, verifySecret } from '../secrets.ts';
-import { DAY, openTestDb, peopleHarness, T0, type PeopleHarness } from '../web/test-context.ts';
+import { DAY, T0, useHarness } from '../../testing/server/harness.ts';
 import { createUser, importUsersCsv, listTokens, parseCsv, sniffImageType, unlockUser, UserInputError } from './users.ts';
 
 const PNG = Uint8Array.from(Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64'));
@@ -32,12 +31,7 @@ describe('sniffImageType', () => {
 
 for (const target of testDatabases()) {
   describe(`users store (${target.name})`, () => {
-    let db: DatabaseHandle;
-    let h: PeopleHarness;
-    beforeAll(async () => void (db = await openTestDb(target.options())));
-    afterAll(() => db.close());
-    beforeEach(async () => void (h = await peopleHarness(db)));
-    afterEach(() => h.close());
+    const h = useHarness(target);
 
     it('creates a user with a normalised username and hashed answer and password', async () => {
       const u = await createUser(h.ctx, { ...base, username: ' Format01 ', password: 'secret-123', message: 'Salut', image: { type: 'image/png', data: PNG } });

@@ -1,16 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { b64u } from '../../../core/bytes.ts';
 import { confirm, createConfirmRequest } from '../../../core/protocol/client.ts';
-import { testDatabases } from '../../db/test-databases.ts';
-import { tokenRow } from '../../testing/queries.ts';
-import { activeToken, buildHarness, codeOf, post, provisioned, wrongCode, type Harness } from '../../testing/harness.ts';
+import { testDatabases } from '../../../testing/server/databases.ts';
+import { tokenRow } from '../../../testing/server/queries.ts';
+import { activeToken, codeOf, post, provisioned, useHarness, wrongCode } from '../../../testing/server/harness.ts';
 
 for (const target of testDatabases()) {
   describe(`POST /aotp/v1/confirm (${target.name})`, () => {
-    let h: Harness;
-    beforeAll(async () => void (h = await buildHarness(target.options())));
-    afterAll(() => h.close());
-    beforeEach(() => h.reset());
+    const h = useHarness(target);
 
     it('answers 200 active with expiresAt and activates the pending token', async () => {
       const token = await provisioned(h, 'format01');

@@ -5,10 +5,10 @@
  * a 5xx, never a crash.
  */
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createConfirmRequest, createProvisionRequest, createRenewRequest, createStatusRequest, type ProvisionedToken } from '../../../core/protocol/client.ts';
-import { testDatabases } from '../../db/test-databases.ts';
-import { activeToken, addUser, apiKey, buildHarness, codeOf, issue, PUBLIC_URL, testConfig, type Harness } from '../../testing/harness.ts';
+import { testDatabases } from '../../../testing/server/databases.ts';
+import { activeToken, addUser, apiKey, codeOf, issue, PUBLIC_URL, useHarness } from '../../../testing/server/harness.ts';
 
 const ENDPOINTS = ['provision?profile=teleacces', 'confirm', 'status', 'renew', 'verify'] as const;
 type Endpoint = (typeof ENDPOINTS)[number];
@@ -58,14 +58,13 @@ for (const target of testDatabases()) {
   const runs = target.name === 'sqlite' ? 120 : 30;
 
   describe(`protocol endpoints under fuzzing (${target.name})`, () => {
-    let h: Harness;
+    // Rate limits off: every input must reach the handlers, not stop at the limiter.
+    const h = useHarness(target, { env: { JETON_RATE_LIMIT_FACTOR: '0' } });
     let key: string;
     let token: ProvisionedToken;
     const valid: Partial<Record<Endpoint, Record<string, unknown>>> = {};
 
-    beforeAll(async () => {
-      // Rate limits off: every input must reach the handlers, not stop at the limiter.
-      h = await buildHarness(target.options(), { ...testConfig(), rateLimitFactor: 0 });
+    beforeEach(async () => {
       key = await apiKey(h);
       token = await activeToken(h, 'format01');
       h.advance(340 * 86_400_000); // inside the renewal window, so renew requests get far
@@ -80,7 +79,6 @@ for (const target of testDatabases()) {
       valid.renew = { ...(await createRenewRequest(handle, ts, otp)).body };
       valid.verify = { userId: 'format01', otp };
     });
-    afterAll(() => h.close());
 
     async function send(endpoint: Endpoint, payload: string, contentType: string, auth = true) {
       const headers: Record<string, string> = {};

@@ -13,10 +13,10 @@ import type { DatabaseHandle } from '../../db/index.ts';
 import { issueActivation } from '../../store/activations.ts';
 import { createApiKey } from '../../store/api-keys.ts';
 import { createUser } from '../../store/users.ts';
-import { codeOf, T0, wrongCode } from '../../testing/harness.ts';
-import { CLUSTER_SETUPS, startCluster, type Cluster } from '../../testing/cluster.ts';
-import { httpFetch, type ServerProcess } from '../../testing/processes.ts';
-import { Browser, httpTransport } from '../../web/test-browser.ts';
+import { codeOf, T0, wrongCode } from '../../../testing/server/harness.ts';
+import { CLUSTER_SETUPS, startCluster, type Cluster } from '../../../testing/server/cluster.ts';
+import { httpFetch, type ServerProcess } from '../../../testing/server/processes.ts';
+import { Browser, httpTransport } from '../../../testing/server/browser.ts';
 
 const MAX_FAILURES = 5;
 const PORTAL_MAX_FAILURES = 3;

@@ -10,9 +10,9 @@ import type { AppContext } from '../../context.ts';
 import type { DatabaseHandle } from '../../db/index.ts';
 import { issueActivation } from '../../store/activations.ts';
 import { createApiKey } from '../../store/api-keys.ts';
-import { addUser, codeOf, T0 } from '../../testing/harness.ts';
-import { CLUSTER_SETUPS, startCluster, type Cluster } from '../../testing/cluster.ts';
-import { httpFetch, type ServerProcess } from '../../testing/processes.ts';
+import { addUser, codeOf, T0 } from '../../../testing/server/harness.ts';
+import { CLUSTER_SETUPS, startCluster, type Cluster } from '../../../testing/server/cluster.ts';
+import { httpFetch, type ServerProcess } from '../../../testing/server/processes.ts';
 
 const N = 16;
 

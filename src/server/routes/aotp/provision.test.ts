@@ -1,19 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { b64u, fromB64u } from '../../../core/bytes.ts';
 import { generateActivationCode } from '../../../core/activation-code.ts';
 import { confirm, createProvisionRequest, openProvisionResponse, provision } from '../../../core/protocol/client.ts';
-import { testDatabases } from '../../db/test-databases.ts';
-import { addUser, buildHarness, codeOf, issue, post, PUBLIC_URL, T0, type Harness } from '../../testing/harness.ts';
+import { testDatabases } from '../../../testing/server/databases.ts';
+import { addUser, codeOf, issue, post, PUBLIC_URL, T0, useHarness } from '../../../testing/server/harness.ts';
 
 for (const target of testDatabases()) {
   describe(`POST /aotp/v1/provision (${target.name})`, () => {
-    let h: Harness;
-    beforeAll(async () => void (h = await buildHarness(target.options())));
-    afterAll(() => h.close());
-    beforeEach(async () => {
-      await h.reset();
-      await addUser(h.ctx, 'format01');
-    });
+    const h = useHarness(target);
+    beforeEach(() => addUser(h.ctx, 'format01'));
 
     /** Sends a provision request for `code` and answers status, body and the client's pending state. */
     async function attempt(code: string, opts: { userId?: string; query?: string } = {}) {

@@ -1,21 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { b64u, fromB64u } from '../../../core/bytes.ts';
 import { confirm, createRenewRequest, openRenewResponse, renew, type ProvisionedToken } from '../../../core/protocol/client.ts';
 import { mac, macInput } from '../../../core/protocol/keys.ts';
-import { testDatabases } from '../../db/test-databases.ts';
+import { testDatabases } from '../../../testing/server/databases.ts';
 import { revokeToken } from '../../store/tokens.ts';
 import { verifyCode } from '../../verify.ts';
-import { activeToken, buildHarness, codeOf, post, provisioned, PUBLIC_URL, wrongCode, type Harness } from '../../testing/harness.ts';
-import { tokenRow, userRow } from '../../testing/queries.ts';
-
-const DAY = 86_400_000;
+import { activeToken, codeOf, DAY, post, provisioned, PUBLIC_URL, useHarness, wrongCode } from '../../../testing/server/harness.ts';
+import { tokenRow, userRow } from '../../../testing/server/queries.ts';
 
 for (const target of testDatabases()) {
   describe(`POST /aotp/v1/renew (${target.name})`, () => {
-    let h: Harness;
-    beforeAll(async () => void (h = await buildHarness(target.options())));
-    afterAll(() => h.close());
-    beforeEach(() => h.reset());
+    const h = useHarness(target);
 
     const handle = (t: ProvisionedToken) => ({
       tokenId: t.envelope.tokenId,

@@ -1,20 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { b64u } from '../../../core/bytes.ts';
 import { confirm, createStatusRequest, renew, status } from '../../../core/protocol/client.ts';
-import { testDatabases } from '../../db/test-databases.ts';
+import { testDatabases } from '../../../testing/server/databases.ts';
 import { createApiKey } from '../../store/api-keys.ts';
 import { revokeToken } from '../../store/tokens.ts';
-import { activeToken, buildHarness, codeOf, post, provisioned, wrongCode, type Harness } from '../../testing/harness.ts';
-import { tokenRow, userRow } from '../../testing/queries.ts';
-
-const DAY = 86_400_000;
+import { activeToken, codeOf, DAY, post, provisioned, useHarness, wrongCode } from '../../../testing/server/harness.ts';
+import { tokenRow, userRow } from '../../../testing/server/queries.ts';
 
 for (const target of testDatabases()) {
   describe(`POST /aotp/v1/status (${target.name})`, () => {
-    let h: Harness;
-    beforeAll(async () => void (h = await buildHarness(target.options())));
-    afterAll(() => h.close());
-    beforeEach(() => h.reset());
+    const h = useHarness(target);
     const ts = () => Math.floor(h.now() / 1000);
     const statusOf = (token: Awaited<ReturnType<typeof provisioned>>, otp?: string) =>
       status(h.fetch, { tokenId: token.envelope.tokenId, statusUrl: token.envelope.statusUrl, kStatus: token.kStatus }, h.now(), otp);

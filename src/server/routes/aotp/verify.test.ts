@@ -1,21 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { testDatabases } from '../../db/test-databases.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { testDatabases } from '../../../testing/server/databases.ts';
 import { confirm } from '../../../core/protocol/client.ts';
 import { revokeApiKey } from '../../store/api-keys.ts';
 import { revokeToken } from '../../store/tokens.ts';
-import { activeToken, addUser, apiKey, buildHarness, codeOf, post, provisioned, wrongCode, type Harness } from '../../testing/harness.ts';
-import { tokenRow, userRow } from '../../testing/queries.ts';
+import { activeToken, addUser, apiKey, codeOf, post, provisioned, useHarness, wrongCode } from '../../../testing/server/harness.ts';
+import { tokenRow, userRow } from '../../../testing/server/queries.ts';
 
 for (const target of testDatabases()) {
   describe(`POST /aotp/v1/verify (${target.name})`, () => {
-    let h: Harness;
+    const h = useHarness(target);
     let key: string;
-    beforeAll(async () => void (h = await buildHarness(target.options())));
-    afterAll(() => h.close());
-    beforeEach(async () => {
-      await h.reset();
-      key = await apiKey(h);
-    });
+    beforeEach(async () => void (key = await apiKey(h)));
     const verify = (body: unknown, auth: string | null = `Bearer ${key}`) => post(h, 'verify', body, auth === null ? {} : { authorization: auth });
 
     it('answers 200 ok with tokenId and expiresAt for a right code, and records its step', async () => {

@@ -1,28 +1,17 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fromB64u } from '../../../core/bytes.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { confirm, provision, type ProvisionedToken } from '../../../core/protocol/client.ts';
-import { generateTOTP } from '../../../core/totp.ts';
-import type { DatabaseHandle } from '../../db/index.ts';
-import { testDatabases } from '../../db/test-databases.ts';
+import { testDatabases } from '../../../testing/server/databases.ts';
 import { issueActivation } from '../../store/activations.ts';
 import { createUser } from '../../store/users.ts';
-import { Browser, injectTransport, textOf } from '../../web/test-browser.ts';
-import { openTestDb, peopleHarness, type PeopleHarness } from '../../web/test-context.ts';
-
-const codeOf = (token: ProvisionedToken, at: number): string =>
-  generateTOTP({ seed: fromB64u(token.envelope.seed), algorithm: token.envelope.algorithm, digits: token.envelope.digits, period: token.envelope.period }, at);
-const other = (code: string): string => code.replace(/^./, (d) => String((Number(d) + 1) % 10));
+import { Browser, injectTransport, textOf } from '../../../testing/server/browser.ts';
+import { codeOf, useHarness, wrongCode } from '../../../testing/server/harness.ts';
 
 for (const target of testDatabases()) {
   describe(`sample login page /login (${target.name})`, () => {
-    let db: DatabaseHandle;
-    let h: PeopleHarness;
+    const h = useHarness(target);
     let b: Browser;
     let token: ProvisionedToken;
-    beforeAll(async () => void (db = await openTestDb(target.options())));
-    afterAll(() => db.close());
     beforeEach(async () => {
-      h = await peopleHarness(db);
       b = new Browser(injectTransport(h.app));
       const user = await createUser(h.ctx, { username: 'format01', email: 'f@example.org', questions: [{ question: 'Q ?', answer: 'R' }], password: 'motdepasse-1' });
       await createUser(h.ctx, { username: 'notoken', email: 'n@example.org', questions: [{ question: 'Q ?', answer: 'R' }], password: 'motdepasse-2' });
@@ -31,7 +20,6 @@ for (const target of testDatabases()) {
       await confirm(h.fetch, token, codeOf(token, h.now()));
       h.advance(30_000);
     });
-    afterEach(() => h.close());
 
     /** Both steps, as a person would: password page, then the code page; the answer of the last step. */
     const login = async (form: { username: string; password: string; otp: string }, lang = '') => {
@@ -114,7 +102,7 @@ for (const target of testDatabases()) {
     });
 
     it('refuses a wrong code on the code page, then locks with the minutes left', async () => {
-      const bad = other(codeOf(token, h.now()));
+      const bad = wrongCode(codeOf(token, h.now()));
       for (let i = 0; i < 5; i++) {
         const res = await login({ username: 'format01', password: 'motdepasse-1', otp: bad });
         expect(res.status).toBe(401);

@@ -6,12 +6,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../db/index.ts';
-import { testDatabases } from '../../db/test-databases.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { testDatabases } from '../../../testing/server/databases.ts';
 import { createUser } from '../../store/users.ts';
 import type { PortalState } from '../../web/session.ts';
-import { openTestDb, peopleConfig, peopleHarness, T0, type PeopleHarness } from '../../web/test-context.ts';
+import { T0, useHarness } from '../../../testing/server/harness.ts';
 
 const ROUTES = ['/virtuel/identify', '/virtuel/verify', '/virtuel/activation', '/virtuel/finalize', '/virtuel/tokens/revoke', '/virtuel/logout', '/login', '/login/code'] as const;
 const FIELDS = ['username', 'answer', 'password', 'otp', 'tokenId', '__proto__', 'constructor'];
@@ -52,15 +51,11 @@ const input: fc.Arbitrary<Input> = fc.record({
 
 for (const target of testDatabases()) {
   describe(`forms under fuzzing (${target.name})`, () => {
-    let db: DatabaseHandle;
-    let h: PeopleHarness;
+    // Rate limits off: every input must reach the handlers, not stop at the limiter.
+    const h = useHarness(target, { env: { JETON_RATE_LIMIT_FACTOR: '0' } });
     let userId: number;
     let questionId: number;
-    beforeAll(async () => void (db = await openTestDb(target.options())));
-    afterAll(() => db.close());
     beforeEach(async () => {
-      // Rate limits off: every input must reach the handlers, not stop at the limiter.
-      h = await peopleHarness(db, { config: peopleConfig({ JETON_RATE_LIMIT_FACTOR: '0' }) });
       userId = (await createUser(h.ctx, { username: 'format01', email: 'f@example.org', questions: [{ question: 'Q ?', answer: 'rouge' }], password: 'motdepasse-1' })).id;
       questionId = (await h.ctx.db.selectFrom('security_questions').select('id').executeTakeFirstOrThrow()).id;
     });
@@ -97,7 +92,6 @@ for (const target of testDatabases()) {
       const code = await h.app.inject({ method: 'GET', url: '/login/code', headers: { cookie: cookieOf(posted) } });
       signed['login-code'] = { cookie: cookieOf(posted), csrf: csrfOf(code.body) };
     }
-    afterEach(() => h.close());
 
     /** A session row at the given step, made directly (no scrypt per run). */
     async function session(step: Input['step']): Promise<{ cookie: string; csrf: string } | null> {

@@ -1,17 +1,11 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../db/index.ts';
-import { testDatabases } from '../../db/test-databases.ts';
-import { openTestDb, peopleHarness, type PeopleHarness } from '../../web/test-context.ts';
+import { describe, expect, it } from 'vitest';
+import { testDatabases } from '../../../testing/server/databases.ts';
+import { useHarness } from '../../../testing/server/harness.ts';
 import { IDENTITY_LOCK_MS, IDENTITY_MAX_FAILURES, identityLockedFor, passIdentityCheck, recordIdentityFailure } from './identity-lock.ts';
 
 for (const target of testDatabases()) {
   describe(`identity lockout (${target.name})`, () => {
-    let db: DatabaseHandle;
-    let h: PeopleHarness;
-    beforeAll(async () => void (db = await openTestDb(target.options())));
-    afterAll(() => db.close());
-    beforeEach(async () => void (h = await peopleHarness(db)));
-    afterEach(() => h.close());
+    const h = useHarness(target);
     const fail = (username: string) => recordIdentityFailure(h.ctx.db, h.now(), username);
 
     it('locks at the third failure, for 15 minutes, then counts afresh', async () => {

@@ -4,7 +4,7 @@
  * confirmation with src/core's client → "Soumettre" → the /login page accepts
  * the token's code. Clock pinned; nothing leaves 127.0.0.1.
  */
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,31 +12,18 @@ import type { FastifyInstance } from 'fastify';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseActivationLink } from '../../../core/activation-link.ts';
-import { fromB64u } from '../../../core/bytes.ts';
-import { confirm, provision, type Fetch, type ProvisionedToken } from '../../../core/protocol/client.ts';
-import { generateTOTP } from '../../../core/totp.ts';
+import { confirm, provision } from '../../../core/protocol/client.ts';
 import { buildApp } from '../../app.ts';
 import { loadConfig } from '../../config.ts';
 import type { AppContext } from '../../context.ts';
-import type { DatabaseHandle } from '../../db/index.ts';
-import { testDatabases } from '../../db/test-databases.ts';
+import { openDatabase, type DatabaseHandle } from '../../db/index.ts';
+import { testDatabases } from '../../../testing/server/databases.ts';
 import { createMailer } from '../../mail/index.ts';
 import { MasterKey } from '../../secrets.ts';
 import { createUser } from '../../store/users.ts';
-import { Browser, httpTransport, textOf } from '../../web/test-browser.ts';
-import { openTestDb, T0 } from '../../web/test-context.ts';
-
-const codeOf = (token: ProvisionedToken, at: number): string =>
-  generateTOTP({ seed: fromB64u(token.envelope.seed), algorithm: token.envelope.algorithm, digits: token.envelope.digits, period: token.envelope.period }, at);
-
-/** A free loopback port (the public URL must name it before the app is built). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { Browser, httpTransport, textOf } from '../../../testing/server/browser.ts';
+import { codeOf, emptyDatabase, T0 } from '../../../testing/server/harness.ts';
+import { freePort, httpFetch } from '../../../testing/server/processes.ts';
 
 /** The text/plain part of a raw message, quoted-printable decoded. */
 function plainText(raw: string): string {
@@ -61,7 +48,7 @@ for (const target of testDatabases()) {
     let now: number;
 
     beforeAll(async () => {
-      db = await openTestDb(target.options());
+      db = await openDatabase(target.options());
       smtp = new SMTPServer({
         authOptional: true,
         disabledCommands: ['STARTTLS', 'AUTH'],
@@ -84,9 +71,7 @@ for (const target of testDatabases()) {
     });
 
     beforeEach(async () => {
-      for (const table of ['audit', 'tokens', 'activations', 'security_questions', 'identity_attempts', 'portal_sessions', 'users'] as const) {
-        await db.db.deleteFrom(table).execute();
-      }
+      await emptyDatabase(db.db);
       inbox = [];
       now = T0;
       const port = await freePort();
@@ -148,9 +133,9 @@ for (const target of testDatabases()) {
       expect(inbox[0]!.raw).toContain('Content-Type: text/html');
 
       // The extension's part, with the real client over real HTTP.
-      const token = await provision(fetch as unknown as Fetch, { serverUrl, userId, code, deviceName: 'Firefox sur Linux' });
+      const token = await provision(httpFetch, { serverUrl, userId, code, deviceName: 'Firefox sur Linux' });
       expect((await b.post('/virtuel/finalize?lang=fr', {})).body).toContain('data-progress="provisioned"');
-      await confirm(fetch as unknown as Fetch, token, codeOf(token, now));
+      await confirm(httpFetch, token, codeOf(token, now));
       const done = await b.post('/virtuel/finalize?lang=fr', {});
       expect(done.body).toContain('data-progress="active"');
       expect(done.body).toContain('Firefox sur Linux');

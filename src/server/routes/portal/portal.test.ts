@@ -1,18 +1,12 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fromB64u } from '../../../core/bytes.ts';
-import { confirm, provision, type ProvisionedToken } from '../../../core/protocol/client.ts';
-import { generateTOTP } from '../../../core/totp.ts';
-import type { DatabaseHandle } from '../../db/index.ts';
-import { testDatabases } from '../../db/test-databases.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { confirm, provision } from '../../../core/protocol/client.ts';
+import { testDatabases } from '../../../testing/server/databases.ts';
 import { createUser } from '../../store/users.ts';
 import { renderToString } from 'preact-render-to-string';
 import { DECOY_QUESTIONS, IMAGE_CATALOGUE } from '../../web/decoy.ts';
 import { PatternImage } from '../../views/portal.tsx';
-import { Browser, injectTransport, textOf } from '../../web/test-browser.ts';
-import { openTestDb, peopleConfig, peopleHarness, T0, type PeopleHarness as Harness } from '../../web/test-context.ts';
-
-export const codeOf = (token: ProvisionedToken, at: number): string =>
-  generateTOTP({ seed: fromB64u(token.envelope.seed), algorithm: token.envelope.algorithm, digits: token.envelope.digits, period: token.envelope.period }, at);
+import { Browser, injectTransport, textOf } from '../../../testing/server/browser.ts';
+import { codeOf, T0, useHarness, type Harness } from '../../../testing/server/harness.ts';
 
 const PNG = Uint8Array.from(Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64'));
 
@@ -37,16 +31,9 @@ async function identify(b: Browser, username: string, lang = 'fr') {
 
 for (const target of testDatabases()) {
   describe(`portal /virtuel (${target.name})`, () => {
-    let db: DatabaseHandle;
-    let h: Harness;
+    const h = useHarness(target);
     let b: Browser;
-    beforeAll(async () => void (db = await openTestDb(target.options())));
-    afterAll(() => db.close());
-    beforeEach(async () => {
-      h = await peopleHarness(db);
-      b = new Browser(injectTransport(h.app));
-    });
-    afterEach(() => h.close());
+    beforeEach(() => void (b = new Browser(injectTransport(h.app))));
 
     it('walks identify → verify → menu → activation → finalize → devices → revoke', async () => {
       await addPerson(h);
@@ -275,22 +262,16 @@ for (const target of testDatabases()) {
 }
 
 describe('portal behind TLS', () => {
+  const h = useHarness(testDatabases()[0]!, { env: { JETON_PUBLIC_URL: 'https://jeton.example' } });
   it('marks the cookie Secure and __Host- when the public URL is https', async () => {
-    const db = await openTestDb(testDatabases()[0]!.options());
-    const h = await peopleHarness(db, { config: peopleConfig({ JETON_PUBLIC_URL: 'https://jeton.example' }) });
-    try {
-      const res = await h.app.inject({ method: 'GET', url: '/virtuel' });
-      expect(String(res.headers['set-cookie'])).toMatch(/^__Host-jeton-pre=.*; Secure$/);
-      const csrf = /name="csrf" value="([^"]+)"/.exec(res.body)![1]!;
-      const cookie = String(res.headers['set-cookie']).split(';')[0]!;
-      const posted = await h.app.inject({ method: 'POST', url: '/virtuel/identify', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ csrf, username: 'someone' }).toString() });
-      expect(posted.statusCode).toBe(303);
-      expect(String(posted.headers['set-cookie'])).toMatch(/^__Host-jeton=[^;]+; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Strict; Secure/);
-      expect(res.headers['strict-transport-security']).toBeDefined();
-    } finally {
-      await h.close();
-      await db.close();
-    }
+    const res = await h.app.inject({ method: 'GET', url: '/virtuel' });
+    expect(String(res.headers['set-cookie'])).toMatch(/^__Host-jeton-pre=.*; Secure$/);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(res.body)![1]!;
+    const cookie = String(res.headers['set-cookie']).split(';')[0]!;
+    const posted = await h.app.inject({ method: 'POST', url: '/virtuel/identify', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ csrf, username: 'someone' }).toString() });
+    expect(posted.statusCode).toBe(303);
+    expect(String(posted.headers['set-cookie'])).toMatch(/^__Host-jeton=[^;]+; Path=\/; Max-Age=\d+; HttpOnly; SameSite=Strict; Secure/);
+    expect(res.headers['strict-transport-security']).toBeDefined();
   });
 
   it('keeps T0 pinned (sanity)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isDroppable } from './test-global-setup.ts';
+import { isDroppable } from './global-setup.ts';
 
 describe('isDroppable', () => {
   const now = 1_764_370_800_000;

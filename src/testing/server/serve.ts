@@ -3,9 +3,9 @@
  * by `JETON_TEST_NOW` (ms) so tests never depend on the real one. Prints
  * `{"ready":true}` on stdout once listening.
  */
-import { buildApp } from '../app.ts';
-import { createContext } from '../bootstrap.ts';
-import { loadConfigOrExit } from '../config.ts';
+import { buildApp } from '../../server/app.ts';
+import { createContext } from '../../server/bootstrap.ts';
+import { loadConfigOrExit } from '../../server/config.ts';
 
 const config = loadConfigOrExit();
 const ctx = await createContext(config, () => {});

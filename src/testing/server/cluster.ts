@@ -7,10 +7,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AppContext } from '../context.ts';
-import { openDatabase, type DatabaseHandle } from '../db/index.ts';
-import { freshSchema, TEST_PG_URL } from '../db/test-databases.ts';
-import { MasterKey } from '../secrets.ts';
+import type { AppContext } from '../../server/context.ts';
+import { openDatabase, type DatabaseHandle } from '../../server/db/index.ts';
+import { freshSchema, TEST_PG_URL } from './databases.ts';
+import { MasterKey } from '../../server/secrets.ts';
 import { T0, testConfig } from './harness.ts';
 import { startServer, type ServerProcess } from './processes.ts';
 

@@ -1,5 +1,5 @@
 /** Direct reads of the database for tests' assertions. */
-import type { Token } from '../db/schema.ts';
+import type { Token } from '../../server/db/schema.ts';
 import type { Harness } from './harness.ts';
 
 export const tokenRow = (h: Harness, tokenId: string): Promise<Token | undefined> =>

@@ -4,7 +4,7 @@
  * started more than an hour ago (or predates run tags).
  */
 import pg from 'pg';
-import { TEST_PG_URL } from './test-databases.ts';
+import { TEST_PG_URL } from './databases.ts';
 
 const STALE_MS = 3_600_000;
 

@@ -29,7 +29,7 @@ export interface ServerProcess {
 }
 
 /**
- * Starts `testing/serve.ts` with `env` on a free port; resolves once it
+ * Starts `serve.ts` with `env` on a free port; resolves once it
  * listens. Another process may take the port between the probe and the
  * listen (test files run in parallel): then it tries again on a new one.
  */

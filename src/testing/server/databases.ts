@@ -4,7 +4,7 @@
  * Each PostgreSQL opening gets a schema of its own, so test files run in parallel.
  */
 import { randomBytes } from 'node:crypto';
-import type { DatabaseOptions } from './index.ts';
+import type { DatabaseOptions } from '../../server/db/index.ts';
 
 export const TEST_PG_URL = process.env.JETON_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
