@@ -34,8 +34,6 @@ const config: KnipConfig = {
   // store by operation); once they have, drop these lines and what knip then shows.
   ignoreIssues: {
     'src/server/store/tokens.ts': ['exports'],
-    'src/server/testing/processes.ts': ['exports'],
-    'src/server/web/test-browser.ts': ['exports'],
   },
 };
 

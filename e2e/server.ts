@@ -7,28 +7,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { SMTPServer } from 'smtp-server';
+import { freePort } from '../src/testing/server/processes.ts';
 import { parseMail, type ParsedMail } from './mail.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-/** A port nobody listens on right now (loopback). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 interface ReceivedMail extends ParsedMail {
   /** Envelope recipients, as the SMTP client gave them. */

@@ -92,5 +92,5 @@ export function textOf(html: string, id: string): string | undefined {
   return m ? decode(m[1]!.replace(/<[^>]+>/g, '')).trim() : undefined;
 }
 
-export const decode = (s: string): string =>
+const decode = (s: string): string =>
   s.replace(/&(amp|lt|gt|quot|#39|#x27);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#x27': "'" })[e]!);

@@ -58,7 +58,7 @@ export async function emptyDatabase(db: Kysely<Database>): Promise<void> {
 }
 
 /** A `fetch` for the client functions of src/core that POSTs through `app.inject`. */
-export function injectFetch(app: FastifyInstance): Fetch {
+function injectFetch(app: FastifyInstance): Fetch {
   return async (url, init) => {
     const u = new URL(url);
     const res = await app.inject({ method: 'POST', url: u.pathname + u.search, headers: init.headers, payload: init.body });
