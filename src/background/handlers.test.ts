@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { generateActivationCode } from '../core/activation-code.ts';
 import { generateTOTP } from '../core/totp.ts';
 import { openVault, VAULT_STORAGE_KEY } from '../core/vault.ts';
-import { SERVER_URL } from './fake-server.ts';
-import { harness, T0 } from './harness.ts';
+import { SERVER_URL } from '../testing/background/fake-server.ts';
+import { harness, T0 } from '../testing/background/harness.ts';
 
 const codeOf = (seed: Uint8Array, at: number) => generateTOTP({ seed, algorithm: 'SHA1', digits: 6, period: 30 }, at);
 

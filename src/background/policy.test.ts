@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openVault, VAULT_STORAGE_KEY } from '../core/vault.ts';
-import { ORIGIN, SERVER_URL } from './fake-server.ts';
-import { harness, T0 } from './harness.ts';
+import { ORIGIN, SERVER_URL } from '../testing/background/fake-server.ts';
+import { harness, T0 } from '../testing/background/harness.ts';
 import { readPolicy } from './policy.ts';
 
 const OTHER = 'https://autre.example';
