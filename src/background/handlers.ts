@@ -15,7 +15,7 @@ import { demoToken } from './demo.ts';
 import type { Deps } from './deps.ts';
 import { fillHandlers } from './fill.ts';
 import { policyView, readPolicy } from './policy.ts';
-import { addAccount, cancelSetup, confirmToken, setPin, setupView } from './provisioning.ts';
+import { addAccount, cancelSetup, setPin, setupView } from './provisioning.ts';
 import type { Caller } from './router.ts';
 import { unlockAccount } from './unlock.ts';
 import { DEFAULT_WARNING_DAYS } from '../core/expiry.ts';
@@ -27,26 +27,10 @@ import { updateWarnings } from './warnings.ts';
 /** `caller` says who sent the message, as the browser reported it (see router.ts); most handlers need not look. */
 export type Handlers = { [N in MessageName]: (req: RequestOf<N>, caller: Caller) => Promise<ResponseOf<N>> };
 
-const CONFIRM_RETRY_MS = 60_000;
-
-/** Retries the confirmation of saved-but-unconfirmed tokens whose seed is at hand, at most once a minute each. */
-async function retryConfirmations(deps: Deps): Promise<void> {
-  const vault = await deps.vault.read();
-  const unlocked = await deps.session.unlocked();
-  const tried = await deps.session.confirmTriedAt();
-  const now = deps.now();
-  for (const token of vault.tokens) {
-    if (token.server?.state !== 'pending') continue;
-    const seed = seedOf(token, unlocked);
-    if (seed === null || now - (tried[token.id] ?? 0) < CONFIRM_RETRY_MS) continue;
-    await deps.session.setConfirmTriedAt(token.id, now);
-    await confirmToken(deps, token, seed).catch(() => undefined);
-  }
-}
-
-/** Removes the demo token: the organisation turned demo mode off. */
-const removeDemo = (deps: Deps) => deps.vault.update((v) => ({ ...v, tokens: v.tokens.filter((t) => !t.demo) }));
-
+/**
+ * What the popup shows: a read, nothing written, no server asked (the popup
+ * asks for it at each code change). What an opening sets off is `status.refresh`'s.
+ */
 async function state(deps: Deps): Promise<PopupState> {
   // One round of reads, side by side: this is the popup's hot path.
   const [vault, { unlocked, pendingSetup }, policy] = await Promise.all([deps.vault.read(), deps.session.snapshot(), readPolicy(deps.managed)]);
@@ -56,11 +40,8 @@ async function state(deps: Deps): Promise<PopupState> {
     autoLockMinutes: effectiveAutoLock(policy, vault.settings.autoLockMinutes),
     autoFill: effectiveAutoFill(policy, vault.settings.autoFill),
   };
-  // Opening the popup is activity: push the auto-lock back, after answering (the popup waits for the codes).
-  if (Object.keys(unlocked).length > 0) deps.later(touchAutoLock(deps, { settings, unlocked }));
-  if (vault.tokens.some((t) => t.server?.state === 'pending')) deps.later(retryConfirmations(deps));
+  // A demo token the organisation no longer allows is hidden here and removed by the round (expiry.ts).
   const tokens = policy.demoAllowed ? vault.tokens : vault.tokens.filter((t) => !t.demo);
-  if (tokens.length < vault.tokens.length) deps.later(removeDemo(deps));
   return {
     accounts: tokens.map((t) => {
       const view = accountView(t, seedOf(t, unlocked), now, { offsetMs: vault.clockOffsetMs, warningDays: policy.warningDays ?? DEFAULT_WARNING_DAYS });
@@ -113,6 +94,8 @@ export function createHandlers(deps: Deps): Handlers {
       }
     },
     'status.refresh': async () => {
+      // Sent once per popup opening, after its first frame: the opening is activity (the auto-lock is pushed back).
+      if (Object.keys(await deps.session.unlocked()).length > 0) await touchAutoLock(deps);
       await expiryRound(deps, { force: false });
       return state(deps);
     },

@@ -15,6 +15,7 @@ import { checkLoginOrigins, pinRule, PolicyError, type Policy } from '../core/po
 import { generateTOTP, timeStep } from '../core/totp.ts';
 import { newAccountId, type ServerBinding, type TokenRecord } from '../core/vault.ts';
 import { PIN_KDF_ITERATIONS, sealSeedWithPin } from '../core/vault-pin.ts';
+import { seedOf } from './accounts.ts';
 import type { Deps } from './deps.ts';
 import { readPolicy } from './policy.ts';
 import type { PendingSetup } from './session.ts';
@@ -79,6 +80,28 @@ export async function confirmToken(deps: Deps, token: TokenRecord, seed: Uint8Ar
       t.id === token.id && t.server ? { ...t, expiresAt: answer.expiresAt, server: { ...t.server, state: 'active' as const, usedStep: timeStep(token.period, now) } } : t,
     ),
   }));
+}
+
+/** A failed confirmation is retried at most this often per token. */
+const CONFIRM_RETRY_MS = 60_000;
+
+/**
+ * Retries the confirmation of saved-but-unconfirmed tokens whose seed is at
+ * hand (plain, or unlocked in this session), at most once a minute each.
+ * Run by the round of expiry.ts (popup opening, daily alarm, browser start).
+ */
+export async function confirmPending(deps: Deps): Promise<void> {
+  const vault = await deps.vault.read();
+  if (!vault.tokens.some((t) => t.server?.state === 'pending')) return;
+  const [unlocked, tried] = await Promise.all([deps.session.unlocked(), deps.session.confirmTriedAt()]);
+  const now = deps.now();
+  for (const token of vault.tokens) {
+    if (token.server?.state !== 'pending') continue;
+    const seed = seedOf(token, unlocked);
+    if (seed === null || now - (tried[token.id] ?? 0) < CONFIRM_RETRY_MS) continue;
+    await deps.session.setConfirmTriedAt(token.id, now);
+    await confirmToken(deps, token, seed).catch(() => undefined);
+  }
 }
 
 /** Confirms and reports the outcome instead of throwing: the token is saved either way. */
