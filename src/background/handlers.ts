@@ -12,7 +12,7 @@ import { exportBackup, importBackup, mergeTokens } from '../core/vault-backup.ts
 import { accountView, seedOf } from './accounts.ts';
 import { lockNow, settingsInForce, touchAutoLock } from './auto-lock.ts';
 import { demoToken } from './demo.ts';
-import type { Deps } from './deps.ts';
+import type { Deps, RootDeps } from './deps.ts';
 import { fillHandlers } from './fill.ts';
 import { policyView, readPolicy } from './policy.ts';
 import { addAccount, cancelSetup, setPin, setupView } from './provisioning.ts';
@@ -22,6 +22,7 @@ import { DEFAULT_WARNING_DAYS } from '../core/expiry.ts';
 import { expiryRound } from './expiry.ts';
 import { renewAccount } from './renewal.ts';
 import { refreshStatuses } from './status.ts';
+import { taskDeps } from './task-deps.ts';
 import { updateWarnings } from './warnings.ts';
 
 /** `caller` says who sent the message, as the browser reported it (see router.ts); most handlers need not look. */
@@ -73,8 +74,8 @@ function admitImports(policy: Policy, incoming: TokenRecord[]): { admitted: Toke
   return { admitted, refused: incoming.length - admitted.length };
 }
 
-/** Every message's handler, over the injected dependencies. */
-export function createHandlers(deps: Deps): Handlers {
+/** Every message's handler, over one task's dependencies. */
+function handlersOver(deps: Deps): Handlers {
   return {
     ...fillHandlers(deps),
     'state.get': () => state(deps),
@@ -174,4 +175,15 @@ export function createHandlers(deps: Deps): Handlers {
       return null;
     },
   };
+}
+
+/**
+ * Every message's handler. Each message works on its own view of the stores
+ * (task-deps.ts), shared by the handler and all it calls: the vault is opened
+ * at most once, the policy and the session read once.
+ */
+export function createHandlers(root: RootDeps): Handlers {
+  const forMessage = <N extends MessageName>(name: N): Handlers[N] => ((req, caller) => handlersOver(taskDeps(root))[name](req, caller)) as Handlers[N];
+  const names = Object.keys(handlersOver(root)) as MessageName[];
+  return Object.fromEntries(names.map((name) => [name, forMessage(name)])) as Handlers;
 }

@@ -9,7 +9,7 @@
 import { generateActivationCode } from '../../core/activation-code.ts';
 import { wireMessage, type MessageName, type Reply, type RequestOf, type ResponseOf } from '../../core/messages.ts';
 import { MemoryKeyStore, MemoryStorageArea, VaultStore } from '../../core/vault-store.ts';
-import type { Deps } from '../../background/deps.ts';
+import type { RootDeps } from '../../background/deps.ts';
 import { fakeServer, type FakeServerOptions } from './fake-server.ts';
 import { createHandlers } from '../../background/handlers.ts';
 import { createRouter, type Sender } from '../../background/router.ts';
@@ -46,7 +46,7 @@ export function harness(options: Partial<FakeServerOptions> = {}) {
   const pending: Promise<unknown>[] = [];
 
   const make = () => {
-    const deps: Deps = {
+    const deps: RootDeps = {
       vault: new VaultStore(local, keys),
       session: new SessionStore(session),
       managed,
