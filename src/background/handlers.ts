@@ -5,8 +5,8 @@
  * provisioning.ts).
  */
 import { JetonError } from '../core/errors.ts';
-import type { MessageName, PopupState, RequestOf, ResponseOf, Settings } from '../core/messages.ts';
-import { allowedLoginOrigins, autoLockChoices, checkLoginOrigins, effectiveAutoFill, effectiveAutoLock, PolicyError, type Policy } from '../core/policy.ts';
+import type { MessageName, PopupState, RequestOf, ResponseOf } from '../core/messages.ts';
+import { allowedLoginOrigins, autoLockChoices, checkLoginOrigins, effectiveAutoFill, PolicyError, type Policy } from '../core/policy.ts';
 import type { TokenRecord } from '../core/vault.ts';
 import { exportBackup, importBackup, mergeTokens } from '../core/vault-backup.ts';
 import { accountView, seedOf } from './accounts.ts';
@@ -34,13 +34,8 @@ export type Handlers = { [N in MessageName]: (req: RequestOf<N>, caller: Caller)
  */
 async function state(deps: Deps): Promise<PopupState> {
   // One round of reads, side by side: this is the popup's hot path.
-  const [vault, { unlocked, pendingSetup }, policy] = await Promise.all([deps.vault.read(), deps.session.snapshot(), readPolicy(deps.managed)]);
+  const [vault, { unlocked, pendingSetup }, policy, settings] = await Promise.all([deps.vault.read(), deps.session.snapshot(), readPolicy(deps.managed), settingsInForce(deps)]);
   const now = deps.now();
-  const settings: Settings = {
-    ...vault.settings,
-    autoLockMinutes: effectiveAutoLock(policy, vault.settings.autoLockMinutes),
-    autoFill: effectiveAutoFill(policy, vault.settings.autoFill),
-  };
   // A demo token the organisation no longer allows is hidden here and removed by the round (expiry.ts).
   const tokens = policy.demoAllowed ? vault.tokens : vault.tokens.filter((t) => !t.demo);
   return {
@@ -132,14 +127,9 @@ function handlersOver(deps: Deps): Handlers {
       if (change.autoFill !== undefined && change.autoFill !== effectiveAutoFill(policy, change.autoFill)) {
         throw new PolicyError('managed_setting', 'Your organisation decides whether codes are filled automatically.');
       }
-      let settings: Settings | undefined;
-      await deps.vault.update((v) => {
-        settings = { ...v.settings, ...change };
-        return { ...v, settings };
-      });
-      const inForce = await settingsInForce(deps, settings!);
-      await touchAutoLock(deps, { settings: inForce, unlocked: await deps.session.unlocked() });
-      return inForce;
+      await deps.vault.update((v) => ({ ...v, settings: { ...v.settings, ...change } }));
+      await touchAutoLock(deps);
+      return settingsInForce(deps);
     },
     'vault.reset': async () => {
       // Only when the vault cannot be opened: a readable vault is never thrown away this way.
