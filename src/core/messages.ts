@@ -134,7 +134,6 @@ export interface FillOffer {
 
 /** Every message: its request and its response. The background must handle each one. */
 export interface MessageMap {
-  /** What the popup shows: a read, with nothing written and no server asked (the popup asks at each code change). */
   'state.get': { req: Empty; res: PopupState };
   'account.add': { req: { serverUrl: string; userId: string; code: string }; res: AddResult };
   'account.set-pin': { req: { pin: string }; res: Extract<AddResult, { kind: 'added' }> };
@@ -143,7 +142,7 @@ export interface MessageMap {
   /**
    * Sent once per popup opening, after its first frame: the opening counts as activity (auto-lock), then the
    * background's round runs (unconfirmed tokens confirmed, the state of the tokens not asked in the last minute, §5,
-   * renewals, warnings); answers the state after.
+   * renewals, warnings); answers the state after. `state.get` is only a read: nothing written, no server asked.
    */
   'status.refresh': { req: Empty; res: PopupState };
   /** Renews a token in one click (§6 then §4); a PIN token needs its PIN. `renewing`: the new token waits for its confirmation, retried later. */
