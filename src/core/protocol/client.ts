@@ -163,7 +163,7 @@ export const openRenewResponse = (pending: Pending & { tokenId: string; kStatusO
 // ---- HTTP ----------------------------------------------------------------
 
 /** POSTs JSON; a non-2xx answer becomes a ProtocolError with the server's code and extra fields. */
-export async function postJSON(fetch: Fetch, url: string, body: unknown): Promise<unknown> {
+async function postJSON(fetch: Fetch, url: string, body: unknown): Promise<unknown> {
   let res: Awaited<ReturnType<Fetch>>;
   let text: string;
   try {
