@@ -68,7 +68,7 @@ export class SessionStore {
     if (this.#read) delete (await this.#read)[key];
   }
 
-  /** The unlocked seeds and the waiting token in one read (the popup's hot path). */
+  /** The unlocked seeds and the waiting token (one read for a task: the popup's hot path). */
   async snapshot(): Promise<{ unlocked: Record<string, string>; pendingSetup: PendingSetup | null }> {
     const [unlocked, pendingSetup] = await Promise.all([this.unlocked(), this.pendingSetup()]);
     return { unlocked, pendingSetup };
