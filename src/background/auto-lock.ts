@@ -8,22 +8,18 @@ import { effectiveAutoFill, effectiveAutoLock } from '../core/policy.ts';
 import type { Deps } from './deps.ts';
 import { readPolicy } from './policy.ts';
 
-/**
- * Records activity and pushes the auto-lock back, when something is unlocked and a delay is set.
- * `known.settings` are the settings in force (the policy already applied).
- */
-export async function touchAutoLock(deps: Deps, known?: { settings: Settings; unlocked: Record<string, string> }): Promise<void> {
+/** Records activity and pushes the auto-lock back, when something is unlocked and a delay is set. */
+export async function touchAutoLock(deps: Deps): Promise<void> {
   const now = deps.now();
   await deps.session.setActivityAt(now);
-  const unlocked = Object.keys(known?.unlocked ?? (await deps.session.unlocked())).length > 0;
-  const autoLockMinutes = known?.settings.autoLockMinutes ?? (await settingsInForce(deps)).autoLockMinutes;
-  if (unlocked && autoLockMinutes > 0) await deps.lockTimer.schedule(now + autoLockMinutes * 60_000);
+  const [unlocked, settings] = await Promise.all([deps.session.unlocked(), settingsInForce(deps)]);
+  if (Object.keys(unlocked).length > 0 && settings.autoLockMinutes > 0) await deps.lockTimer.schedule(now + settings.autoLockMinutes * 60_000);
   else await deps.lockTimer.cancel();
 }
 
 /** The user's settings with the policy applied (the auto-lock delay no longer than the organisation allows, auto-fill as it decides). */
-export async function settingsInForce(deps: Deps, stored?: Settings): Promise<Settings> {
-  const [settings, policy] = await Promise.all([stored ?? deps.vault.read().then((v) => v.settings), readPolicy(deps.managed)]);
+export async function settingsInForce(deps: Deps): Promise<Settings> {
+  const [{ settings }, policy] = await Promise.all([deps.vault.read(), readPolicy(deps.managed)]);
   return { ...settings, autoLockMinutes: effectiveAutoLock(policy, settings.autoLockMinutes), autoFill: effectiveAutoFill(policy, settings.autoFill) };
 }
 

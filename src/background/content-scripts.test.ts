@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NO_POLICY, parsePolicy, type Policy } from '../core/policy.ts';
 import type { TokenRecord } from '../core/vault.ts';
 import { CONTENT_SCRIPT_FILE, CONTENT_SCRIPT_ID, matchPattern, serialSync, syncContentScripts, type RegisteredScript, type RegistrationDeps } from './content-scripts.ts';
-import { T0 } from './harness.ts';
+import { T0 } from '../testing/background/harness.ts';
 
 const token = (origins: string[], over: Partial<TokenRecord> = {}): TokenRecord =>
   ({

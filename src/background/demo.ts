@@ -2,6 +2,8 @@
 import { b64u } from '../core/bytes.ts';
 import { randomBytes } from '../core/crypto.ts';
 import { newAccountId, type TokenRecord } from '../core/vault.ts';
+import type { Deps } from './deps.ts';
+import { readPolicy } from './policy.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -20,4 +22,11 @@ export function demoToken(now: number): TokenRecord {
     demo: true,
     secret: { type: 'plain', seed: b64u(randomBytes(20)) },
   };
+}
+
+/** Removes the demo token when the organisation turned demo mode off (the popup hides it meanwhile). */
+export async function removeRefusedDemo(deps: Deps): Promise<void> {
+  const [vault, policy] = await Promise.all([deps.vault.read(), readPolicy(deps.managed)]);
+  if (policy.demoAllowed || !vault.tokens.some((t) => t.demo)) return;
+  await deps.vault.update((v) => ({ ...v, tokens: v.tokens.filter((t) => !t.demo) }));
 }

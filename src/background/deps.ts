@@ -1,5 +1,6 @@
 /** What the background's logic needs from the browser, injected so tests run in Node with fakes. */
 import type { Fetch } from '../core/protocol/client.ts';
+import type { VaultContent } from '../core/vault.ts';
 import type { VaultStore } from '../core/vault-store.ts';
 import type { ManagedArea } from './policy.ts';
 import type { SessionStore } from './session.ts';
@@ -29,8 +30,15 @@ interface Badge {
   set(text: string, color: string): Promise<void>;
 }
 
+/** The vault as the background's logic uses it: core's VaultStore, or one task's view of it (task-deps.ts). */
+export interface Vault {
+  read(): Promise<VaultContent>;
+  update(change: (content: VaultContent) => VaultContent | Promise<VaultContent>): Promise<VaultContent>;
+  reset(): Promise<void>;
+}
+
 export interface Deps {
-  vault: VaultStore;
+  vault: Vault;
   session: SessionStore;
   /** The organisation's policy (storage.managed); read, never written. */
   managed: ManagedArea;
@@ -50,4 +58,9 @@ export interface Deps {
   badge: Badge;
   /** The browser's UI language (navigator.language), for notifications and the badge when the user chose none. */
   uiLanguage: string;
+}
+
+/** What the background is built with; each message (and each alarm's round) works on its own view of it (task-deps.ts). */
+export interface RootDeps extends Deps {
+  vault: VaultStore;
 }

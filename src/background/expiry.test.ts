@@ -4,8 +4,8 @@ import { DAY_MS } from '../core/expiry.ts';
 import { generateTOTP } from '../core/totp.ts';
 import { openVault, VAULT_STORAGE_KEY, type VaultContent } from '../core/vault.ts';
 import { openSeedWithPin } from '../core/vault-pin.ts';
-import { SERVER_URL } from './fake-server.ts';
-import { harness, T0 } from './harness.ts';
+import { SERVER_URL } from '../testing/background/fake-server.ts';
+import { harness, T0 } from '../testing/background/harness.ts';
 
 type H = ReturnType<typeof harness>;
 const codeOf = (seed: Uint8Array, at: number) => generateTOTP({ seed, algorithm: 'SHA1', digits: 6, period: 30 }, at);

@@ -3,8 +3,8 @@ import { NO_POLICY, parsePolicy } from '../core/policy.ts';
 import type { TokenRecord } from '../core/vault.ts';
 import { fillCommand, FILL_COMMAND_MESSAGE } from './fill-command.ts';
 import { fillOrigins, offerableOrigins, offerableTokens } from './fill-tokens.ts';
-import { ORIGIN, SERVER_URL } from './fake-server.ts';
-import { EXTENSION_ID, harness, POPUP, T0 } from './harness.ts';
+import { ORIGIN, SERVER_URL } from '../testing/background/fake-server.ts';
+import { EXTENSION_ID, harness, POPUP, T0 } from '../testing/background/harness.ts';
 import { contentCaller, type Sender } from './router.ts';
 
 /** A content script's sender as Chrome reports it (Firefox gives no `origin`). */

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { generateActivationCode } from '../core/activation-code.ts';
 import { generateTOTP } from '../core/totp.ts';
 import { openVault, VAULT_STORAGE_KEY } from '../core/vault.ts';
-import { SERVER_URL } from './fake-server.ts';
-import { harness, T0 } from './harness.ts';
+import { SERVER_URL } from '../testing/background/fake-server.ts';
+import { harness, T0 } from '../testing/background/harness.ts';
 
 const codeOf = (seed: Uint8Array, at: number) => generateTOTP({ seed, algorithm: 'SHA1', digits: 6, period: 30 }, at);
 
@@ -105,6 +105,9 @@ describe('adding a token without PIN', () => {
     h.restart(); // the worker stopped; the real fetch is back
     expect((await h.ok('state.get', {})).accounts[0]!.state).toBe('pending');
     await h.settle();
+    expect((await h.ok('state.get', {})).accounts[0]!.state, 'state.get only reads').toBe('pending');
+    // The popup, once open, sends status.refresh: its round retries the confirmation.
+    await h.ok('status.refresh', {});
     expect((await h.ok('state.get', {})).accounts[0]!.state).toBe('active');
   });
 
@@ -117,6 +120,36 @@ describe('adding a token without PIN', () => {
     expect(h.local.data.get(VAULT_STORAGE_KEY)).toEqual(before);
     h.local.failSet = null;
     expect((await h.ok('state.get', {})).accounts.map((a) => a.demo)).toEqual([true]);
+  });
+});
+
+describe('state.get', () => {
+  it('only reads: no server asked, nothing written, even with a token to confirm, one unlocked and a demo token refused', async () => {
+    const h = harness({ pin: { required: true, minLength: 4 } });
+    const realFetch = h.server.fetch;
+    h.deps.fetch = async (url, init) => {
+      if (url.endsWith('/confirm')) throw new TypeError('offline');
+      return realFetch(url, init);
+    };
+    await h.ok('account.add', { serverUrl: SERVER_URL, userId: 'format01', code: h.code });
+    expect(await h.ok('account.set-pin', { pin: '2468' })).toMatchObject({ confirmed: false });
+    await h.ok('demo.set', { enabled: true });
+    h.managed.value = { demoMode: false };
+    h.restart();
+    h.clock.now = T0 + 5 * 60_000;
+    const local = structuredClone([...h.local.data]);
+    const session = structuredClone([...h.session.data]);
+    const timer = h.timer.at;
+    h.server.calls.length = 0;
+
+    const state = await h.ok('state.get', {});
+    await h.settle();
+    expect(state.accounts).toHaveLength(1);
+    expect(state.accounts[0]).toMatchObject({ state: 'pending', locked: false });
+    expect(h.server.calls).toEqual([]);
+    expect([...h.local.data]).toEqual(local);
+    expect([...h.session.data]).toEqual(session);
+    expect(h.timer.at).toBe(timer);
   });
 });
 

@@ -5,62 +5,39 @@
  * provisioning.ts).
  */
 import { JetonError } from '../core/errors.ts';
-import type { MessageName, PopupState, RequestOf, ResponseOf, Settings } from '../core/messages.ts';
-import { allowedLoginOrigins, autoLockChoices, checkLoginOrigins, effectiveAutoFill, effectiveAutoLock, PolicyError, type Policy } from '../core/policy.ts';
+import type { MessageName, PopupState, RequestOf, ResponseOf } from '../core/messages.ts';
+import { allowedLoginOrigins, autoLockChoices, checkLoginOrigins, effectiveAutoFill, PolicyError, type Policy } from '../core/policy.ts';
 import type { TokenRecord } from '../core/vault.ts';
 import { exportBackup, importBackup, mergeTokens } from '../core/vault-backup.ts';
 import { accountView, seedOf } from './accounts.ts';
 import { lockNow, settingsInForce, touchAutoLock } from './auto-lock.ts';
 import { demoToken } from './demo.ts';
-import type { Deps } from './deps.ts';
+import type { Deps, RootDeps } from './deps.ts';
 import { fillHandlers } from './fill.ts';
 import { policyView, readPolicy } from './policy.ts';
-import { addAccount, cancelSetup, confirmToken, setPin, setupView } from './provisioning.ts';
+import { addAccount, cancelSetup, setPin, setupView } from './provisioning.ts';
 import type { Caller } from './router.ts';
 import { unlockAccount } from './unlock.ts';
 import { DEFAULT_WARNING_DAYS } from '../core/expiry.ts';
 import { expiryRound } from './expiry.ts';
 import { renewAccount } from './renewal.ts';
 import { refreshStatuses } from './status.ts';
+import { taskDeps } from './task-deps.ts';
 import { updateWarnings } from './warnings.ts';
 
 /** `caller` says who sent the message, as the browser reported it (see router.ts); most handlers need not look. */
 export type Handlers = { [N in MessageName]: (req: RequestOf<N>, caller: Caller) => Promise<ResponseOf<N>> };
 
-const CONFIRM_RETRY_MS = 60_000;
-
-/** Retries the confirmation of saved-but-unconfirmed tokens whose seed is at hand, at most once a minute each. */
-async function retryConfirmations(deps: Deps): Promise<void> {
-  const vault = await deps.vault.read();
-  const unlocked = await deps.session.unlocked();
-  const tried = await deps.session.confirmTriedAt();
-  const now = deps.now();
-  for (const token of vault.tokens) {
-    if (token.server?.state !== 'pending') continue;
-    const seed = seedOf(token, unlocked);
-    if (seed === null || now - (tried[token.id] ?? 0) < CONFIRM_RETRY_MS) continue;
-    await deps.session.setConfirmTriedAt(token.id, now);
-    await confirmToken(deps, token, seed).catch(() => undefined);
-  }
-}
-
-/** Removes the demo token: the organisation turned demo mode off. */
-const removeDemo = (deps: Deps) => deps.vault.update((v) => ({ ...v, tokens: v.tokens.filter((t) => !t.demo) }));
-
+/**
+ * What the popup shows: a read, nothing written, no server asked (the popup
+ * asks for it at each code change). What an opening sets off is `status.refresh`'s.
+ */
 async function state(deps: Deps): Promise<PopupState> {
   // One round of reads, side by side: this is the popup's hot path.
-  const [vault, { unlocked, pendingSetup }, policy] = await Promise.all([deps.vault.read(), deps.session.snapshot(), readPolicy(deps.managed)]);
+  const [vault, { unlocked, pendingSetup }, policy, settings] = await Promise.all([deps.vault.read(), deps.session.snapshot(), readPolicy(deps.managed), settingsInForce(deps)]);
   const now = deps.now();
-  const settings: Settings = {
-    ...vault.settings,
-    autoLockMinutes: effectiveAutoLock(policy, vault.settings.autoLockMinutes),
-    autoFill: effectiveAutoFill(policy, vault.settings.autoFill),
-  };
-  // Opening the popup is activity: push the auto-lock back, after answering (the popup waits for the codes).
-  if (Object.keys(unlocked).length > 0) deps.later(touchAutoLock(deps, { settings, unlocked }));
-  if (vault.tokens.some((t) => t.server?.state === 'pending')) deps.later(retryConfirmations(deps));
+  // A demo token the organisation no longer allows is hidden here and removed by the round (expiry.ts).
   const tokens = policy.demoAllowed ? vault.tokens : vault.tokens.filter((t) => !t.demo);
-  if (tokens.length < vault.tokens.length) deps.later(removeDemo(deps));
   return {
     accounts: tokens.map((t) => {
       const view = accountView(t, seedOf(t, unlocked), now, { offsetMs: vault.clockOffsetMs, warningDays: policy.warningDays ?? DEFAULT_WARNING_DAYS });
@@ -92,8 +69,8 @@ function admitImports(policy: Policy, incoming: TokenRecord[]): { admitted: Toke
   return { admitted, refused: incoming.length - admitted.length };
 }
 
-/** Every message's handler, over the injected dependencies. */
-export function createHandlers(deps: Deps): Handlers {
+/** Every message's handler, over one task's dependencies. */
+function handlersOver(deps: Deps): Handlers {
   return {
     ...fillHandlers(deps),
     'state.get': () => state(deps),
@@ -113,6 +90,8 @@ export function createHandlers(deps: Deps): Handlers {
       }
     },
     'status.refresh': async () => {
+      // Sent once per popup opening, after its first frame: the opening is activity (the auto-lock is pushed back).
+      if (Object.keys(await deps.session.unlocked()).length > 0) await touchAutoLock(deps);
       await expiryRound(deps, { force: false });
       return state(deps);
     },
@@ -148,14 +127,9 @@ export function createHandlers(deps: Deps): Handlers {
       if (change.autoFill !== undefined && change.autoFill !== effectiveAutoFill(policy, change.autoFill)) {
         throw new PolicyError('managed_setting', 'Your organisation decides whether codes are filled automatically.');
       }
-      let settings: Settings | undefined;
-      await deps.vault.update((v) => {
-        settings = { ...v.settings, ...change };
-        return { ...v, settings };
-      });
-      const inForce = await settingsInForce(deps, settings!);
-      await touchAutoLock(deps, { settings: inForce, unlocked: await deps.session.unlocked() });
-      return inForce;
+      await deps.vault.update((v) => ({ ...v, settings: { ...v.settings, ...change } }));
+      await touchAutoLock(deps);
+      return settingsInForce(deps);
     },
     'vault.reset': async () => {
       // Only when the vault cannot be opened: a readable vault is never thrown away this way.
@@ -191,4 +165,15 @@ export function createHandlers(deps: Deps): Handlers {
       return null;
     },
   };
+}
+
+/**
+ * Every message's handler. Each message works on its own view of the stores
+ * (task-deps.ts), shared by the handler and all it calls: the vault is opened
+ * at most once, the policy and the session read once.
+ */
+export function createHandlers(root: RootDeps): Handlers {
+  const forMessage = <N extends MessageName>(name: N): Handlers[N] => ((req, caller) => handlersOver(taskDeps(root))[name](req, caller)) as Handlers[N];
+  const names = Object.keys(handlersOver(root)) as MessageName[];
+  return Object.fromEntries(names.map((name) => [name, forMessage(name)])) as Handlers;
 }

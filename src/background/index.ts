@@ -7,7 +7,7 @@
 import browser, { type Notifications, type Runtime } from 'webextension-polyfill';
 import type { Fetch } from '../core/protocol/client.ts';
 import { VaultStore, type StorageArea } from '../core/vault-store.ts';
-import type { Deps } from './deps.ts';
+import type { RootDeps } from './deps.ts';
 import { deviceName } from './device-name.ts';
 import { createHandlers } from './handlers.ts';
 import { indexedDBKeyStore } from './key-store.ts';
@@ -19,6 +19,7 @@ import { NOTE_PREFIX } from './warnings.ts';
 import { serialSync, type PermissionsArea, type ScriptingArea } from './content-scripts.ts';
 import { fillCommand, FILL_COMMAND } from './fill-command.ts';
 import { readPolicy } from './policy.ts';
+import { taskDeps } from './task-deps.ts';
 
 const AUTO_LOCK_ALARM = 'jeton-auto-lock';
 // Only Firefox has getBrowserInfo.
@@ -30,7 +31,7 @@ const session = browser.storage.session as unknown as StorageArea;
 
 const fetchJSON: Fetch = (url, init) => globalThis.fetch(url, { ...init, credentials: 'omit', cache: 'no-store', redirect: 'error' });
 
-const deps: Deps = {
+const deps: RootDeps = {
   vault: new VaultStore(local, indexedDBKeyStore()),
   session: new SessionStore(session),
   // Read at each decision; readPolicy treats a throw (Firefox without a policy) or a missing area as "no policy".
@@ -91,7 +92,7 @@ browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.Message
 
 browser.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === AUTO_LOCK_ALARM) void lockNow(deps);
-  if (alarm.name === EXPIRY_ALARM) deps.later(expiryRound(deps, { force: true }));
+  if (alarm.name === EXPIRY_ALARM) deps.later(expiryRound(taskDeps(deps), { force: true }));
 });
 
 // The daily expiry round: the alarm survives the worker, but not always an update or a browser crash, so it is
@@ -100,7 +101,7 @@ void browser.alarms.get(EXPIRY_ALARM).then((existing) => {
   if (!existing) return browser.alarms.create(EXPIRY_ALARM, { delayInMinutes: 1, periodInMinutes: EXPIRY_PERIOD_MINUTES });
 });
 // At browser start, the round runs at once (DESIGN: "a daily alarm (and browser start)").
-browser.runtime.onStartup.addListener(() => deps.later(expiryRound(deps, { force: true })));
+browser.runtime.onStartup.addListener(() => deps.later(expiryRound(taskDeps(deps), { force: true })));
 
 /** A click on an expiry notification (or its « Renouveler » button) opens the popup on that token's renewal. */
 function openRenewal(notificationId: string): void {

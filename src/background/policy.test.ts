@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openVault, VAULT_STORAGE_KEY } from '../core/vault.ts';
-import { ORIGIN, SERVER_URL } from './fake-server.ts';
-import { harness, T0 } from './harness.ts';
+import { ORIGIN, SERVER_URL } from '../testing/background/fake-server.ts';
+import { harness, T0 } from '../testing/background/harness.ts';
 import { readPolicy } from './policy.ts';
 
 const OTHER = 'https://autre.example';
@@ -132,7 +132,8 @@ describe('auto-lock under a policy', () => {
     expect(h.timer.at).toBeNull(); // no time limit chosen
     h.managed.value = { autoLockMinutes: 45 };
     expect((await h.ok('state.get', {})).settings.autoLockMinutes).toBe(30);
-    await h.settle();
+    // The popup's opening pushes the auto-lock back (status.refresh, once per opening).
+    await h.ok('status.refresh', {});
     expect(h.timer.at).toBe(T0 + 30 * 60_000);
     await h.ok('vault.lock', {});
     h.clock.now = T0 + 1000;
@@ -150,7 +151,8 @@ describe('demo mode off', () => {
     const state = await h.ok('state.get', {});
     expect(state.accounts).toEqual([]);
     expect(state.demo).toBe(false);
-    await h.settle();
+    // Removed by the round the popup's opening sets off (and the daily alarm).
+    await h.ok('status.refresh', {});
     h.managed.value = {};
     expect((await h.ok('state.get', {})).accounts).toEqual([]); // gone from the vault, not only hidden
     await h.ok('demo.set', { enabled: false });

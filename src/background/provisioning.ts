@@ -8,14 +8,14 @@
  */
 import { b64u, fromB64u } from '../core/bytes.ts';
 import { JetonError } from '../core/errors.ts';
-import { createConfirmRequest, postJSON, provision } from '../core/protocol/client.ts';
-import { ProtocolError } from '../core/protocol/errors.ts';
-import type { ConfirmResponse, Envelope } from '../core/protocol/messages.ts';
+import { confirm, provision } from '../core/protocol/client.ts';
+import type { Envelope } from '../core/protocol/messages.ts';
 import type { AddResult, ErrorInfo, PendingSetupView } from '../core/messages.ts';
 import { checkLoginOrigins, pinRule, PolicyError, type Policy } from '../core/policy.ts';
 import { generateTOTP, timeStep } from '../core/totp.ts';
-import { newAccountId, type TokenRecord } from '../core/vault.ts';
+import { newAccountId, type ServerBinding, type TokenRecord } from '../core/vault.ts';
 import { PIN_KDF_ITERATIONS, sealSeedWithPin } from '../core/vault-pin.ts';
+import { seedOf } from './accounts.ts';
 import type { Deps } from './deps.ts';
 import { readPolicy } from './policy.ts';
 import type { PendingSetup } from './session.ts';
@@ -61,22 +61,47 @@ function tokenRecord(envelope: Envelope, loginOrigins: string[], kStatus: string
   };
 }
 
+/** A stored binding as core's protocol client takes it (§4). */
+export const bindingOf = (server: Pick<ServerBinding, 'tokenId' | 'confirmUrl' | 'kStatus'>) => ({
+  envelope: { tokenId: server.tokenId, confirmUrl: server.confirmUrl },
+  kStatus: fromB64u(server.kStatus),
+});
+
 /** Asks the server to make a pending token active with its current code (§4); records the answer. */
 export async function confirmToken(deps: Deps, token: TokenRecord, seed: Uint8Array): Promise<void> {
   const server = token.server;
   if (!server) return;
   const now = deps.now();
   const otp = generateTOTP({ seed, algorithm: token.algorithm, digits: token.digits, period: token.period }, now);
-  const answer = (await postJSON(deps.fetch, server.confirmUrl, await createConfirmRequest(server.tokenId, fromB64u(server.kStatus), otp))) as ConfirmResponse;
-  if (answer?.status !== 'active' || typeof answer.expiresAt !== 'string' || Number.isNaN(Date.parse(answer.expiresAt))) {
-    throw new ProtocolError('bad_response', 'Unexpected confirmation answer.');
-  }
+  const answer = await confirm(deps.fetch, bindingOf(server), otp);
   await deps.vault.update((vault) => ({
     ...vault,
     tokens: vault.tokens.map((t) =>
       t.id === token.id && t.server ? { ...t, expiresAt: answer.expiresAt, server: { ...t.server, state: 'active' as const, usedStep: timeStep(token.period, now) } } : t,
     ),
   }));
+}
+
+/** A failed confirmation is retried at most this often per token. */
+const CONFIRM_RETRY_MS = 60_000;
+
+/**
+ * Retries the confirmation of saved-but-unconfirmed tokens whose seed is at
+ * hand (plain, or unlocked in this session), at most once a minute each.
+ * Run by the round of expiry.ts (popup opening, daily alarm, browser start).
+ */
+export async function confirmPending(deps: Deps): Promise<void> {
+  const vault = await deps.vault.read();
+  if (!vault.tokens.some((t) => t.server?.state === 'pending')) return;
+  const [unlocked, tried] = await Promise.all([deps.session.unlocked(), deps.session.confirmTriedAt()]);
+  const now = deps.now();
+  for (const token of vault.tokens) {
+    if (token.server?.state !== 'pending') continue;
+    const seed = seedOf(token, unlocked);
+    if (seed === null || now - (tried[token.id] ?? 0) < CONFIRM_RETRY_MS) continue;
+    await deps.session.setConfirmTriedAt(token.id, now);
+    await confirmToken(deps, token, seed).catch(() => undefined);
+  }
 }
 
 /** Confirms and reports the outcome instead of throwing: the token is saved either way. */

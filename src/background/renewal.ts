@@ -16,7 +16,7 @@
  */
 import { b64u, fromB64u } from '../core/bytes.ts';
 import { JetonError } from '../core/errors.ts';
-import { createConfirmRequest, postJSON, renew } from '../core/protocol/client.ts';
+import { confirm, renew } from '../core/protocol/client.ts';
 import { ProtocolError } from '../core/protocol/errors.ts';
 import type { ConfirmResponse } from '../core/protocol/messages.ts';
 import { clockOffset, renewalOpen } from '../core/expiry.ts';
@@ -27,6 +27,7 @@ import { openSeedWithPin, PIN_KDF_ITERATIONS, sealSeedWithPin } from '../core/va
 import { accountState } from './accounts.ts';
 import type { Deps } from './deps.ts';
 import { readPolicy } from './policy.ts';
+import { bindingOf } from './provisioning.ts';
 
 type Outcome = { outcome: 'renewed' | 'renewing' };
 
@@ -161,8 +162,7 @@ async function finishRenewal(deps: Deps, id: string, pin?: string, known?: Uint8
   const at = deps.now() + offsetMs;
   let answer: ConfirmResponse;
   try {
-    answer = (await postJSON(deps.fetch, renewal.server.confirmUrl, await createConfirmRequest(renewal.server.tokenId, fromB64u(renewal.server.kStatus), codeOf(renewal, seed, at)))) as ConfirmResponse;
-    if (answer?.status !== 'active' || typeof answer.expiresAt !== 'string' || Number.isNaN(Date.parse(answer.expiresAt))) throw new ProtocolError('bad_response', 'Unexpected confirmation answer.');
+    answer = await confirm(deps.fetch, bindingOf(renewal.server), codeOf(renewal, seed, at));
   } catch (err) {
     if (err instanceof JetonError && TRANSIENT.has(err.code)) return { outcome: 'renewing' };
     if (err instanceof ProtocolError && err.code === 'invalid_otp' && pin !== undefined && !known) throw new JetonError('pin_incorrect', 'PIN incorrect.');

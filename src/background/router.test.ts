@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { JetonError } from '../core/errors.ts';
 import { REQUEST_READERS, wireMessage } from '../core/messages.ts';
 import { createHandlers, type Handlers } from './handlers.ts';
-import { EXTENSION_ID, EXTENSION_ORIGIN, harness, POPUP } from './harness.ts';
+import { EXTENSION_ID, EXTENSION_ORIGIN, harness, POPUP } from '../testing/background/harness.ts';
 import { createRouter, isExtensionPage } from './router.ts';
 
 const options = { extensionId: EXTENSION_ID, extensionOrigin: EXTENSION_ORIGIN };

@@ -139,7 +139,11 @@ interface MessageMap {
   'account.set-pin': { req: { pin: string }; res: Extract<AddResult, { kind: 'added' }> };
   'account.cancel-setup': { req: Empty; res: null };
   'account.unlock': { req: { id: string; pin: string }; res: { pinCheck: 'valid' | 'unchecked'; reason?: string } };
-  /** Asks the server for the state of the tokens not asked in the last minute (§5); answers the state after. */
+  /**
+   * Sent once per popup opening, after its first frame: the opening counts as activity (auto-lock), then the
+   * background's round runs (unconfirmed tokens confirmed, the state of the tokens not asked in the last minute, §5,
+   * renewals, warnings); answers the state after. `state.get` is only a read: nothing written, no server asked.
+   */
   'status.refresh': { req: Empty; res: PopupState };
   /** Renews a token in one click (§6 then §4); a PIN token needs its PIN. `renewing`: the new token waits for its confirmation, retried later. */
   'account.renew': { req: { id: string; pin?: string }; res: { outcome: 'renewed' | 'renewing' } };

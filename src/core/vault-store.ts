@@ -25,6 +25,21 @@ export interface VaultKeyStore {
   save(key: VaultKey): Promise<void>;
 }
 
+/** A read of the vault: its content, and the stored value it was opened from or written as (undefined: no vault yet). */
+export interface VaultSnapshot {
+  readonly content: VaultContent;
+  readonly stored: unknown;
+}
+
+/** Whether two stored vaults are the same write (each seal draws a fresh IV, so the same IV and ciphertext are the same write). */
+function sameWrite(a: unknown, b: unknown): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  return typeof x.ct === 'string' && x.version === y.version && x.keyId === y.keyId && x.iv === y.iv && x.ct === y.ct;
+}
+
 export class VaultStore {
   // Serialises read-modify-write cycles within one background instance; losing it
   // when the worker stops is harmless (nothing is in flight then).
@@ -37,23 +52,37 @@ export class VaultStore {
 
   /** The current content; an empty vault when none was ever written. */
   async read(): Promise<VaultContent> {
+    return (await this.snapshot()).content;
+  }
+
+  /**
+   * The current content and the stored value it comes from. `known` is given
+   * back as it is, without opening the vault again, while storage still holds
+   * the value it was read from or written as.
+   */
+  async snapshot(known?: VaultSnapshot | null): Promise<VaultSnapshot> {
     const stored = (await this.area.get(VAULT_STORAGE_KEY))[VAULT_STORAGE_KEY];
-    if (stored === undefined) return emptyVault();
-    const key = await this.keys.load();
-    if (key === null) throw new VaultError('vault_key_missing', 'The vault key is gone (browser data cleared?): the vault cannot be opened.');
-    return openVault(key, stored);
+    if (known && sameWrite(known.stored, stored)) return known;
+    return { content: await this.#open(stored), stored };
   }
 
   /**
    * Applies `change` to the current content and writes the result in one `set`.
    * If `change` or the write throws, storage keeps the previous vault.
    */
-  update(change: (content: VaultContent) => VaultContent | Promise<VaultContent>): Promise<VaultContent> {
+  async update(change: (content: VaultContent) => VaultContent | Promise<VaultContent>): Promise<VaultContent> {
+    return (await this.updateFrom(null, change)).content;
+  }
+
+  /** `update`, starting from `known` when storage still holds it (see `snapshot`); returns what was written. */
+  updateFrom(known: VaultSnapshot | null, change: (content: VaultContent) => VaultContent | Promise<VaultContent>): Promise<VaultSnapshot> {
     const run = this.#queue.then(async () => {
-      const next = await change(await this.read());
-      const key = await this.#writeKey();
-      await this.area.set({ [VAULT_STORAGE_KEY]: await sealVault(key, next) });
-      return next;
+      const current = await this.snapshot(known);
+      // A copy: a change that edits its argument in place must not alter `known`.
+      const next = await change(current === known ? structuredClone(known.content) : current.content);
+      const sealed = await sealVault(await this.#writeKey(current.stored), next);
+      await this.area.set({ [VAULT_STORAGE_KEY]: sealed });
+      return { content: next, stored: sealed };
     });
     this.#queue = run.catch(() => undefined);
     return run;
@@ -66,11 +95,17 @@ export class VaultStore {
     return run;
   }
 
-  /** The key to seal with: the existing one, or a new one when there is no vault yet. */
-  async #writeKey(): Promise<VaultKey> {
+  async #open(stored: unknown): Promise<VaultContent> {
+    if (stored === undefined) return emptyVault();
+    const key = await this.keys.load();
+    if (key === null) throw new VaultError('vault_key_missing', 'The vault key is gone (browser data cleared?): the vault cannot be opened.');
+    return openVault(key, stored);
+  }
+
+  /** The key to seal with: the existing one, or a new one when there is no vault yet (`stored`: what storage holds). */
+  async #writeKey(stored: unknown): Promise<VaultKey> {
     const existing = await this.keys.load();
     if (existing !== null) return existing;
-    const stored = (await this.area.get(VAULT_STORAGE_KEY))[VAULT_STORAGE_KEY];
     if (stored !== undefined) throw new VaultError('vault_key_missing', 'The vault key is gone: refusing to overwrite the vault.');
     const fresh = await generateVaultKey();
     await this.keys.save(fresh);

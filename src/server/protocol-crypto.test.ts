@@ -4,8 +4,8 @@ import { generateActivationCode } from '../core/activation-code.ts';
 import { b64u } from '../core/bytes.ts';
 import { createConfirmRequest, createProvisionRequest, createRenewRequest, createStatusRequest, openProvisionResponse, openRenewResponse } from '../core/protocol/client.ts';
 import { deriveActivationKey } from '../core/protocol/keys.ts';
-import { SAMPLE_SERVER_URL, sampleEnvelope } from '../core/protocol/sample-envelope.ts';
-import { checkConfirmMac, checkProvisionProof, checkRenewMac, checkStatusMac } from '../core/protocol/server.ts';
+import { SAMPLE_SERVER_URL, sampleEnvelope } from '../testing/sample-envelope.ts';
+import { checkConfirmMac, checkProvisionProof, checkRenewMac, checkStatusMac } from '../testing/protocol-reference.ts';
 import { checkConfirmMacSync, checkProvisionProofSync, checkRenewMacSync, checkStatusMacSync, hkdf64, sealEnvelopeSync } from './protocol-crypto.ts';
 
 const SERVER_URL = SAMPLE_SERVER_URL;

@@ -1,7 +1,7 @@
 /**
  * The server's side of the protocol's cryptography over node:crypto,
- * synchronously. Same inputs, same bytes as `src/core/protocol/server.ts`
- * (which the browser shares, over WebCrypto); in Node, WebCrypto's per-call
+ * synchronously. Same inputs, same bytes as `src/testing/protocol-reference.ts`
+ * (the reference implementation over WebCrypto, for tests); in Node, WebCrypto's per-call
  * key import and thread-pool hop cost 5–10× the primitive itself (measured:
  * HMAC 110 µs vs 10 µs, P-256 key generation 300 µs vs 33 µs), which is most
  * of a provisioning's CPU. `protocol-crypto.test.ts` checks both agree.

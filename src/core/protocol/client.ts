@@ -163,7 +163,7 @@ export const openRenewResponse = (pending: Pending & { tokenId: string; kStatusO
 // ---- HTTP ----------------------------------------------------------------
 
 /** POSTs JSON; a non-2xx answer becomes a ProtocolError with the server's code and extra fields. */
-export async function postJSON(fetch: Fetch, url: string, body: unknown): Promise<unknown> {
+async function postJSON(fetch: Fetch, url: string, body: unknown): Promise<unknown> {
   let res: Awaited<ReturnType<Fetch>>;
   let text: string;
   try {
@@ -205,10 +205,16 @@ export async function provision(fetch: Fetch, input: ProvisionInput): Promise<Pr
   return openProvisionResponse(pending, answer);
 }
 
-/** §4: confirms a provisioned token with its current code. */
-export async function confirm(fetch: Fetch, token: ProvisionedToken, otp: string): Promise<ConfirmResponse> {
+/** §4: confirms a provisioned token (or a renewal's new one) with its current code. @see docs/protocol.md §4 */
+export async function confirm(
+  fetch: Fetch,
+  token: { envelope: Pick<Envelope, 'tokenId' | 'confirmUrl'>; kStatus: Uint8Array },
+  otp: string,
+): Promise<ConfirmResponse> {
   const res = (await postJSON(fetch, token.envelope.confirmUrl, await createConfirmRequest(token.envelope.tokenId, token.kStatus, otp))) as ConfirmResponse;
-  if (res?.status !== 'active' || typeof res.expiresAt !== 'string') throw new ProtocolError('bad_response', 'Unexpected confirmation answer.');
+  if (res?.status !== 'active' || typeof res.expiresAt !== 'string' || Number.isNaN(Date.parse(res.expiresAt))) {
+    throw new ProtocolError('bad_response', 'Unexpected confirmation answer.');
+  }
   return res;
 }
 

@@ -6,8 +6,8 @@ import { createConfirmRequest, createProvisionRequest, createRenewRequest, creat
 import { ProtocolError } from './errors.ts';
 import { deriveActivationKey } from './keys.ts';
 import { parseProvisionRequest } from './messages.ts';
-import { SAMPLE_SERVER_URL, sampleEnvelope } from './sample-envelope.ts';
-import { checkConfirmMac, checkProvisionProof, checkRenewMac, checkStatusMac, newTokenSecrets, sealEnvelope } from './server.ts';
+import { SAMPLE_SERVER_URL, sampleEnvelope } from '../../testing/sample-envelope.ts';
+import { checkConfirmMac, checkProvisionProof, checkRenewMac, checkStatusMac, newTokenSecrets, sealEnvelope } from '../../testing/protocol-reference.ts';
 
 const SERVER_URL = SAMPLE_SERVER_URL;
 const envelopeFor = sampleEnvelope;

@@ -1,6 +1,6 @@
 /**
  * The test vectors of docs/protocol.md §9, checked against the WebCrypto side
- * (the extension's client and core's sealing). The document and the fixture
+ * (the extension's client, and the reference sealing of src/testing/protocol-reference.ts). The document and the fixture
  * must say the same thing, so neither can drift from the code.
  * `src/server/protocol-vectors.test.ts` checks the same vectors on node:crypto.
  */
@@ -21,7 +21,7 @@ import {
 } from './client.ts';
 import { deriveActivationKey, deriveProvisionKeys, deriveRenewKeys, macInput, provisionProofInput, tokenAad } from './keys.ts';
 import { parseConfirmRequest, parseEnvelope, parseProvisionRequest, parseRenewRequest, parseStatusRequest } from './messages.ts';
-import { checkConfirmMac, checkProvisionProof, checkRenewMac, checkStatusMac, sealEnvelope } from './server.ts';
+import { checkConfirmMac, checkProvisionProof, checkRenewMac, checkStatusMac, sealEnvelope } from '../../testing/protocol-reference.ts';
 import vectors from './fixtures/vectors.json';
 
 const DOC = new URL('../../../docs/protocol.md', import.meta.url);

@@ -6,14 +6,14 @@
  * organisation's policy holds (an Error: the browser throws, as Firefox does
  * when no policy names Jeton).
  */
-import { generateActivationCode } from '../core/activation-code.ts';
-import { wireMessage, type MessageName, type Reply, type RequestOf, type ResponseOf } from '../core/messages.ts';
-import { MemoryKeyStore, MemoryStorageArea, VaultStore } from '../core/vault-store.ts';
-import type { Deps } from './deps.ts';
+import { generateActivationCode } from '../../core/activation-code.ts';
+import { wireMessage, type MessageName, type Reply, type RequestOf, type ResponseOf } from '../../core/messages.ts';
+import { MemoryKeyStore, MemoryStorageArea, VaultStore } from '../../core/vault-store.ts';
+import type { RootDeps } from '../../background/deps.ts';
 import { fakeServer, type FakeServerOptions } from './fake-server.ts';
-import { createHandlers } from './handlers.ts';
-import { createRouter, type Sender } from './router.ts';
-import { SessionStore } from './session.ts';
+import { createHandlers } from '../../background/handlers.ts';
+import { createRouter, type Sender } from '../../background/router.ts';
+import { SessionStore } from '../../background/session.ts';
 
 export const EXTENSION_ID = 'jetonextensionid';
 export const EXTENSION_ORIGIN = `chrome-extension://${EXTENSION_ID}`;
@@ -46,7 +46,7 @@ export function harness(options: Partial<FakeServerOptions> = {}) {
   const pending: Promise<unknown>[] = [];
 
   const make = () => {
-    const deps: Deps = {
+    const deps: RootDeps = {
       vault: new VaultStore(local, keys),
       session: new SessionStore(session),
       managed,

@@ -1,14 +1,21 @@
 /**
- * The server side of the protocol's cryptography, pure: the provisioning
- * server stores and decides, these functions prove and seal. @see PROTOCOL.md §3–§6
+ * The reference implementation of the server side of the protocol's
+ * cryptography, for tests only: it proves and seals with WebCrypto through
+ * core, exactly as docs/protocol.md says, so that
+ * - the extension's tests have a server to talk to (testing/background/fake-server.ts),
+ * - the test vectors are checked on the WebCrypto side (core/protocol/vectors.test.ts),
+ * - the provisioning server's `node:crypto` fast path (server/protocol-crypto.ts)
+ *   is checked against it byte for byte (server/protocol-crypto.test.ts).
+ * Nothing that ships imports it: the real server uses server/protocol-crypto.ts.
+ * @see docs/protocol.md §3–§6
  */
-import { b64u, fromB64u, utf8 } from '../bytes.ts';
-import { aesGcmEncrypt, ecdh, generateEcdhKeyPair, InvalidPublicKeyError, randomBytes, type EcdhKeyPair } from '../crypto.ts';
-import { ProtocolError } from './errors.ts';
-import { checkMac, deriveProvisionKeys, deriveRenewKeys, macInput, provisionProofInput, tokenAad, type TokenKeys } from './keys.ts';
-import type { ConfirmRequest, Envelope, ProvisionRequest, ProvisionResponse, RenewRequest, StatusRequest } from './messages.ts';
+import { b64u, fromB64u, utf8 } from '../core/bytes.ts';
+import { aesGcmEncrypt, ecdh, generateEcdhKeyPair, InvalidPublicKeyError, randomBytes, type EcdhKeyPair } from '../core/crypto.ts';
+import { ProtocolError } from '../core/protocol/errors.ts';
+import { checkMac, deriveProvisionKeys, deriveRenewKeys, macInput, provisionProofInput, tokenAad, type TokenKeys } from '../core/protocol/keys.ts';
+import type { ConfirmRequest, Envelope, ProvisionRequest, ProvisionResponse, RenewRequest, StatusRequest } from '../core/protocol/messages.ts';
 
-/** Checks `proof` against K_ac in constant time. @see PROTOCOL.md §3 */
+/** Checks `proof` against K_ac in constant time. @see docs/protocol.md §3 */
 export const checkProvisionProof = (kAc: Uint8Array, req: ProvisionRequest): Promise<boolean> =>
   checkMac(kAc, provisionProofInput(req.userId, req.clientKey, req.nonce), req.proof);
 

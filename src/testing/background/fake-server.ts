@@ -1,18 +1,18 @@
 /**
- * A provisioning server in memory, built on core's server-side functions, for
- * the background's tests: it speaks PROTOCOL.md §3–§5 through a `Fetch`.
- * Not part of the extension (nothing in index.ts imports it).
+ * A provisioning server in memory, built on the protocol's reference
+ * implementation, for the background's tests: it speaks docs/protocol.md
+ * §3–§6 through a `Fetch`. Not part of the extension.
  */
-import { b64u } from '../core/bytes.ts';
-import type { Fetch } from '../core/protocol/client.ts';
-import { ProtocolError, SERVER_ERRORS, type ServerErrorCode } from '../core/protocol/errors.ts';
-import { deriveActivationKey } from '../core/protocol/keys.ts';
-import { parseConfirmRequest, parseProvisionRequest, parseRenewRequest, parseStatusRequest, type Envelope } from '../core/protocol/messages.ts';
-import { checkConfirmMac, checkProvisionProof, checkRenewMac, checkStatusMac, newTokenSecrets, sealEnvelope } from '../core/protocol/server.ts';
-import { matchTOTP } from '../core/totp.ts';
+import type { Fetch } from '../../core/protocol/client.ts';
+import { ProtocolError, SERVER_ERRORS, type ServerErrorCode } from '../../core/protocol/errors.ts';
+import { deriveActivationKey } from '../../core/protocol/keys.ts';
+import { parseConfirmRequest, parseProvisionRequest, parseRenewRequest, parseStatusRequest, type Envelope } from '../../core/protocol/messages.ts';
+import { matchTOTP } from '../../core/totp.ts';
+import { checkConfirmMac, checkProvisionProof, checkRenewMac, checkStatusMac, newTokenSecrets, sealEnvelope } from '../protocol-reference.ts';
+import { SAMPLE_ORIGIN, SAMPLE_SERVER_URL, sampleEnvelope } from '../sample-envelope.ts';
 
-export const ORIGIN = 'https://teleacces.example';
-export const SERVER_URL = `${ORIGIN}/aotp/v1/provision?profile=teleacces`;
+export const ORIGIN = SAMPLE_ORIGIN;
+export const SERVER_URL = SAMPLE_SERVER_URL;
 
 interface ServerToken {
   userId: string;
@@ -141,22 +141,13 @@ export function fakeServer(options: FakeServerOptions): FakeServer {
   function newEnvelope(userId: string): { envelope: Envelope; seed: Uint8Array; expiresAt: string } {
     const { tokenId, seed } = newTokenSecrets();
     const expiresAt = iso(now() + (options.validityDays ?? 365) * 86_400_000);
+    const { renewUrl, ...sample } = sampleEnvelope(userId, tokenId, seed);
     const envelope: Envelope = {
-      tokenId,
-      issuer: 'Téléaccès',
-      userId,
-      seed: b64u(seed),
-      algorithm: 'SHA1',
-      digits: 6,
-      period: 30,
+      ...sample,
       issuedAt: iso(now()),
       expiresAt,
       pin: options.pin ?? { required: false, minLength: 0 },
-      loginOrigins: [ORIGIN],
-      portalUrl: `${ORIGIN}/virtuel`,
-      confirmUrl: `${ORIGIN}/aotp/v1/confirm`,
-      statusUrl: `${ORIGIN}/aotp/v1/status`,
-      ...(window === null ? {} : { renewUrl: `${ORIGIN}/aotp/v1/renew` }),
+      ...(window === null ? {} : { renewUrl }),
       exportable: options.exportable ?? false,
     };
     return { envelope, seed, expiresAt };
