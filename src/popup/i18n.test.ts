@@ -52,7 +52,7 @@ describe('error sentences', () => {
   });
 
   it('never reveals whether the user exists', () => {
-    expect(dict('fr').errors.invalid_activation_code).toMatch(/code d’activation ou l’identificateur/);
+    expect(dict('fr').errors.invalid_activation_code).toMatch(/code d’activation ou le nom d’utilisateur/);
   });
 
   it('falls back to a generic sentence for any server code it does not know', () => {

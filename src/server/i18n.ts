@@ -66,7 +66,7 @@ const fr = {
   'activation.title': 'Ajouter le jeton dans votre navigateur',
   'activation.intro':
     'Dans l’extension Jeton, choisissez « Ajouter un jeton », puis collez le lien d’activation ou saisissez les trois champs ci-dessous. Ces informations vous ont aussi été envoyées par courriel.',
-  'activation.serverUrl': 'Adresse du serveur',
+  'activation.serverUrl': 'URL du serveur',
   'activation.userId': 'Nom d’utilisateur',
   'activation.code': 'Code d’activation',
   'activation.expires': 'Valide jusqu’au {date}.',

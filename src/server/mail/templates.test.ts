@@ -19,7 +19,7 @@ describe('activationMail', () => {
     expect(mail.subject).toBe('Votre code d’activation Jeton / Your Jeton activation code');
     expect(mail.text).toContain('Code d’activation : 2792 1320');
     expect(mail.text).toContain('Activation code: 2792 1320');
-    expect(mail.text).toContain(`Adresse du serveur : ${serverUrl}`);
+    expect(mail.text).toContain(`URL du serveur : ${serverUrl}`);
     expect(mail.text).toContain('otp://p?u=https%3A%2F%2Fjeton.sante.example');
     expect(mail.text).toContain('1er décembre 2025 à 18 h 00 (heure du Québec)');
     expect(mail.text).toContain('December 1, 2025 at 6:00 p.m. (Quebec time)');

@@ -72,7 +72,7 @@ export function activationMail(a: ActivationMailInput): MailContent {
         { p: 'Lien d’activation, à coller dans l’extension (« Ajouter un jeton ») :' },
         { code: a.link },
         { p: 'Ou saisissez ces trois champs :' },
-        { rows: [['Adresse du serveur', a.serverUrl], ['Nom d’utilisateur', a.userId], ['Code d’activation', code]] as Array<[string, string]> },
+        { rows: [['URL du serveur', a.serverUrl], ['Nom d’utilisateur', a.userId], ['Code d’activation', code]] as Array<[string, string]> },
         { p: `Ce code ne sert qu’une fois et reste valide jusqu’au ${formatDateTime('fr', a.expiresAt)}.` },
         { p: `Ensuite, revenez sur le portail et cliquez sur « Soumettre » pour finaliser la configuration : ${a.portalUrl}` },
         { p: 'Si vous n’avez pas demandé ce code, ne l’utilisez pas et avertissez votre centre de services.' },
