@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ErrorCode } from '../core/errors.ts';
 import { SERVER_ERRORS } from '../core/protocol/errors.ts';
 import { daysLeft, formatDate, groupDigits, portalOf, secondsLeft } from './format.ts';
 import { dict, errorText, resolveLanguage } from './i18n.ts';
@@ -16,7 +17,7 @@ describe('resolveLanguage', () => {
 
 describe('error sentences', () => {
   // Every code the popup can meet while adding or unlocking a token.
-  const codes = [
+  const codes: ErrorCode[] = [
     'code_length',
     'code_checksum',
     'invalid_user_id',

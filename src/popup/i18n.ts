@@ -4,6 +4,7 @@
  * cannot do. The words are the CA app's where users know them.
  */
 import { clockTime, plural } from '../core/dates.ts';
+import type { ErrorCode } from '../core/errors.ts';
 import type { ErrorInfo, Language } from '../core/messages.ts';
 
 export type Lang = 'fr' | 'en';
@@ -156,8 +157,29 @@ const fr = {
     vault_too_new: 'Vos jetons ont été enregistrés par une version plus récente de Jeton : mettez l’extension à jour.',
     background_unreachable: 'L’extension ne répond pas. Fermez et rouvrez cette fenêtre.',
     clipboard: 'Le code n’a pas pu être copié.',
-    fallback: 'Une erreur est survenue.',
-  } as Record<string, string>,
+    unsupported_version: 'Ce serveur ne parle pas la version du protocole de cette extension : mettez l’extension à jour.',
+    clock_skew: 'L’horloge de cet ordinateur est trop éloignée de celle du serveur : faites-la régler, puis réessayez.',
+    invalid_request: 'Le serveur a refusé la demande de l’extension. Réessayez ; si cela continue, appelez votre centre de services.',
+    invalid_mac: 'Le serveur ne reconnaît pas ce jeton. Ajoutez-en un nouveau depuis le portail.',
+    invalid_otp: 'Le code de ce jeton a été refusé par le serveur.',
+    unauthorized: 'Le serveur a refusé l’accès.',
+    not_found: 'Ce jeton n’existe plus.',
+    payload_too_large: 'La demande était trop grande pour le serveur.',
+    unsupported_media_type: 'Le serveur a refusé la demande de l’extension.',
+    internal_error: 'Une erreur est survenue dans Jeton. Fermez et rouvrez cette fenêtre.',
+    pin_empty: 'Tapez votre NIP.',
+    no_setup: 'Aucun jeton n’attend de NIP.',
+    vault_key_mismatch: 'Les jetons enregistrés ne peuvent plus être ouverts. Ajoutez vos jetons de nouveau.',
+    invalid_message: 'Jeton a reçu une demande invalide.',
+    forbidden_sender: 'Cette demande n’est pas acceptée ici.',
+    not_offered: 'Jeton n’a pas de code pour cette page.',
+    invalid_digits: 'Le code d’activation ne contient que des chiffres.',
+    invalid_field: 'Une erreur est survenue dans Jeton.',
+    invalid_base64url: 'Le serveur a répondu de façon inattendue. Réessayez plus tard.',
+    decryption_failed: 'Les données n’ont pas pu être déchiffrées.',
+    invalid_public_key: 'Le serveur a répondu de façon inattendue. Réessayez plus tard.',
+  } satisfies Record<ErrorCode, string>,
+  errorFallback: 'Une erreur est survenue.',
 };
 
 type Dict = typeof fr;
@@ -305,8 +327,29 @@ const en: Dict = {
     vault_too_new: 'Your tokens were saved by a newer Jeton: update the extension.',
     background_unreachable: 'The extension does not answer. Close and reopen this window.',
     clipboard: 'The code could not be copied.',
-    fallback: 'Something went wrong.',
+    unsupported_version: 'This server does not speak this extension’s protocol version: update the extension.',
+    clock_skew: 'This computer’s clock is too far off the server’s: have it set right, then try again.',
+    invalid_request: 'The server refused the extension’s request. Try again; if it goes on, call your service centre.',
+    invalid_mac: 'The server does not recognise this token. Add a new one from the portal.',
+    invalid_otp: 'The server refused this token’s code.',
+    unauthorized: 'The server refused access.',
+    not_found: 'This token no longer exists.',
+    payload_too_large: 'The request was too large for the server.',
+    unsupported_media_type: 'The server refused the extension’s request.',
+    internal_error: 'Something went wrong in Jeton. Close and reopen this window.',
+    pin_empty: 'Type your PIN.',
+    no_setup: 'No token is waiting for a PIN.',
+    vault_key_mismatch: 'The saved tokens can no longer be opened. Add your tokens again.',
+    invalid_message: 'Jeton received an invalid request.',
+    forbidden_sender: 'This request is not accepted here.',
+    not_offered: 'Jeton has no code for this page.',
+    invalid_digits: 'An activation code has digits only.',
+    invalid_field: 'Something went wrong in Jeton.',
+    invalid_base64url: 'The server answered unexpectedly. Try again later.',
+    decryption_failed: 'The data could not be decrypted.',
+    invalid_public_key: 'The server answered unexpectedly. Try again later.',
   },
+  errorFallback: 'Something went wrong.',
 };
 
 const DICTS: Record<Lang, Dict> = { fr, en };
@@ -321,7 +364,7 @@ export function resolveLanguage(choice: Language, browserLanguage: string): Lang
 export const dict = (lang: Lang): Dict => DICTS[lang];
 
 /** Errors whose fix is on the portal: the sentence gets a link to it. */
-export const PORTAL_ERRORS = new Set([
+export const PORTAL_ERRORS: ReadonlySet<string> = new Set<ErrorCode>([
   'activation_expired',
   'activation_used',
   'activation_replaced',
@@ -334,11 +377,14 @@ export const PORTAL_ERRORS = new Set([
 ]);
 
 /** The sentence for an error, in the user's language; never the server's own text. Tries left and a lockout's end are said exactly. */
-export function errorText(d: Dict, error: Pick<ErrorInfo, 'code' | 'details'>): string {
+export function errorText(d: Dict, error: { code: string; details?: ErrorInfo['details'] }): string {
   const details = error.details;
   if (error.code === 'pin_incorrect' && typeof details?.failuresLeft === 'number') return d.pinIncorrectLeft(details.failuresLeft, details.lockoutSeconds);
   if (error.code === 'login_locked' && typeof details?.lockedUntil === 'number') return d.lockedUntil(details.lockedUntil);
-  return d.errors[error.code] ?? d.errors.fallback!;
+  // A code from a newer part of Jeton or a newer server: the generic sentence.
+  return isErrorCode(d, error.code) ? d.errors[error.code] : d.errorFallback;
 }
+
+const isErrorCode = (d: Dict, code: string): code is ErrorCode => Object.hasOwn(d.errors, code);
 
 export type { Dict };
