@@ -4,6 +4,7 @@
  * cannot do. The words are the CA app's where users know them.
  */
 import { clockTime, plural } from '../core/dates.ts';
+import { de, withFrenchSpacing } from '../core/typography.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import type { ErrorInfo, Language } from '../core/messages.ts';
 
@@ -12,7 +13,7 @@ export type Lang = 'fr' | 'en';
 /** A lock's length in whole minutes, at least 1. */
 const minutesOf = (seconds: number): number => Math.max(1, Math.round(seconds / 60));
 
-const fr = {
+const fr = withFrenchSpacing({
   appTitle: 'Jeton',
   tokens: 'Mes jetons',
   add: 'Ajouter un jeton',
@@ -27,14 +28,14 @@ const fr = {
   code: 'Code',
   copy: 'Copier',
   copied: 'Copié',
-  copyLabel: (user: string) => `Copier le code de ${user}`,
+  copyLabel: (user: string) => `Copier le code ${de(user)}`,
   seconds: (s: number) => `${s} s`,
-  countdownLabel: (s: number) => `Nouveau code dans ${s} secondes`,
+  countdownLabel: (s: number) => `Nouveau code dans ${s} ${plural('fr', s, 'seconde', 'secondes')}`,
   expires: (date: string, days: number) => (days <= 0 ? `Expiré le ${date}` : `Expire le ${date} (dans ${days} ${plural('fr', days, 'jour', 'jours')})`),
   warning: (days: number) => (days <= 0 ? 'Ce jeton a expiré.' : `Ce jeton expire dans ${days} ${plural('fr', days, 'jour', 'jours')}.`),
   renew: 'Renouveler',
-  renewLabel: (user: string) => `Renouveler le jeton de ${user}`,
-  renewPin: (user: string) => `NIP de ${user} pour le renouveler`,
+  renewLabel: (user: string) => `Renouveler le jeton ${de(user)}`,
+  renewPin: (user: string) => `NIP ${de(user)} pour le renouveler`,
   renewOpens: (date: string) => `Le renouvellement en un clic ouvrira le ${date}.`,
   renewPortal: 'Ce jeton se renouvelle sur le portail :',
   renewing: 'Renouvellement en cours : ce jeton fonctionne jusqu’à ce que le nouveau soit confirmé.',
@@ -52,7 +53,7 @@ const fr = {
   pinUncheckedUnreachable: 'Serveur injoignable : le NIP n’a pas pu être vérifié. Si le code est refusé, verrouillez et retapez votre NIP.',
   pending: 'En attente de confirmation du serveur',
   pin: 'NIP',
-  pinFor: (user: string) => `NIP de ${user}`,
+  pinFor: (user: string) => `NIP ${de(user)}`,
   unlock: 'Déverrouiller',
   locked: 'Verrouillé : tapez votre NIP.',
   pinUnchecked: 'Le NIP n’a pas pu être vérifié auprès du serveur. Si le code est refusé, verrouillez et retapez votre NIP.',
@@ -71,7 +72,7 @@ const fr = {
   added: 'Jeton ajouté.',
   pinTitle: 'Choisissez votre NIP',
   pinIntro: (user: string, issuer: string, n: number) =>
-    `Le jeton de ${user} (${issuer}) est prêt. Choisissez un NIP d’au moins ${n} caractères : il vous sera demandé une fois par session.`,
+    `Le jeton ${de(user)} (${issuer}) est prêt. Choisissez un NIP d’au moins ${n} caractères : il vous sera demandé une fois par session.`,
   newPin: 'Nouveau NIP',
   pinAgain: 'Retapez le NIP',
   save: 'Enregistrer',
@@ -91,9 +92,9 @@ const fr = {
   fillOff: 'Remplissage des codes désactivé par votre organisation : copiez le code ici.',
   pinByPolicy: 'Votre organisation exige ce NIP.',
   remove: 'Retirer',
-  removeLabel: (user: string, issuer: string) => `Retirer le jeton de ${user} (${issuer})`,
+  removeLabel: (user: string, issuer: string) => `Retirer le jeton ${de(user)} (${issuer})`,
   removeQuestion: (user: string) =>
-    `Retirer le jeton de ${user} de ce navigateur ? Il n’est pas révoqué sur le serveur : pour cela, passez par le portail.`,
+    `Retirer le jeton ${de(user)} de ce navigateur ? Il n’est pas révoqué sur le serveur : pour cela, passez par le portail.`,
   removeConfirm: 'Oui, retirer',
   removeCancel: 'Garder',
   noTokens: 'Aucun jeton.',
@@ -108,9 +109,9 @@ const fr = {
   backupFile: 'Fichier de sauvegarde à importer',
   backupExport: 'Exporter',
   backupImport: 'Importer',
-  backupExported: (n: number) => `${n} jeton${n > 1 ? 's' : ''} exporté${n > 1 ? 's' : ''}.`,
-  backupImported: (n: number) => (n === 0 ? 'Aucun nouveau jeton dans cette sauvegarde.' : `${n} jeton${n > 1 ? 's' : ''} importé${n > 1 ? 's' : ''}.`),
-  backupRefused: (n: number) => `${n} jeton${n > 1 ? 's' : ''} refusé${n > 1 ? 's' : ''} par votre organisation.`,
+  backupExported: (n: number) => `${n} ${plural('fr', n, 'jeton exporté', 'jetons exportés')}.`,
+  backupImported: (n: number) => (n === 0 ? 'Aucun nouveau jeton dans cette sauvegarde.' : `${n} ${plural('fr', n, 'jeton importé', 'jetons importés')}.`),
+  backupRefused: (n: number) => `${n} ${plural('fr', n, 'jeton refusé', 'jetons refusés')} par votre organisation.`,
   errors: {
     code_length: 'Le code d’activation a 8 chiffres : vérifiez-le.',
     code_checksum: 'Le code d’activation est mal tapé : vérifiez ses chiffres.',
@@ -180,7 +181,7 @@ const fr = {
     invalid_public_key: 'Le serveur a répondu de façon inattendue. Réessayez plus tard.',
   } satisfies Record<ErrorCode, string>,
   errorFallback: 'Une erreur est survenue.',
-};
+});
 
 type Dict = typeof fr;
 
@@ -201,7 +202,7 @@ const en: Dict = {
   copied: 'Copied',
   copyLabel: (user) => `Copy the code of ${user}`,
   seconds: (s) => `${s} s`,
-  countdownLabel: (s) => `New code in ${s} seconds`,
+  countdownLabel: (s) => `New code in ${s} ${plural('en', s, 'second', 'seconds')}`,
   expires: (date, days) => (days <= 0 ? `Expired on ${date}` : `Expires on ${date} (in ${days} ${plural('en', days, 'day', 'days')})`),
   warning: (days) => (days <= 0 ? 'This token has expired.' : `This token expires in ${days} ${plural('en', days, 'day', 'days')}.`),
   renew: 'Renew',
@@ -278,9 +279,9 @@ const en: Dict = {
   backupFile: 'Backup file to import',
   backupExport: 'Export',
   backupImport: 'Import',
-  backupExported: (n) => `${n} token${n > 1 ? 's' : ''} exported.`,
-  backupImported: (n) => (n === 0 ? 'No new token in this backup.' : `${n} token${n > 1 ? 's' : ''} imported.`),
-  backupRefused: (n) => `${n} token${n > 1 ? 's' : ''} refused by your organisation.`,
+  backupExported: (n) => `${n} ${plural('en', n, 'token', 'tokens')} exported.`,
+  backupImported: (n) => (n === 0 ? 'No new token in this backup.' : `${n} ${plural('en', n, 'token', 'tokens')} imported.`),
+  backupRefused: (n) => `${n} ${plural('en', n, 'token', 'tokens')} refused by your organisation.`,
   errors: {
     code_length: 'The activation code has 8 digits: check it.',
     code_checksum: 'The activation code is mistyped: check its digits.',

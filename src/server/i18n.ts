@@ -2,11 +2,13 @@
  * The words of the portal, the login page and the e-mails: French first,
  * English when asked (`?lang=en`) or when the browser prefers it.
  */
+import { count, longDate, longDateTime } from '../core/dates.ts';
+import { withFrenchSpacing } from '../core/typography.ts';
 
 export type Lang = 'fr' | 'en';
 export const LANGS: readonly Lang[] = ['fr', 'en'];
 
-const fr = {
+const fr = withFrenchSpacing({
   'site.name': 'Jeton — Téléaccès',
   'site.skip': 'Aller au contenu',
   'site.switch': 'English',
@@ -42,7 +44,7 @@ const fr = {
   'menu.title': 'Mon jeton virtuel',
   'menu.hello': 'Identité vérifiée : {username}',
   'menu.add': 'Ajouter un autre appareil AOTP',
-  'menu.add.help': 'Donne un code d’activation pour ajouter le jeton dans votre navigateur (valide {hours} heures).',
+  'menu.add.help': 'Donne un code d’activation pour ajouter le jeton dans votre navigateur (valide {hours}).',
   'menu.expiry': 'Vérifier la date d’expiration',
   'menu.expiry.help': 'Vos appareils, leur date d’expiration et les jours restants ; vous pouvez aussi retirer un appareil.',
   'menu.logout': 'Terminer',
@@ -122,7 +124,7 @@ const fr = {
   'login.missingCode': 'Saisissez le code d’accès.',
   'login.restart': 'Recommencer avec un autre utilisateur',
   'login.again': 'Se connecter de nouveau',
-};
+});
 
 export type MessageKey = keyof typeof fr;
 
@@ -160,7 +162,7 @@ const en: Record<MessageKey, string> = {
   'menu.title': 'My virtual token',
   'menu.hello': 'Identity confirmed: {username}',
   'menu.add': 'Add another AOTP device',
-  'menu.add.help': 'Gives an activation code to add the token to your browser (valid {hours} hours).',
+  'menu.add.help': 'Gives an activation code to add the token to your browser (valid {hours}).',
   'menu.expiry': 'Check the expiry date',
   'menu.expiry.help': 'Your devices, their expiry dates and days left; you can also remove a device.',
   'menu.logout': 'Finish',
@@ -273,35 +275,21 @@ export function pickLang(queryLang: unknown, acceptLanguage: string | undefined)
 
 const ZONE = 'America/Toronto'; // Quebec's time zone (America/Montreal is an alias of it).
 
-/** French writes the first of the month "1er": Intl does not. */
-const premier = (lang: Lang, text: string): string => (lang === 'fr' ? text.replace(/^1 /, '1er ') : text);
+/** A date as people in Quebec read it: « 1er décembre 2027 » / "December 1, 2027". */
+export const formatDate = (lang: Lang, ms: number): string => longDate(ms, lang, ZONE);
 
-/** A date as people in Quebec read it: "28 novembre 2027" / "November 28, 2027". */
-export const formatDate = (lang: Lang, ms: number): string =>
-  premier(lang, new Intl.DateTimeFormat(lang === 'fr' ? 'fr-CA' : 'en-CA', { timeZone: ZONE, dateStyle: 'long' }).format(new Date(ms)));
+/** A date and time in Quebec time: « 1er décembre 2027 à 18 h 00 (heure du Québec) » / "December 1, 2027 at 6:00 p.m. (Quebec time)". */
+export const formatDateTime = (lang: Lang, ms: number): string => `${longDateTime(ms, lang, ZONE)} (${lang === 'fr' ? 'heure du Québec' : 'Quebec time'})`;
 
-/** A date and time in Quebec time: "28 novembre 2027 à 18 h 00 (heure du Québec)" / "November 28, 2027 at 6:00 p.m. (Quebec time)". */
-export const formatDateTime = (lang: Lang, ms: number): string =>
-  `${premier(lang, new Intl.DateTimeFormat(lang === 'fr' ? 'fr-CA' : 'en-CA', { timeZone: ZONE, dateStyle: 'long', timeStyle: 'short' }).format(new Date(ms)))} (${lang === 'fr' ? 'heure du Québec' : 'Quebec time'})`;
+/** « 1 minute », « 15 minutes »: the plural by Intl.PluralRules (French counts 0 and 1 as singular). */
+export const minutes = (lang: Lang, n: number): string => count(lang, n, 'minute', 'minutes');
 
-/** Whole days from `now` until `expiresAt`, rounded up; 0 or less once expired. */
-export const daysLeft = (expiresAt: number, now: number): number => Math.ceil((expiresAt - now) / 86_400_000) + 0; // + 0 turns -0 into 0
+/** A wait as people read it: « 45 secondes », « 1 minute », « 3 minutes ». */
+export const waitFor = (lang: Lang, seconds: number): string =>
+  seconds >= 60 ? minutes(lang, Math.ceil(seconds / 60)) : count(lang, seconds, lang === 'fr' ? 'seconde' : 'second', lang === 'fr' ? 'secondes' : 'seconds');
 
-/** "1 minute", "15 minutes": the plural by Intl.PluralRules (French counts 0 and 1 as singular). */
-export function minutes(lang: Lang, n: number): string {
-  const one = new Intl.PluralRules(lang === 'fr' ? 'fr-CA' : 'en-CA').select(n) === 'one';
-  return `${n}\u00a0minute${one ? '' : 's'}`;
-}
+/** « 1 essai », « 2 essais » / "1 attempt", "2 attempts". */
+export const attempts = (lang: Lang, n: number): string => (lang === 'fr' ? count(lang, n, 'essai', 'essais') : count(lang, n, 'attempt', 'attempts'));
 
-/** A wait as people read it: "45 secondes", "1 minute", "3 minutes" (plurals by Intl.PluralRules). */
-export function waitFor(lang: Lang, seconds: number): string {
-  if (seconds >= 60) return minutes(lang, Math.ceil(seconds / 60));
-  const one = new Intl.PluralRules(lang === 'fr' ? 'fr-CA' : 'en-CA').select(seconds) === 'one';
-  return `${seconds}\u00a0${lang === 'fr' ? 'seconde' : 'second'}${one ? '' : 's'}`;
-}
-
-/** "1 essai", "2 essais" / "1 attempt", "2 attempts" (Intl.PluralRules). */
-export function attempts(lang: Lang, n: number): string {
-  const one = new Intl.PluralRules(lang === 'fr' ? 'fr-CA' : 'en-CA').select(n) === 'one';
-  return lang === 'fr' ? `${n}\u00a0essai${one ? '' : 's'}` : `${n}\u00a0attempt${one ? '' : 's'}`;
-}
+/** « 1 heure », « 72 heures » / "1 hour", "72 hours". */
+export const hours = (lang: Lang, n: number): string => (lang === 'fr' ? count(lang, n, 'heure', 'heures') : count(lang, n, 'hour', 'hours'));

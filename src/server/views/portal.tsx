@@ -1,7 +1,7 @@
 /** The portal's pages (`/virtuel`): identify, verify, menu, devices, activation, finalize. */
 import type { VNode } from 'preact';
 import { formatActivationCode } from '../../core/activation-code.ts';
-import { attempts, formatDate, formatDateTime, minutes as minutesText, t, type Lang } from '../i18n.ts';
+import { attempts, formatDate, formatDateTime, hours as hoursText, minutes as minutesText, t, type Lang } from '../i18n.ts';
 import type { ActivationProgress } from '../store/activations.ts';
 import type { TokenSummary } from '../store/users.ts';
 import type { Pattern } from '../web/decoy.ts';
@@ -148,7 +148,7 @@ export function MenuPage({ lang, csrf, username, hours, notice }: Base & { usern
               {t(lang, 'menu.add')}
             </button>
             <p class="help" id="add-help">
-              {t(lang, 'menu.add.help', { hours })}
+              {t(lang, 'menu.add.help', { hours: hoursText(lang, hours) })}
             </p>
           </form>
         </li>
