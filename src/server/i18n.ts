@@ -35,6 +35,11 @@ const fr = withFrenchSpacing({
   'verify.restart': 'Ce n’est pas moi',
   'verify.username': 'Utilisateur : {username}',
 
+  'notMe.title': 'Ce n’est pas vous ?',
+  'notMe.call':
+    'Si le nom d’utilisateur est bien le vôtre mais que ce message ou cette image ne le sont pas, ne répondez pas à la question : appelez votre centre de services, qui vérifiera votre compte.',
+  'notMe.typo': 'Si vous vous êtes trompé de nom d’utilisateur, recommencez.',
+
   'rate.title': 'Trop de demandes',
   'rate.text': 'Vous avez envoyé trop de demandes en peu de temps. Réessayez dans {duration}.',
 
@@ -73,7 +78,6 @@ const fr = withFrenchSpacing({
   'activation.code': 'Code d’activation',
   'activation.expires': 'Valide jusqu’au {date}.',
   'activation.link': 'Lien d’activation',
-  'activation.qr': 'Code QR du lien d’activation',
   'activation.copy': 'Copier le lien',
   'activation.copied': 'Lien copié',
   'activation.finalize.help': 'Une fois le jeton ajouté dans l’extension, cliquez sur « Soumettre » pour finaliser la configuration.',
@@ -153,6 +157,10 @@ const en: Record<MessageKey, string> = {
   'verify.restart': 'This is not me',
   'verify.username': 'User: {username}',
 
+  'notMe.title': 'Not you?',
+  'notMe.call': 'If the username is yours but this message or image is not, do not answer the question: call your service centre, who will check your account.',
+  'notMe.typo': 'If you mistyped your username, start again.',
+
   'rate.title': 'Too many requests',
   'rate.text': 'You sent too many requests in a short time. Try again in {duration}.',
 
@@ -191,7 +199,6 @@ const en: Record<MessageKey, string> = {
   'activation.code': 'Activation code',
   'activation.expires': 'Valid until {date}.',
   'activation.link': 'Activation link',
-  'activation.qr': 'QR code of the activation link',
   'activation.copy': 'Copy the link',
   'activation.copied': 'Link copied',
   'activation.finalize.help': 'Once the token is added in the extension, click “Submit” to finalize the configuration.',

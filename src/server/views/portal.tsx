@@ -115,11 +115,26 @@ export function VerifyPage({ lang, csrf, username, message, image, question, att
         </div>
         <div>
           <button type="submit">{t(lang, 'verify.submit')}</button>
-          <a class="button secondary" href={here('/restart', lang)}>
+          <a class="button secondary" href={here('/not-me', lang)}>
             {t(lang, 'verify.restart')}
           </a>
         </div>
       </form>
+    </Layout>
+  );
+}
+
+/** « Ce n’est pas moi »: what to do when the verify page was not theirs; the session is back at the start. */
+export function NotMePage({ lang }: { lang: Lang }): VNode {
+  return (
+    <Layout lang={lang} title={t(lang, 'notMe.title')} switchHref={here('/not-me', other(lang))}>
+      <Notice kind="warn">
+        <span id="not-me">{t(lang, 'notMe.call')}</span>
+      </Notice>
+      <p>{t(lang, 'notMe.typo')}</p>
+      <a class="button secondary" href={here('', lang)}>
+        {t(lang, 'error.restart')}
+      </a>
     </Layout>
   );
 }
@@ -235,10 +250,9 @@ export function ActivationPage({
   lang,
   csrf,
   activation,
-  qrSvg,
   mailed,
   email,
-}: Base & { activation: ActivationView; qrSvg: string; mailed: boolean; email: string }): VNode {
+}: Base & { activation: ActivationView; mailed: boolean; email: string }): VNode {
   return (
     <Layout lang={lang} title={t(lang, 'activation.title')} switchHref={here('/menu', other(lang))}>
       <p>{t(lang, 'activation.intro')}</p>
@@ -263,11 +277,6 @@ export function ActivationPage({
       <button type="button" class="secondary small" data-copy="activation-link" data-done={t(lang, 'activation.copied')} hidden>
         {t(lang, 'activation.copy')}
       </button>
-      {/* qrcode's own SVG: paths with fill/stroke attributes only, nothing executable. */}
-      <figure class="qr">
-        <div role="img" aria-label={t(lang, 'activation.qr')} dangerouslySetInnerHTML={{ __html: qrSvg }} />
-        <figcaption>{t(lang, 'activation.qr')}</figcaption>
-      </figure>
       <form method="post" action={here('/finalize', lang)}>
         <Csrf token={csrf} />
         <p class="help">{t(lang, 'activation.finalize.help')}</p>

@@ -7,7 +7,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
-import QRCode from 'qrcode';
 import { isUserId, normalizeUserId } from '../../../core/user-id.ts';
 import type { AppContext } from '../../context.ts';
 import { t, type Lang } from '../../i18n.ts';
@@ -27,6 +26,7 @@ import {
   LockedPage,
   LogoutPage,
   MenuPage,
+  NotMePage,
   TokensPage,
   VerifyPage,
   type PersonalImage,
@@ -154,6 +154,13 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
     const session = await loadSession(ctx, req);
     if (session) await saveSession(ctx, session, { step: 'identify' });
     return reply.redirect(to('', requestLang(req)), 303);
+  });
+
+  // « Ce n’est pas moi »: back to the start, told to call the service centre if the page was not theirs.
+  app.get('/not-me', async (req, reply) => {
+    const session = await loadSession(ctx, req);
+    if (session) await saveSession(ctx, session, { step: 'identify' });
+    return sendPage(reply, 200, NotMePage({ lang: requestLang(req) }));
   });
 
   app.post('/identify', async (req, reply) => {
@@ -284,9 +291,8 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
     const issued = await issueAndMailActivation(ctx, user, ctx.config.defaultProfile, { ip: req.ip, via: 'portal' });
     if (!issued.mailed) req.log.warn({ err: issued.mailError }, 'activation e-mail not sent');
     await saveSession(ctx, session, { ...session.state, activationId: issued.activationId });
-    const qrSvg = await QRCode.toString(issued.link, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });
     // The page holds the code: never cached, never stored in the session.
-    return sendPage(reply, 200, ActivationPage({ lang, csrf: session.csrf, activation: issued, qrSvg, mailed: issued.mailed, email: maskEmail(user.email) }));
+    return sendPage(reply, 200, ActivationPage({ lang, csrf: session.csrf, activation: issued, mailed: issued.mailed, email: maskEmail(user.email) }));
   });
 
   app.post('/finalize', async (req, reply) => {
