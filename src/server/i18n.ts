@@ -259,6 +259,9 @@ export function t(lang: Lang, key: MessageKey, params: Params = {}): string {
 
 export const isLang = (value: unknown): value is Lang => value === 'fr' || value === 'en';
 
+/** The other language: where the language switch leads. */
+export const otherLang = (lang: Lang): Lang => (lang === 'fr' ? 'en' : 'fr');
+
 /**
  * The language of a request: `?lang=` when valid, else the first of fr/en in
  * `Accept-Language` by preference, else French.
