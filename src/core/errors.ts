@@ -7,7 +7,7 @@
 import type { ProtocolErrorCode } from './protocol/errors.ts';
 
 /** Codes the extension raises about what was typed, what it holds, or who asked. */
-export type ExtensionErrorCode =
+type ExtensionErrorCode =
   // What the user typed
   | 'code_length'
   | 'code_checksum'

@@ -15,7 +15,7 @@ export const sendPage = (reply: FastifyReply, status: number, page: VNode): Fast
   reply.code(status).type('text/html; charset=utf-8').send(renderPage(page));
 
 /** Error pages for an area: 4xx say what to do, 5xx say nothing about why; `restart` is the area's first page. */
-export function pageErrorHandler(restart: string) {
+function pageErrorHandler(restart: string) {
   return (err: Error & { statusCode?: number }, req: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const lang = requestLang(req);
     if (err instanceof RateLimitedError) return sendPage(setRetryAfter(reply, err.seconds), 429, RateLimitedPage({ lang, seconds: err.seconds, restartHref: restart }));
