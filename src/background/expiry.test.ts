@@ -91,7 +91,7 @@ describe('warnings before expiry', () => {
     const state = await refresh(h);
     expect(state.accounts[0]).toMatchObject({ daysLeft: 29, warningDays: 30, renewal: 'open' });
     expect(h.notes).toHaveLength(1);
-    expect(h.notes[0]).toMatchObject({ title: 'Jeton Téléaccès : expire dans 29 jours', renewButton: 'Renouveler' });
+    expect(h.notes[0]).toMatchObject({ title: 'Jeton Téléaccès\u202f: expire dans 29 jours', renewButton: 'Renouveler' });
     expect(h.badge).toEqual({ text: '29j', color: '#B45309' });
 
     h.clock.now += 2 * 60_000;
@@ -105,13 +105,13 @@ describe('warnings before expiry', () => {
     h.restart();
     await refresh(h);
     expect(h.notes).toHaveLength(2);
-    expect(h.notes[1]!.title).toBe('Jeton Téléaccès : expire dans 6 jours');
+    expect(h.notes[1]!.title).toBe('Jeton Téléaccès\u202f: expire dans 6 jours');
     expect(h.badge).toEqual({ text: '6j', color: '#B91C1C' });
     expect((await stored(h)).tokens[0]!.server!.notified).toEqual([30, 14, 7]);
 
     h.clock.now = T0 + 39.5 * DAY_MS;
     await refresh(h);
-    expect(h.notes[2]!.title).toBe('Jeton Téléaccès : expire dans 1 jour');
+    expect(h.notes[2]!.title).toBe('Jeton Téléaccès\u202f: expire dans 1 jour');
 
     h.clock.now = T0 + 41 * DAY_MS;
     const expired = await refresh(h);

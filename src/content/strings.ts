@@ -4,15 +4,16 @@
  * user's choice in the settings would not reach them.
  */
 import type { Language } from '../core/messages.ts';
+import { de, withFrenchSpacing } from '../core/typography.ts';
 
-const fr = {
+const fr = withFrenchSpacing({
   fill: 'Remplir le code',
-  fillFor: (user: string) => `Remplir le code de ${user}`,
+  fillFor: (user: string) => `Remplir le code ${de(user)}`,
   copy: 'Copier le code',
   copied: 'Code copié : collez-le dans la page.',
   unlock: 'Déverrouiller Jeton',
   unlockHint: 'Cliquez sur l’icône Jeton dans la barre d’outils pour taper votre NIP, puis revenez au champ.',
-};
+});
 
 export type Words = typeof fr;
 

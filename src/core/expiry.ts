@@ -20,11 +20,13 @@ const SKEW_NOTICE_MS = 30_000;
 
 /**
  * Days left before `expiresAt`, counted up: 9 days and 1 hour is 10 days, as a
- * person reading the date would say. 0 or less: expired.
+ * person reading the date would say, and as the reminders count (a threshold
+ * of `d` days is reached when at most `d` are left). 0 or less: expired. The
+ * one rule for the popup, the badge, the portal and the e-mails.
  */
 export function daysLeft(expiresAt: number | string, now: number): number {
   const at = typeof expiresAt === 'string' ? Date.parse(expiresAt) : expiresAt;
-  return Math.ceil((at - now) / DAY_MS);
+  return Math.ceil((at - now) / DAY_MS) + 0; // + 0 turns -0 (less than a day past) into 0
 }
 
 /** True once `expiresAt` has passed. */

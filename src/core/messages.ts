@@ -4,7 +4,7 @@
  * of requests at the background's boundary. Pure: used by the background, the
  * popup (types only) and tests.
  */
-import { JetonError } from './errors.ts';
+import { JetonError, type ErrorCode } from './errors.ts';
 import { readShape, type Reader, type Shape } from './shape.ts';
 
 export type Language = 'browser' | 'fr' | 'en';
@@ -109,7 +109,7 @@ export interface PopupState {
 }
 
 export interface ErrorInfo {
-  code: string;
+  code: ErrorCode;
   message: string;
   /** Safe extra facts for the sentence shown (`retryAfter` seconds, tries left before a lockout, its end in epoch ms…). */
   details?: { retryAfter?: number; failuresLeft?: number; lockedUntil?: number; lockoutSeconds?: number };

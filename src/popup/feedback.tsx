@@ -13,7 +13,8 @@ export interface UiError {
 
 /** Turns anything thrown into a UiError (never the raw message: it may be English or technical). */
 export function toUiError(err: unknown, portalUrl?: string | null): UiError {
-  const info: Pick<ErrorInfo, 'code' | 'details'> = err instanceof BackgroundError ? err.info : { code: (err as { code?: unknown })?.code?.toString() ?? 'fallback' };
+  // Whatever arrives at run time is a string: a code this popup has no sentence for gets the generic one.
+  const info: Pick<UiError, 'code' | 'details'> = err instanceof BackgroundError ? err.info : { code: (err as { code?: unknown })?.code?.toString() ?? 'fallback' };
   const ui: UiError = { code: info.code, portalUrl: PORTAL_ERRORS.has(info.code) ? portalUrl : null };
   if (info.details) ui.details = info.details;
   return ui;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ErrorCode } from '../core/errors.ts';
 import { SERVER_ERRORS } from '../core/protocol/errors.ts';
 import { daysLeft, formatDate, groupDigits, portalOf, secondsLeft } from './format.ts';
 import { dict, errorText, resolveLanguage } from './i18n.ts';
@@ -16,7 +17,7 @@ describe('resolveLanguage', () => {
 
 describe('error sentences', () => {
   // Every code the popup can meet while adding or unlocking a token.
-  const codes = [
+  const codes: ErrorCode[] = [
     'code_length',
     'code_checksum',
     'invalid_user_id',
@@ -52,7 +53,7 @@ describe('error sentences', () => {
   });
 
   it('never reveals whether the user exists', () => {
-    expect(dict('fr').errors.invalid_activation_code).toMatch(/code d’activation ou l’identificateur/);
+    expect(dict('fr').errors.invalid_activation_code).toMatch(/code d’activation ou le nom d’utilisateur/);
   });
 
   it('falls back to a generic sentence for any server code it does not know', () => {

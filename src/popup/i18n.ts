@@ -4,6 +4,8 @@
  * cannot do. The words are the CA app's where users know them.
  */
 import { clockTime, plural } from '../core/dates.ts';
+import { de, withFrenchSpacing } from '../core/typography.ts';
+import type { ErrorCode } from '../core/errors.ts';
 import type { ErrorInfo, Language } from '../core/messages.ts';
 
 export type Lang = 'fr' | 'en';
@@ -11,7 +13,7 @@ export type Lang = 'fr' | 'en';
 /** A lock's length in whole minutes, at least 1. */
 const minutesOf = (seconds: number): number => Math.max(1, Math.round(seconds / 60));
 
-const fr = {
+const fr = withFrenchSpacing({
   appTitle: 'Jeton',
   tokens: 'Mes jetons',
   add: 'Ajouter un jeton',
@@ -26,14 +28,14 @@ const fr = {
   code: 'Code',
   copy: 'Copier',
   copied: 'Copié',
-  copyLabel: (user: string) => `Copier le code de ${user}`,
+  copyLabel: (user: string) => `Copier le code ${de(user)}`,
   seconds: (s: number) => `${s} s`,
-  countdownLabel: (s: number) => `Nouveau code dans ${s} secondes`,
+  countdownLabel: (s: number) => `Nouveau code dans ${s} ${plural('fr', s, 'seconde', 'secondes')}`,
   expires: (date: string, days: number) => (days <= 0 ? `Expiré le ${date}` : `Expire le ${date} (dans ${days} ${plural('fr', days, 'jour', 'jours')})`),
   warning: (days: number) => (days <= 0 ? 'Ce jeton a expiré.' : `Ce jeton expire dans ${days} ${plural('fr', days, 'jour', 'jours')}.`),
   renew: 'Renouveler',
-  renewLabel: (user: string) => `Renouveler le jeton de ${user}`,
-  renewPin: (user: string) => `NIP de ${user} pour le renouveler`,
+  renewLabel: (user: string) => `Renouveler le jeton ${de(user)}`,
+  renewPin: (user: string) => `NIP ${de(user)} pour le renouveler`,
   renewOpens: (date: string) => `Le renouvellement en un clic ouvrira le ${date}.`,
   renewPortal: 'Ce jeton se renouvelle sur le portail :',
   renewing: 'Renouvellement en cours : ce jeton fonctionne jusqu’à ce que le nouveau soit confirmé.',
@@ -51,7 +53,7 @@ const fr = {
   pinUncheckedUnreachable: 'Serveur injoignable : le NIP n’a pas pu être vérifié. Si le code est refusé, verrouillez et retapez votre NIP.',
   pending: 'En attente de confirmation du serveur',
   pin: 'NIP',
-  pinFor: (user: string) => `NIP de ${user}`,
+  pinFor: (user: string) => `NIP ${de(user)}`,
   unlock: 'Déverrouiller',
   locked: 'Verrouillé : tapez votre NIP.',
   pinUnchecked: 'Le NIP n’a pas pu être vérifié auprès du serveur. Si le code est refusé, verrouillez et retapez votre NIP.',
@@ -61,7 +63,7 @@ const fr = {
   linkHint: 'Commence par otp://',
   or: 'ou',
   serverUrl: 'URL du serveur',
-  userId: 'Identificateur d’utilisateur',
+  userId: 'Nom d’utilisateur',
   activationCode: 'Code d’activation',
   activationCodeHint: '8 chiffres',
   activate: 'Activer',
@@ -70,7 +72,7 @@ const fr = {
   added: 'Jeton ajouté.',
   pinTitle: 'Choisissez votre NIP',
   pinIntro: (user: string, issuer: string, n: number) =>
-    `Le jeton de ${user} (${issuer}) est prêt. Choisissez un NIP d’au moins ${n} caractères : il vous sera demandé une fois par session.`,
+    `Le jeton ${de(user)} (${issuer}) est prêt. Choisissez un NIP d’au moins ${n} caractères : il vous sera demandé une fois par session.`,
   newPin: 'Nouveau NIP',
   pinAgain: 'Retapez le NIP',
   save: 'Enregistrer',
@@ -90,9 +92,9 @@ const fr = {
   fillOff: 'Remplissage des codes désactivé par votre organisation : copiez le code ici.',
   pinByPolicy: 'Votre organisation exige ce NIP.',
   remove: 'Retirer',
-  removeLabel: (user: string, issuer: string) => `Retirer le jeton de ${user} (${issuer})`,
+  removeLabel: (user: string, issuer: string) => `Retirer le jeton ${de(user)} (${issuer})`,
   removeQuestion: (user: string) =>
-    `Retirer le jeton de ${user} de ce navigateur ? Il n’est pas révoqué sur le serveur : pour cela, passez par le portail.`,
+    `Retirer le jeton ${de(user)} de ce navigateur ? Il n’est pas révoqué sur le serveur : pour cela, passez par le portail.`,
   removeConfirm: 'Oui, retirer',
   removeCancel: 'Garder',
   noTokens: 'Aucun jeton.',
@@ -107,17 +109,17 @@ const fr = {
   backupFile: 'Fichier de sauvegarde à importer',
   backupExport: 'Exporter',
   backupImport: 'Importer',
-  backupExported: (n: number) => `${n} jeton${n > 1 ? 's' : ''} exporté${n > 1 ? 's' : ''}.`,
-  backupImported: (n: number) => (n === 0 ? 'Aucun nouveau jeton dans cette sauvegarde.' : `${n} jeton${n > 1 ? 's' : ''} importé${n > 1 ? 's' : ''}.`),
-  backupRefused: (n: number) => `${n} jeton${n > 1 ? 's' : ''} refusé${n > 1 ? 's' : ''} par votre organisation.`,
+  backupExported: (n: number) => `${n} ${plural('fr', n, 'jeton exporté', 'jetons exportés')}.`,
+  backupImported: (n: number) => (n === 0 ? 'Aucun nouveau jeton dans cette sauvegarde.' : `${n} ${plural('fr', n, 'jeton importé', 'jetons importés')}.`),
+  backupRefused: (n: number) => `${n} ${plural('fr', n, 'jeton refusé', 'jetons refusés')} par votre organisation.`,
   errors: {
     code_length: 'Le code d’activation a 8 chiffres : vérifiez-le.',
     code_checksum: 'Le code d’activation est mal tapé : vérifiez ses chiffres.',
-    invalid_user_id: 'L’identificateur d’utilisateur ne peut contenir que des lettres, des chiffres et . _ @ -',
+    invalid_user_id: 'Le nom d’utilisateur ne peut contenir que des lettres, des chiffres et . _ @ -',
     invalid_url: 'L’URL du serveur n’est pas une adresse valide.',
     insecure_url: 'L’URL du serveur doit commencer par https://',
     invalid_link: 'Ce n’est pas un lien d’activation : il commence par otp://p? et contient u, n et c.',
-    invalid_activation_code: 'Le code d’activation ou l’identificateur d’utilisateur est incorrect.',
+    invalid_activation_code: 'Le code d’activation ou le nom d’utilisateur est incorrect.',
     activation_expired: 'Ce code d’activation a expiré. Demandez un nouveau code sur le portail.',
     activation_used: 'Ce code d’activation a déjà servi. Demandez un nouveau code sur le portail.',
     activation_replaced: 'Ce code a été remplacé par un plus récent : utilisez le dernier code d’activation reçu.',
@@ -156,9 +158,30 @@ const fr = {
     vault_too_new: 'Vos jetons ont été enregistrés par une version plus récente de Jeton : mettez l’extension à jour.',
     background_unreachable: 'L’extension ne répond pas. Fermez et rouvrez cette fenêtre.',
     clipboard: 'Le code n’a pas pu être copié.',
-    fallback: 'Une erreur est survenue.',
-  } as Record<string, string>,
-};
+    unsupported_version: 'Ce serveur ne parle pas la version du protocole de cette extension : mettez l’extension à jour.',
+    clock_skew: 'L’horloge de cet ordinateur est trop éloignée de celle du serveur : faites-la régler, puis réessayez.',
+    invalid_request: 'Le serveur a refusé la demande de l’extension. Réessayez ; si cela continue, appelez votre centre de services.',
+    invalid_mac: 'Le serveur ne reconnaît pas ce jeton. Ajoutez-en un nouveau depuis le portail.',
+    invalid_otp: 'Le code de ce jeton a été refusé par le serveur.',
+    unauthorized: 'Le serveur a refusé l’accès.',
+    not_found: 'Ce jeton n’existe plus.',
+    payload_too_large: 'La demande était trop grande pour le serveur.',
+    unsupported_media_type: 'Le serveur a refusé la demande de l’extension.',
+    internal_error: 'Une erreur est survenue dans Jeton. Fermez et rouvrez cette fenêtre.',
+    pin_empty: 'Tapez votre NIP.',
+    no_setup: 'Aucun jeton n’attend de NIP.',
+    vault_key_mismatch: 'Les jetons enregistrés ne peuvent plus être ouverts. Ajoutez vos jetons de nouveau.',
+    invalid_message: 'Jeton a reçu une demande invalide.',
+    forbidden_sender: 'Cette demande n’est pas acceptée ici.',
+    not_offered: 'Jeton n’a pas de code pour cette page.',
+    invalid_digits: 'Le code d’activation ne contient que des chiffres.',
+    invalid_field: 'Une erreur est survenue dans Jeton.',
+    invalid_base64url: 'Le serveur a répondu de façon inattendue. Réessayez plus tard.',
+    decryption_failed: 'Les données n’ont pas pu être déchiffrées.',
+    invalid_public_key: 'Le serveur a répondu de façon inattendue. Réessayez plus tard.',
+  } satisfies Record<ErrorCode, string>,
+  errorFallback: 'Une erreur est survenue.',
+});
 
 type Dict = typeof fr;
 
@@ -179,7 +202,7 @@ const en: Dict = {
   copied: 'Copied',
   copyLabel: (user) => `Copy the code of ${user}`,
   seconds: (s) => `${s} s`,
-  countdownLabel: (s) => `New code in ${s} seconds`,
+  countdownLabel: (s) => `New code in ${s} ${plural('en', s, 'second', 'seconds')}`,
   expires: (date, days) => (days <= 0 ? `Expired on ${date}` : `Expires on ${date} (in ${days} ${plural('en', days, 'day', 'days')})`),
   warning: (days) => (days <= 0 ? 'This token has expired.' : `This token expires in ${days} ${plural('en', days, 'day', 'days')}.`),
   renew: 'Renew',
@@ -212,7 +235,7 @@ const en: Dict = {
   linkHint: 'Starts with otp://',
   or: 'or',
   serverUrl: 'Server URL',
-  userId: 'User identifier',
+  userId: 'Username',
   activationCode: 'Activation code',
   activationCodeHint: '8 digits',
   activate: 'Activate',
@@ -256,17 +279,17 @@ const en: Dict = {
   backupFile: 'Backup file to import',
   backupExport: 'Export',
   backupImport: 'Import',
-  backupExported: (n) => `${n} token${n > 1 ? 's' : ''} exported.`,
-  backupImported: (n) => (n === 0 ? 'No new token in this backup.' : `${n} token${n > 1 ? 's' : ''} imported.`),
-  backupRefused: (n) => `${n} token${n > 1 ? 's' : ''} refused by your organisation.`,
+  backupExported: (n) => `${n} ${plural('en', n, 'token', 'tokens')} exported.`,
+  backupImported: (n) => (n === 0 ? 'No new token in this backup.' : `${n} ${plural('en', n, 'token', 'tokens')} imported.`),
+  backupRefused: (n) => `${n} ${plural('en', n, 'token', 'tokens')} refused by your organisation.`,
   errors: {
     code_length: 'The activation code has 8 digits: check it.',
     code_checksum: 'The activation code is mistyped: check its digits.',
-    invalid_user_id: 'A user identifier has only letters, digits and . _ @ -',
+    invalid_user_id: 'A username has only letters, digits and . _ @ -',
     invalid_url: 'The server URL is not a valid address.',
     insecure_url: 'The server URL must start with https://',
     invalid_link: 'This is not an activation link: it starts with otp://p? and holds u, n and c.',
-    invalid_activation_code: 'The activation code or the user identifier is wrong.',
+    invalid_activation_code: 'The activation code or the username is wrong.',
     activation_expired: 'This activation code has expired. Ask for a new code on the portal.',
     activation_used: 'This activation code was already used. Ask for a new code on the portal.',
     activation_replaced: 'This code was replaced by a newer one: use the latest activation code you received.',
@@ -305,8 +328,29 @@ const en: Dict = {
     vault_too_new: 'Your tokens were saved by a newer Jeton: update the extension.',
     background_unreachable: 'The extension does not answer. Close and reopen this window.',
     clipboard: 'The code could not be copied.',
-    fallback: 'Something went wrong.',
+    unsupported_version: 'This server does not speak this extension’s protocol version: update the extension.',
+    clock_skew: 'This computer’s clock is too far off the server’s: have it set right, then try again.',
+    invalid_request: 'The server refused the extension’s request. Try again; if it goes on, call your service centre.',
+    invalid_mac: 'The server does not recognise this token. Add a new one from the portal.',
+    invalid_otp: 'The server refused this token’s code.',
+    unauthorized: 'The server refused access.',
+    not_found: 'This token no longer exists.',
+    payload_too_large: 'The request was too large for the server.',
+    unsupported_media_type: 'The server refused the extension’s request.',
+    internal_error: 'Something went wrong in Jeton. Close and reopen this window.',
+    pin_empty: 'Type your PIN.',
+    no_setup: 'No token is waiting for a PIN.',
+    vault_key_mismatch: 'The saved tokens can no longer be opened. Add your tokens again.',
+    invalid_message: 'Jeton received an invalid request.',
+    forbidden_sender: 'This request is not accepted here.',
+    not_offered: 'Jeton has no code for this page.',
+    invalid_digits: 'An activation code has digits only.',
+    invalid_field: 'Something went wrong in Jeton.',
+    invalid_base64url: 'The server answered unexpectedly. Try again later.',
+    decryption_failed: 'The data could not be decrypted.',
+    invalid_public_key: 'The server answered unexpectedly. Try again later.',
   },
+  errorFallback: 'Something went wrong.',
 };
 
 const DICTS: Record<Lang, Dict> = { fr, en };
@@ -321,7 +365,7 @@ export function resolveLanguage(choice: Language, browserLanguage: string): Lang
 export const dict = (lang: Lang): Dict => DICTS[lang];
 
 /** Errors whose fix is on the portal: the sentence gets a link to it. */
-export const PORTAL_ERRORS = new Set([
+export const PORTAL_ERRORS: ReadonlySet<string> = new Set<ErrorCode>([
   'activation_expired',
   'activation_used',
   'activation_replaced',
@@ -334,11 +378,14 @@ export const PORTAL_ERRORS = new Set([
 ]);
 
 /** The sentence for an error, in the user's language; never the server's own text. Tries left and a lockout's end are said exactly. */
-export function errorText(d: Dict, error: Pick<ErrorInfo, 'code' | 'details'>): string {
+export function errorText(d: Dict, error: { code: string; details?: ErrorInfo['details'] }): string {
   const details = error.details;
   if (error.code === 'pin_incorrect' && typeof details?.failuresLeft === 'number') return d.pinIncorrectLeft(details.failuresLeft, details.lockoutSeconds);
   if (error.code === 'login_locked' && typeof details?.lockedUntil === 'number') return d.lockedUntil(details.lockedUntil);
-  return d.errors[error.code] ?? d.errors.fallback!;
+  // A code from a newer part of Jeton or a newer server: the generic sentence.
+  return isErrorCode(d, error.code) ? d.errors[error.code] : d.errorFallback;
 }
+
+const isErrorCode = (d: Dict, code: string): code is ErrorCode => Object.hasOwn(d.errors, code);
 
 export type { Dict };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { attempts, daysLeft, formatDate, minutes, pickLang, t } from './i18n.ts';
+import { daysLeft } from '../core/expiry.ts';
+import { attempts, formatDate, minutes, pickLang, t } from './i18n.ts';
 
 describe('pickLang', () => {
   it.each([

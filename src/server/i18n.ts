@@ -2,10 +2,12 @@
  * The words of the portal, the login page and the e-mails: French first,
  * English when asked (`?lang=en`) or when the browser prefers it.
  */
+import { count, longDate, longDateTime } from '../core/dates.ts';
+import { withFrenchSpacing } from '../core/typography.ts';
 
 export type Lang = 'fr' | 'en';
 
-const fr = {
+const fr = withFrenchSpacing({
   'site.name': 'Jeton — Téléaccès',
   'site.skip': 'Aller au contenu',
   'site.switch': 'English',
@@ -32,6 +34,11 @@ const fr = {
   'verify.restart': 'Ce n’est pas moi',
   'verify.username': 'Utilisateur : {username}',
 
+  'notMe.title': 'Ce n’est pas vous ?',
+  'notMe.call':
+    'Si le nom d’utilisateur est bien le vôtre mais que ce message ou cette image ne le sont pas, ne répondez pas à la question : appelez votre centre de services, qui vérifiera votre compte.',
+  'notMe.typo': 'Si vous vous êtes trompé de nom d’utilisateur, recommencez.',
+
   'rate.title': 'Trop de demandes',
   'rate.text': 'Vous avez envoyé trop de demandes en peu de temps. Réessayez dans {duration}.',
 
@@ -41,7 +48,7 @@ const fr = {
   'menu.title': 'Mon jeton virtuel',
   'menu.hello': 'Identité vérifiée : {username}',
   'menu.add': 'Ajouter un autre appareil AOTP',
-  'menu.add.help': 'Donne un code d’activation pour ajouter le jeton dans votre navigateur (valide {hours} heures).',
+  'menu.add.help': 'Donne un code d’activation pour ajouter le jeton dans votre navigateur (valide {hours}).',
   'menu.expiry': 'Vérifier la date d’expiration',
   'menu.expiry.help': 'Vos appareils, leur date d’expiration et les jours restants ; vous pouvez aussi retirer un appareil.',
   'menu.logout': 'Terminer',
@@ -65,12 +72,11 @@ const fr = {
   'activation.title': 'Ajouter le jeton dans votre navigateur',
   'activation.intro':
     'Dans l’extension Jeton, choisissez « Ajouter un jeton », puis collez le lien d’activation ou saisissez les trois champs ci-dessous. Ces informations vous ont aussi été envoyées par courriel.',
-  'activation.serverUrl': 'Adresse du serveur',
+  'activation.serverUrl': 'URL du serveur',
   'activation.userId': 'Nom d’utilisateur',
   'activation.code': 'Code d’activation',
   'activation.expires': 'Valide jusqu’au {date}.',
   'activation.link': 'Lien d’activation',
-  'activation.qr': 'Code QR du lien d’activation',
   'activation.copy': 'Copier le lien',
   'activation.copied': 'Lien copié',
   'activation.finalize.help': 'Une fois le jeton ajouté dans l’extension, cliquez sur « Soumettre » pour finaliser la configuration.',
@@ -121,7 +127,7 @@ const fr = {
   'login.missingCode': 'Saisissez le code d’accès.',
   'login.restart': 'Recommencer avec un autre utilisateur',
   'login.again': 'Se connecter de nouveau',
-};
+});
 
 export type MessageKey = keyof typeof fr;
 
@@ -150,6 +156,10 @@ const en: Record<MessageKey, string> = {
   'verify.restart': 'This is not me',
   'verify.username': 'User: {username}',
 
+  'notMe.title': 'Not you?',
+  'notMe.call': 'If the username is yours but this message or image is not, do not answer the question: call your service centre, who will check your account.',
+  'notMe.typo': 'If you mistyped your username, start again.',
+
   'rate.title': 'Too many requests',
   'rate.text': 'You sent too many requests in a short time. Try again in {duration}.',
 
@@ -159,7 +169,7 @@ const en: Record<MessageKey, string> = {
   'menu.title': 'My virtual token',
   'menu.hello': 'Identity confirmed: {username}',
   'menu.add': 'Add another AOTP device',
-  'menu.add.help': 'Gives an activation code to add the token to your browser (valid {hours} hours).',
+  'menu.add.help': 'Gives an activation code to add the token to your browser (valid {hours}).',
   'menu.expiry': 'Check the expiry date',
   'menu.expiry.help': 'Your devices, their expiry dates and days left; you can also remove a device.',
   'menu.logout': 'Finish',
@@ -188,7 +198,6 @@ const en: Record<MessageKey, string> = {
   'activation.code': 'Activation code',
   'activation.expires': 'Valid until {date}.',
   'activation.link': 'Activation link',
-  'activation.qr': 'QR code of the activation link',
   'activation.copy': 'Copy the link',
   'activation.copied': 'Link copied',
   'activation.finalize.help': 'Once the token is added in the extension, click “Submit” to finalize the configuration.',
@@ -249,6 +258,9 @@ export function t(lang: Lang, key: MessageKey, params: Params = {}): string {
 
 const isLang = (value: unknown): value is Lang => value === 'fr' || value === 'en';
 
+/** The other language: where the language switch leads. */
+export const otherLang = (lang: Lang): Lang => (lang === 'fr' ? 'en' : 'fr');
+
 /**
  * The language of a request: `?lang=` when valid, else the first of fr/en in
  * `Accept-Language` by preference, else French.
@@ -272,35 +284,21 @@ export function pickLang(queryLang: unknown, acceptLanguage: string | undefined)
 
 const ZONE = 'America/Toronto'; // Quebec's time zone (America/Montreal is an alias of it).
 
-/** French writes the first of the month "1er": Intl does not. */
-const premier = (lang: Lang, text: string): string => (lang === 'fr' ? text.replace(/^1 /, '1er ') : text);
+/** A date as people in Quebec read it: « 1er décembre 2027 » / "December 1, 2027". */
+export const formatDate = (lang: Lang, ms: number): string => longDate(ms, lang, ZONE);
 
-/** A date as people in Quebec read it: "28 novembre 2027" / "November 28, 2027". */
-export const formatDate = (lang: Lang, ms: number): string =>
-  premier(lang, new Intl.DateTimeFormat(lang === 'fr' ? 'fr-CA' : 'en-CA', { timeZone: ZONE, dateStyle: 'long' }).format(new Date(ms)));
+/** A date and time in Quebec time: « 1er décembre 2027 à 18 h 00 (heure du Québec) » / "December 1, 2027 at 6:00 p.m. (Quebec time)". */
+export const formatDateTime = (lang: Lang, ms: number): string => `${longDateTime(ms, lang, ZONE)} (${lang === 'fr' ? 'heure du Québec' : 'Quebec time'})`;
 
-/** A date and time in Quebec time: "28 novembre 2027 à 18 h 00 (heure du Québec)" / "November 28, 2027 at 6:00 p.m. (Quebec time)". */
-export const formatDateTime = (lang: Lang, ms: number): string =>
-  `${premier(lang, new Intl.DateTimeFormat(lang === 'fr' ? 'fr-CA' : 'en-CA', { timeZone: ZONE, dateStyle: 'long', timeStyle: 'short' }).format(new Date(ms)))} (${lang === 'fr' ? 'heure du Québec' : 'Quebec time'})`;
+/** « 1 minute », « 15 minutes »: the plural by Intl.PluralRules (French counts 0 and 1 as singular). */
+export const minutes = (lang: Lang, n: number): string => count(lang, n, 'minute', 'minutes');
 
-/** Whole days from `now` until `expiresAt`, rounded up; 0 or less once expired. */
-export const daysLeft = (expiresAt: number, now: number): number => Math.ceil((expiresAt - now) / 86_400_000) + 0; // + 0 turns -0 into 0
+/** A wait as people read it: « 45 secondes », « 1 minute », « 3 minutes ». */
+export const waitFor = (lang: Lang, seconds: number): string =>
+  seconds >= 60 ? minutes(lang, Math.ceil(seconds / 60)) : count(lang, seconds, lang === 'fr' ? 'seconde' : 'second', lang === 'fr' ? 'secondes' : 'seconds');
 
-/** "1 minute", "15 minutes": the plural by Intl.PluralRules (French counts 0 and 1 as singular). */
-export function minutes(lang: Lang, n: number): string {
-  const one = new Intl.PluralRules(lang === 'fr' ? 'fr-CA' : 'en-CA').select(n) === 'one';
-  return `${n}\u00a0minute${one ? '' : 's'}`;
-}
+/** « 1 essai », « 2 essais » / "1 attempt", "2 attempts". */
+export const attempts = (lang: Lang, n: number): string => (lang === 'fr' ? count(lang, n, 'essai', 'essais') : count(lang, n, 'attempt', 'attempts'));
 
-/** A wait as people read it: "45 secondes", "1 minute", "3 minutes" (plurals by Intl.PluralRules). */
-export function waitFor(lang: Lang, seconds: number): string {
-  if (seconds >= 60) return minutes(lang, Math.ceil(seconds / 60));
-  const one = new Intl.PluralRules(lang === 'fr' ? 'fr-CA' : 'en-CA').select(seconds) === 'one';
-  return `${seconds}\u00a0${lang === 'fr' ? 'seconde' : 'second'}${one ? '' : 's'}`;
-}
-
-/** "1 essai", "2 essais" / "1 attempt", "2 attempts" (Intl.PluralRules). */
-export function attempts(lang: Lang, n: number): string {
-  const one = new Intl.PluralRules(lang === 'fr' ? 'fr-CA' : 'en-CA').select(n) === 'one';
-  return lang === 'fr' ? `${n}\u00a0essai${one ? '' : 's'}` : `${n}\u00a0attempt${one ? '' : 's'}`;
-}
+/** « 1 heure », « 72 heures » / "1 hour", "72 hours". */
+export const hours = (lang: Lang, n: number): string => (lang === 'fr' ? count(lang, n, 'heure', 'heures') : count(lang, n, 'hour', 'hours'));

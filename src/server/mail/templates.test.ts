@@ -17,9 +17,9 @@ describe('activationMail', () => {
 
   it('gives the three fields, the link and the expiry in Quebec time, French then English', () => {
     expect(mail.subject).toBe('Votre code d’activation Jeton / Your Jeton activation code');
-    expect(mail.text).toContain('Code d’activation : 2792 1320');
+    expect(mail.text).toContain('Code d’activation\u202f: 2792 1320');
     expect(mail.text).toContain('Activation code: 2792 1320');
-    expect(mail.text).toContain(`Adresse du serveur : ${serverUrl}`);
+    expect(mail.text).toContain(`URL du serveur\u202f: ${serverUrl}`);
     expect(mail.text).toContain('otp://p?u=https%3A%2F%2Fjeton.sante.example');
     expect(mail.text).toContain('1er décembre 2025 à 18 h 00 (heure du Québec)');
     expect(mail.text).toContain('December 1, 2025 at 6:00 p.m. (Quebec time)');
@@ -44,13 +44,13 @@ describe('reminderMail', () => {
   it('points to the one-click renewal in the extension first, the portal second, in both languages', () => {
     const m = reminderMail({ ...base, days: 7 });
     const [fr = '', en = ''] = m.text.split('--- English ---');
-    const renewFr = fr.indexOf('ouvrez Jeton et cliquez sur « Renouveler »');
+    const renewFr = fr.indexOf('ouvrez Jeton et cliquez sur «\u202fRenouveler\u202f»');
     const renewEn = en.indexOf('open Jeton and click “Renew”');
     expect(renewFr).toBeGreaterThan(0);
     expect(renewEn).toBeGreaterThan(0);
     expect(fr.indexOf(base.portalUrl)).toBeGreaterThan(renewFr);
     expect(en.indexOf(base.portalUrl)).toBeGreaterThan(renewEn);
-    expect(m.html.indexOf('« Renouveler »')).toBeLessThan(m.html.indexOf(base.portalUrl));
+    expect(m.html.indexOf('«\u202fRenouveler\u202f»')).toBeLessThan(m.html.indexOf(base.portalUrl));
   });
 
   it('sends people to the portal once expired or when the profile does not renew', () => {

@@ -3,6 +3,8 @@
  * Dates are in Quebec time. Pure functions: the caller sends.
  */
 import { formatActivationCode } from '../../core/activation-code.ts';
+import { count, plural } from '../../core/dates.ts';
+import { frenchSpacing } from '../../core/typography.ts';
 import { formatDate, formatDateTime, type Lang } from '../i18n.ts';
 
 export interface MailContent {
@@ -17,11 +19,20 @@ const escapeHtml = (s: string): string =>
 /** One block of an e-mail: paragraphs, label/value rows, a monospace line. */
 type Block = { p: string } | { rows: Array<[string, string]> } | { code: string };
 
-function renderText(sections: Array<{ heading?: string; lang: Lang; blocks: Block[] }>): string {
+type Section = { heading?: string; lang: Lang; blocks: Block[] };
+
+/** French blocks get French spacing (before « : ; ? ! », inside « »); values and links stay as they are. */
+const typeset = (s: Section): Section =>
+  s.lang !== 'fr'
+    ? s
+    : { ...s, blocks: s.blocks.map((b) => ('p' in b ? { p: frenchSpacing(b.p) } : 'rows' in b ? { rows: b.rows.map(([k, v]) => [frenchSpacing(k), v]) } : b)) };
+
+function renderText(sections: Section[]): string {
   return sections
+    .map(typeset)
     .map((s) => {
-      // French puts a (narrow) space before the colon; English does not.
-      const colon = s.lang === 'fr' ? ' :' : ':';
+      // French puts a narrow no-break space before the colon; English none.
+      const colon = s.lang === 'fr' ? '\u202f:' : ':';
       const body = s.blocks
         .map((b) => ('p' in b ? b.p : 'rows' in b ? b.rows.map(([k, v]) => `  ${k}${colon} ${v}`).join('\n') : `  ${b.code}`))
         .join('\n\n');
@@ -30,8 +41,9 @@ function renderText(sections: Array<{ heading?: string; lang: Lang; blocks: Bloc
     .join('\n\n\n');
 }
 
-function renderHtml(lang: Lang, title: string, sections: Array<{ heading?: string; lang: Lang; blocks: Block[] }>): string {
+function renderHtml(lang: Lang, title: string, sections: Section[]): string {
   const body = sections
+    .map(typeset)
     .map((s) => {
       const blocks = s.blocks
         .map((b) => {
@@ -72,7 +84,7 @@ export function activationMail(a: ActivationMailInput): MailContent {
         { p: 'Lien d’activation, à coller dans l’extension (« Ajouter un jeton ») :' },
         { code: a.link },
         { p: 'Ou saisissez ces trois champs :' },
-        { rows: [['Adresse du serveur', a.serverUrl], ['Nom d’utilisateur', a.userId], ['Code d’activation', code]] as Array<[string, string]> },
+        { rows: [['URL du serveur', a.serverUrl], ['Nom d’utilisateur', a.userId], ['Code d’activation', code]] as Array<[string, string]> },
         { p: `Ce code ne sert qu’une fois et reste valide jusqu’au ${formatDateTime('fr', a.expiresAt)}.` },
         { p: `Ensuite, revenez sur le portail et cliquez sur « Soumettre » pour finaliser la configuration : ${a.portalUrl}` },
         { p: 'Si vous n’avez pas demandé ce code, ne l’utilisez pas et avertissez votre centre de services.' },
@@ -114,10 +126,10 @@ export function reminderMail(r: ReminderMailInput): MailContent {
   const device = r.deviceName || 'Jeton';
   const frWhen = expired
     ? `Votre jeton Téléaccès sur l’appareil « ${device} » a expiré le ${formatDate('fr', r.expiresAt)}. Il ne permet plus de vous connecter.`
-    : `Votre jeton Téléaccès sur l’appareil « ${device} » expire le ${formatDate('fr', r.expiresAt)}, dans ${r.days} jour${r.days > 1 ? 's' : ''} ou moins.`;
+    : `Votre jeton Téléaccès sur l’appareil « ${device} » expire le ${formatDate('fr', r.expiresAt)}, dans ${count('fr', r.days, 'jour', 'jours')} ou moins.`;
   const enWhen = expired
     ? `Your Teleaccess token on the device “${device}” expired on ${formatDate('en', r.expiresAt)}. It no longer lets you log in.`
-    : `Your Teleaccess token on the device “${device}” expires on ${formatDate('en', r.expiresAt)}, in ${r.days} day${r.days > 1 ? 's' : ''} or less.`;
+    : `Your Teleaccess token on the device “${device}” expires on ${formatDate('en', r.expiresAt)}, in ${count('en', r.days, 'day', 'days')} or less.`;
   // Renewal in the extension first (one click, nothing to type), the portal second.
   const renewable = r.allowRenewal && !expired;
   const frHow: Block[] = renewable
@@ -138,6 +150,6 @@ export function reminderMail(r: ReminderMailInput): MailContent {
   ];
   const subject = expired
     ? 'Votre jeton Téléaccès a expiré / Your Teleaccess token has expired'
-    : `Votre jeton Téléaccès expire dans ${r.days} jour${r.days > 1 ? 's' : ''} / Your Teleaccess token expires in ${r.days} day${r.days > 1 ? 's' : ''}`;
+    : `Votre jeton Téléaccès expire dans ${r.days} ${plural('fr', r.days, 'jour', 'jours')} / Your Teleaccess token expires in ${r.days} ${plural('en', r.days, 'day', 'days')}`;
   return { subject, text: renderText(sections), html: renderHtml('fr', subject, sections) };
 }

@@ -5,7 +5,7 @@
 import type { Selectable } from 'kysely';
 import { isUserId, normalizeUserId } from '../../core/user-id.ts';
 import type { AppContext } from '../context.ts';
-import { daysLeft } from '../i18n.ts';
+import { daysLeft } from '../../core/expiry.ts';
 import type { SecurityQuestionsTable, TokenState, User } from '../db/schema.ts';
 import { hashAnswer, hashSecret, normalizeAnswer } from '../secrets.ts';
 import { audit } from './audit.ts';

@@ -65,9 +65,6 @@ dl.fields dt { font-weight: 600; }
 dl.fields dd { margin: 0; overflow-wrap: anywhere; }
 .big-code { font-family: ui-monospace, "SFMono-Regular", Consolas, monospace; font-size: 1.6rem; letter-spacing: .12em; font-weight: 700; }
 .link { font-family: ui-monospace, "SFMono-Regular", Consolas, monospace; background: var(--bg); padding: .5rem; border-radius: .35rem; overflow-wrap: anywhere; }
-figure.qr { margin: 1rem 0; }
-figure.qr svg { width: 200px; height: 200px; border: 1px solid var(--line); }
-figure.qr figcaption { color: var(--muted); font-size: .9rem; }
 table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
 th, td { text-align: left; padding: .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-size: .9rem; color: var(--muted); }

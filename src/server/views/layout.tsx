@@ -1,7 +1,7 @@
 /** The frame every server-rendered page shares, and the function that renders a page. */
 import type { ComponentChildren, VNode } from 'preact';
 import { renderToString } from 'preact-render-to-string';
-import { t, type Lang } from '../i18n.ts';
+import { otherLang, t, type Lang } from '../i18n.ts';
 
 const ASSETS = '/virtuel/assets';
 
@@ -14,7 +14,7 @@ export interface LayoutProps {
 }
 
 export function Layout({ lang, title, switchHref, children }: LayoutProps): VNode {
-  const other: Lang = lang === 'fr' ? 'en' : 'fr';
+  const other = otherLang(lang);
   return (
     <html lang={lang}>
       <head>

@@ -3,7 +3,7 @@
  * password (`/login`), then the access code alone (`/login/code`).
  */
 import type { VNode } from 'preact';
-import { t, type Lang } from '../i18n.ts';
+import { otherLang, t, type Lang } from '../i18n.ts';
 import { withLang } from '../web/http.ts';
 import { Csrf, Layout, Notice } from './layout.tsx';
 
@@ -29,7 +29,7 @@ function Refusal({ result }: { result: LoginResult | undefined }): VNode | null 
 
 /** Step 1: username and password. */
 export function LoginPage({ lang, csrf, username = '', result }: LoginProps): VNode {
-  const other: Lang = lang === 'fr' ? 'en' : 'fr';
+  const other = otherLang(lang);
   return (
     <Layout lang={lang} title={t(lang, 'login.title')} switchHref={withLang('/login', other)}>
       <p>{t(lang, 'login.intro')}</p>
@@ -50,7 +50,7 @@ export function LoginPage({ lang, csrf, username = '', result }: LoginProps): VN
 
 /** Step 2: the access code alone, once the password was right; or the outcome. */
 export function LoginCodePage({ lang, csrf, username = '', result }: LoginProps): VNode {
-  const other: Lang = lang === 'fr' ? 'en' : 'fr';
+  const other = otherLang(lang);
   if (result?.ok) {
     return (
       <Layout lang={lang} title={t(lang, 'login.title')} switchHref={withLang('/login', other)}>

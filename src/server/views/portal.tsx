@@ -1,7 +1,7 @@
 /** The portal's pages (`/virtuel`): identify, verify, menu, devices, activation, finalize. */
 import type { VNode } from 'preact';
 import { formatActivationCode } from '../../core/activation-code.ts';
-import { attempts, formatDate, formatDateTime, minutes as minutesText, t, type Lang } from '../i18n.ts';
+import { attempts, formatDate, formatDateTime, hours as hoursText, minutes as minutesText, otherLang, t, type Lang } from '../i18n.ts';
 import type { ActivationProgress } from '../store/activations.ts';
 import type { TokenSummary } from '../store/users.ts';
 import type { Pattern } from '../web/decoy.ts';
@@ -10,7 +10,6 @@ import { Csrf, Layout, Notice } from './layout.tsx';
 
 const PORTAL = '/virtuel';
 const here = (path: string, lang: Lang): string => withLang(`${PORTAL}${path}`, lang);
-const other = (lang: Lang): Lang => (lang === 'fr' ? 'en' : 'fr');
 
 interface Base {
   lang: Lang;
@@ -19,7 +18,7 @@ interface Base {
 
 export function IdentifyPage({ lang, csrf, username = '', invalid = false }: Base & { username?: string; invalid?: boolean }): VNode {
   return (
-    <Layout lang={lang} title={t(lang, 'identify.title')} switchHref={here('', other(lang))}>
+    <Layout lang={lang} title={t(lang, 'identify.title')} switchHref={here('', otherLang(lang))}>
       <p>{t(lang, 'identify.intro')}</p>
       {invalid && <Notice kind="error">{t(lang, 'identify.invalid')}</Notice>}
       <form method="post" action={here('/identify', lang)}>
@@ -75,7 +74,7 @@ export interface VerifyProps extends Base {
 export function VerifyPage({ lang, csrf, username, message, image, question, attemptsLeft }: VerifyProps): VNode {
   const imageLabel = t(lang, 'verify.image');
   return (
-    <Layout lang={lang} title={t(lang, 'verify.title')} switchHref={here('/verify', other(lang))}>
+    <Layout lang={lang} title={t(lang, 'verify.title')} switchHref={here('/verify', otherLang(lang))}>
       <p>{t(lang, 'verify.username', { username })}</p>
       <section class="identity" aria-labelledby="identity-label">
         {image.kind === 'upload' ? <img src={`data:${image.type};base64,${image.data}`} alt={imageLabel} /> : <PatternImage pattern={image.pattern} label={imageLabel} />}
@@ -115,7 +114,7 @@ export function VerifyPage({ lang, csrf, username, message, image, question, att
         </div>
         <div>
           <button type="submit">{t(lang, 'verify.submit')}</button>
-          <a class="button secondary" href={here('/restart', lang)}>
+          <a class="button secondary" href={here('/not-me', lang)}>
             {t(lang, 'verify.restart')}
           </a>
         </div>
@@ -124,9 +123,24 @@ export function VerifyPage({ lang, csrf, username, message, image, question, att
   );
 }
 
+/** « Ce n’est pas moi »: what to do when the verify page was not theirs; the session is back at the start. */
+export function NotMePage({ lang }: { lang: Lang }): VNode {
+  return (
+    <Layout lang={lang} title={t(lang, 'notMe.title')} switchHref={here('/not-me', otherLang(lang))}>
+      <Notice kind="warn">
+        <span id="not-me">{t(lang, 'notMe.call')}</span>
+      </Notice>
+      <p>{t(lang, 'notMe.typo')}</p>
+      <a class="button secondary" href={here('', lang)}>
+        {t(lang, 'error.restart')}
+      </a>
+    </Layout>
+  );
+}
+
 export function LockedPage({ lang, minutes }: { lang: Lang; minutes: number }): VNode {
   return (
-    <Layout lang={lang} title={t(lang, 'locked.title')} switchHref={here('/restart', other(lang))}>
+    <Layout lang={lang} title={t(lang, 'locked.title')} switchHref={here('/restart', otherLang(lang))}>
       <Notice kind="error">{t(lang, 'locked.text', { duration: minutesText(lang, minutes) })}</Notice>
       <a class="button secondary" href={here('/restart', lang)}>
         {t(lang, 'error.restart')}
@@ -137,7 +151,7 @@ export function LockedPage({ lang, minutes }: { lang: Lang; minutes: number }): 
 
 export function MenuPage({ lang, csrf, username, hours, notice }: Base & { username: string; hours: number; notice?: string | undefined }): VNode {
   return (
-    <Layout lang={lang} title={t(lang, 'menu.title')} switchHref={here('/menu', other(lang))}>
+    <Layout lang={lang} title={t(lang, 'menu.title')} switchHref={here('/menu', otherLang(lang))}>
       <p>{t(lang, 'menu.hello', { username })}</p>
       {notice && <Notice kind="ok">{notice}</Notice>}
       <ul class="menu">
@@ -148,7 +162,7 @@ export function MenuPage({ lang, csrf, username, hours, notice }: Base & { usern
               {t(lang, 'menu.add')}
             </button>
             <p class="help" id="add-help">
-              {t(lang, 'menu.add.help', { hours })}
+              {t(lang, 'menu.add.help', { hours: hoursText(lang, hours) })}
             </p>
           </form>
         </li>
@@ -175,7 +189,7 @@ export function MenuPage({ lang, csrf, username, hours, notice }: Base & { usern
 
 export function TokensPage({ lang, csrf, tokens, notice }: Base & { tokens: TokenSummary[]; notice?: string | undefined }): VNode {
   return (
-    <Layout lang={lang} title={t(lang, 'tokens.title')} switchHref={here('/tokens', other(lang))}>
+    <Layout lang={lang} title={t(lang, 'tokens.title')} switchHref={here('/tokens', otherLang(lang))}>
       {notice && <Notice kind="ok">{notice}</Notice>}
       {tokens.length === 0 ? (
         <p>{t(lang, 'tokens.none')}</p>
@@ -235,12 +249,11 @@ export function ActivationPage({
   lang,
   csrf,
   activation,
-  qrSvg,
   mailed,
   email,
-}: Base & { activation: ActivationView; qrSvg: string; mailed: boolean; email: string }): VNode {
+}: Base & { activation: ActivationView; mailed: boolean; email: string }): VNode {
   return (
-    <Layout lang={lang} title={t(lang, 'activation.title')} switchHref={here('/menu', other(lang))}>
+    <Layout lang={lang} title={t(lang, 'activation.title')} switchHref={here('/menu', otherLang(lang))}>
       <p>{t(lang, 'activation.intro')}</p>
       {mailed ? <Notice kind="ok">{t(lang, 'activation.mailed', { email })}</Notice> : <Notice kind="warn">{t(lang, 'activation.mailFailed')}</Notice>}
       <dl class="fields">
@@ -263,11 +276,6 @@ export function ActivationPage({
       <button type="button" class="secondary small" data-copy="activation-link" data-done={t(lang, 'activation.copied')} hidden>
         {t(lang, 'activation.copy')}
       </button>
-      {/* qrcode's own SVG: paths with fill/stroke attributes only, nothing executable. */}
-      <figure class="qr">
-        <div role="img" aria-label={t(lang, 'activation.qr')} dangerouslySetInnerHTML={{ __html: qrSvg }} />
-        <figcaption>{t(lang, 'activation.qr')}</figcaption>
-      </figure>
       <form method="post" action={here('/finalize', lang)}>
         <Csrf token={csrf} />
         <p class="help">{t(lang, 'activation.finalize.help')}</p>
@@ -302,7 +310,7 @@ export function FinalizePage({
               ? t(lang, 'finalize.locked')
               : t(lang, 'finalize.none');
   return (
-    <Layout lang={lang} title={t(lang, 'finalize.title')} switchHref={here('/menu', other(lang))}>
+    <Layout lang={lang} title={t(lang, 'finalize.title')} switchHref={here('/menu', otherLang(lang))}>
       <Notice kind={done ? 'ok' : retry ? 'warn' : 'error'}>
         <span id="finalize-status" data-progress={progress}>
           {text}
@@ -329,21 +337,10 @@ export function FinalizePage({
 
 export function LogoutPage({ lang }: { lang: Lang }): VNode {
   return (
-    <Layout lang={lang} title={t(lang, 'logout.title')} switchHref={here('', other(lang))}>
+    <Layout lang={lang} title={t(lang, 'logout.title')} switchHref={here('', otherLang(lang))}>
       <p>{t(lang, 'logout.text')}</p>
       <a class="button secondary" href={here('', lang)}>
         {t(lang, 'logout.again')}
-      </a>
-    </Layout>
-  );
-}
-
-export function ErrorPage({ lang, reason, restartHref }: { lang: Lang; reason: 'bad' | 'expired' | 'notFound' | 'server'; restartHref: string }): VNode {
-  return (
-    <Layout lang={lang} title={t(lang, 'error.title')} switchHref={withLang(restartHref.replace(/\?.*$/, ''), other(lang))}>
-      <Notice kind="error">{t(lang, `error.${reason}`)}</Notice>
-      <a class="button secondary" href={restartHref}>
-        {t(lang, 'error.restart')}
       </a>
     </Layout>
   );

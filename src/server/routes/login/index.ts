@@ -8,7 +8,7 @@
  * CSRF token, is a signed, short-lived, HttpOnly cookie (web/signed-cookie.ts).
  * @see PROTOCOL.md §7
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { formatDate, minutes, t, type Lang } from '../../i18n.ts';
@@ -17,14 +17,13 @@ import { audit } from '../../store/audit.ts';
 import { lockRemaining } from '../../store/login-guard.ts';
 import { findUser } from '../../store/users.ts';
 import { verifyCode } from '../../verify.ts';
-import { ErrorPage } from '../../views/portal.tsx';
 import { LoginCodePage, LoginPage, type LoginResult } from '../../views/login.tsx';
-import { ClientError, acceptForms, field, isCrossSite, requestLang, securityHeaders, withLang } from '../../web/http.ts';
-import { isSecure } from '../../web/session.ts';
+import { ClientError, field, isCrossSite, requestLang, withLang } from '../../web/http.ts';
+import { pageArea, sendPage } from '../../web/pages.ts';
+import { csrfMatches, isSecure } from '../../web/session.ts';
 import { limitPage } from '../../web/rate-limit.ts';
 import { signedCookies } from '../../web/signed-cookie.ts';
 import { isUserId, normalizeUserId } from '../../../core/user-id.ts';
-import { pageErrorHandler, sendPage } from '../portal/index.ts';
 
 /** What the login cookie holds: the step reached, its CSRF token, and after the password, whose it was. */
 type LoginStep = { step: 'password'; csrf: string } | { step: 'code'; csrf: string; username: string };
@@ -36,13 +35,6 @@ const CODE_STEP_MS = 5 * 60_000;
 
 const newCsrf = (): string => randomBytes(32).toString('base64url');
 
-function csrfMatches(expected: string, submitted: string | undefined): boolean {
-  if (submitted === undefined) return false;
-  const a = Buffer.from(submitted);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 const lockedMessage = (lang: Lang, retryAfter: number): string => t(lang, 'login.locked', { duration: minutes(lang, Math.max(1, Math.ceil(retryAfter / 60))) });
 
 export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
@@ -51,18 +43,12 @@ export const loginRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, 
   const decoyPasswordHash = await hashSecret(randomBytes(16).toString('hex'));
   const cookies = await signedCookies(ctx);
 
-  acceptForms(app);
-  securityHeaders(app, isSecure(ctx));
-  app.setErrorHandler(pageErrorHandler(base));
-  app.setNotFoundHandler((req, reply) => {
-    const lang = requestLang(req);
-    return sendPage(reply, 404, ErrorPage({ lang, reason: 'notFound', restartHref: withLang(base, lang) }));
-  });
+  pageArea(app, base, isSecure(ctx));
 
   /** The step of a form POST, checked twice: same site (Fetch Metadata) and the CSRF token of a live, signed cookie. */
   async function postedStep(req: FastifyRequest): Promise<LoginStep> {
     const step = isCrossSite(req) ? null : cookies.read<LoginStep>(req, COOKIE);
-    const reason = isCrossSite(req) ? 'cross-site' : !step ? 'no-session' : !csrfMatches(step.csrf, field(req.body, 'csrf', 128)) ? 'csrf' : null;
+    const reason = isCrossSite(req) ? 'cross-site' : !step ? 'no-session' : !csrfMatches(step, field(req.body, 'csrf', 128)) ? 'csrf' : null;
     if (reason === null && step) return step;
     await audit(ctx, 'portal.rejected', { username: null, ip: req.ip, detail: { area: 'login', reason, path: req.url.split('?')[0]!.slice(0, 64) } });
     throw new ClientError(403, 'expired');

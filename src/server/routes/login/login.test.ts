@@ -111,7 +111,7 @@ for (const target of testDatabases()) {
       }
       const locked = await b.post('/login/code', { otp: codeOf(token, h.now()) });
       expect(locked.status).toBe(423);
-      expect(textOf(locked.body, 'login-result')).toBe('Trop de codes incorrects : connexion bloquée pour encore 15\u00a0minutes.');
+      expect(textOf(locked.body, 'login-result')).toBe('Trop de codes incorrects\u202f: connexion bloquée pour encore 15\u00a0minutes.');
     });
 
     it('answers a locked user the same whether the password is right or wrong', async () => {
@@ -120,7 +120,7 @@ for (const target of testDatabases()) {
       const wrong = await login({ username: 'format01', password: 'nope-nope', otp: '000000' });
       expect(right.status).toBe(423);
       expect(wrong.status).toBe(423);
-      expect(textOf(right.body, 'login-result')).toBe('Trop de codes incorrects : connexion bloquée pour encore 1\u00a0minute.');
+      expect(textOf(right.body, 'login-result')).toBe('Trop de codes incorrects\u202f: connexion bloquée pour encore 1\u00a0minute.');
       expect(textOf(wrong.body, 'login-result')).toBe(textOf(right.body, 'login-result'));
     });
 

@@ -152,7 +152,7 @@ for (const target of testDatabases()) {
       await signedSteps();
       await fc.assert(
         fc.asyncProperty(
-          fc.constantFrom('/virtuel', '/virtuel/', '/virtuel/verify', '/virtuel/menu', '/virtuel/tokens', '/virtuel/restart', '/login', '/login/code', '/login/%00', '/virtuel/assets/x', '/virtuel/%ZZ'),
+          fc.constantFrom('/virtuel', '/virtuel/', '/virtuel/verify', '/virtuel/menu', '/virtuel/tokens', '/virtuel/restart', '/virtuel/not-me', '/login', '/login/code', '/login/%00', '/virtuel/assets/x', '/virtuel/%ZZ'),
           fc.constantFrom('none', 'pre', 'identify', 'verify-known', 'verify-unknown', 'menu', 'login-password', 'login-code') as fc.Arbitrary<Input['step']>,
           fc.string({ maxLength: 30 }),
           async (path, step, query) => {

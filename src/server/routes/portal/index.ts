@@ -5,9 +5,7 @@
  * @see DESIGN.md "The server"
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { VNode } from 'preact';
-import QRCode from 'qrcode';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { isUserId, normalizeUserId } from '../../../core/user-id.ts';
 import type { AppContext } from '../../context.ts';
 import { t, type Lang } from '../../i18n.ts';
@@ -18,44 +16,28 @@ import { audit } from '../../store/audit.ts';
 import { writes } from '../../store/write-queue.ts';
 import { CATALOGUE_IMAGE_TYPE, findUser, listTokens, revokeUserToken, securityQuestions } from '../../store/users.ts';
 import { PORTAL_CSS, PORTAL_JS } from '../../views/assets.ts';
-import { renderPage } from '../../views/layout.tsx';
 import {
   ActivationPage,
-  ErrorPage,
   FinalizePage,
   IdentifyPage,
   LockedPage,
   LogoutPage,
   MenuPage,
+  NotMePage,
   TokensPage,
   VerifyPage,
   type PersonalImage,
 } from '../../views/portal.tsx';
 import { catalogueImage, derive } from '../../web/decoy.ts';
-import { limitPage, RateLimitedError, setRetryAfter } from '../../web/rate-limit.ts';
+import { limitPage } from '../../web/rate-limit.ts';
 import { signedCookies } from '../../web/signed-cookie.ts';
-import { RateLimitedPage } from '../../views/rate-limited.tsx';
-import { acceptForms, ClientError, field, isCrossSite, requestLang, securityHeaders, withLang } from '../../web/http.ts';
+import { ClientError, field, isCrossSite, requestLang, withLang } from '../../web/http.ts';
+import { pageArea, sendPage } from '../../web/pages.ts';
 import { csrfMatches, endSession, isSecure, loadSession, requirePostSession, rotateSession, saveSession, startSession, type PortalState, type Session } from '../../web/session.ts';
 import { IDENTITY_MAX_FAILURES, identityLockedFor, passIdentityCheck, recordIdentityFailure } from './identity-lock.ts';
 
 type MenuState = Extract<PortalState, { step: 'menu' }>;
 type VerifyState = Extract<PortalState, { step: 'verify' }>;
-
-export const sendPage = (reply: FastifyReply, status: number, page: VNode): FastifyReply =>
-  reply.code(status).type('text/html; charset=utf-8').send(renderPage(page));
-
-/** Error pages for this area: 4xx say what to do, 5xx say nothing about why. */
-export function pageErrorHandler(restart: string) {
-  return (err: Error & { statusCode?: number }, req: FastifyRequest, reply: FastifyReply): FastifyReply => {
-    const lang = requestLang(req);
-    if (err instanceof RateLimitedError) return sendPage(setRetryAfter(reply, err.seconds), 429, RateLimitedPage({ lang, seconds: err.seconds, restartHref: restart }));
-    const status = err instanceof ClientError ? err.statusCode : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    const reason = err instanceof ClientError ? err.reason : status === 404 ? 'notFound' : status < 500 ? 'bad' : 'server';
-    if (status >= 500) req.log.error({ err }, 'page failed');
-    return sendPage(reply, status, ErrorPage({ lang, reason, restartHref: withLang(restart, lang) }));
-  };
-}
 
 export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app, { ctx }) => {
   const base = app.prefix || '/virtuel';
@@ -63,13 +45,7 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
   // An unknown username's answer is checked against this, so it costs one scrypt like a real one.
   const decoyAnswerHash = await hashAnswer(randomBytes(16).toString('hex'));
 
-  acceptForms(app);
-  securityHeaders(app, isSecure(ctx));
-  app.setErrorHandler(pageErrorHandler(base));
-  app.setNotFoundHandler((req, reply) => {
-    const lang = requestLang(req);
-    return sendPage(reply, 404, ErrorPage({ lang, reason: 'notFound', restartHref: to('', lang) }));
-  });
+  pageArea(app, base, isSecure(ctx));
 
   app.get('/assets/portal.css', async (_req, reply) => reply.header('cache-control', 'public, max-age=3600').type('text/css; charset=utf-8').send(PORTAL_CSS));
   app.get('/assets/portal.js', async (_req, reply) =>
@@ -154,6 +130,13 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
     const session = await loadSession(ctx, req);
     if (session) await saveSession(ctx, session, { step: 'identify' });
     return reply.redirect(to('', requestLang(req)), 303);
+  });
+
+  // « Ce n’est pas moi »: back to the start, told to call the service centre if the page was not theirs.
+  app.get('/not-me', async (req, reply) => {
+    const session = await loadSession(ctx, req);
+    if (session) await saveSession(ctx, session, { step: 'identify' });
+    return sendPage(reply, 200, NotMePage({ lang: requestLang(req) }));
   });
 
   app.post('/identify', async (req, reply) => {
@@ -284,9 +267,8 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
     const issued = await issueAndMailActivation(ctx, user, ctx.config.defaultProfile, { ip: req.ip, via: 'portal' });
     if (!issued.mailed) req.log.warn({ err: issued.mailError }, 'activation e-mail not sent');
     await saveSession(ctx, session, { ...session.state, activationId: issued.activationId });
-    const qrSvg = await QRCode.toString(issued.link, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });
     // The page holds the code: never cached, never stored in the session.
-    return sendPage(reply, 200, ActivationPage({ lang, csrf: session.csrf, activation: issued, qrSvg, mailed: issued.mailed, email: maskEmail(user.email) }));
+    return sendPage(reply, 200, ActivationPage({ lang, csrf: session.csrf, activation: issued, mailed: issued.mailed, email: maskEmail(user.email) }));
   });
 
   app.post('/finalize', async (req, reply) => {
