@@ -79,6 +79,9 @@ for (const target of testDatabases()) {
       expect(first.sent.map((r) => r.days)).toEqual([7]);
       expect((await sendDueReminders(h.ctx)).sent).toEqual([]);
       expect(h.mail).toHaveLength(1);
+      // The mail counts the days really left, as the popup and the portal do, not the threshold.
+      expect(h.mail[0]!.subject).toContain('dans 5 jours /');
+      expect(h.mail[0]!.text).toContain('dans 5\u00a0jours.');
     });
 
     it('leaves revoked, pending and long-expired tokens alone', async () => {

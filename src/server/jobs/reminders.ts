@@ -9,7 +9,7 @@ import type { AppContext } from '../context.ts';
 import { reminderMail } from '../mail/templates.ts';
 import { audit } from '../store/audit.ts';
 import { profileOf } from '../verify.ts';
-import { reachedThresholds } from '../../core/expiry.ts';
+import { daysLeft, reachedThresholds } from '../../core/expiry.ts';
 
 const DAY = 86_400_000;
 /** An expired token gets its "expired" e-mail only within this long after expiry (not for tokens long gone). */
@@ -61,7 +61,8 @@ export async function sendDueReminders(ctx: AppContext): Promise<ReminderReport>
       userId: token.username,
       deviceName: token.device_name,
       expiresAt: token.expires_at,
-      days,
+      // The threshold decides when to write; the mail says how many days are really left (a late run says 5, not 7).
+      days: days === 0 ? 0 : daysLeft(token.expires_at, now),
       portalUrl: profile.portalUrl,
       allowRenewal: profile.allowRenewal,
     });

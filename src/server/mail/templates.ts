@@ -114,7 +114,7 @@ export interface ReminderMailInput {
   userId: string;
   deviceName: string;
   expiresAt: number;
-  /** The threshold reached, in days; 0 when the token has expired. */
+  /** Whole days left (rounded up, as the popup and the portal count them); 0 once the token has expired. */
   days: number;
   portalUrl: string;
   allowRenewal: boolean;
@@ -126,10 +126,10 @@ export function reminderMail(r: ReminderMailInput): MailContent {
   const device = r.deviceName || 'Jeton';
   const frWhen = expired
     ? `Votre jeton Téléaccès sur l’appareil « ${device} » a expiré le ${formatDate('fr', r.expiresAt)}. Il ne permet plus de vous connecter.`
-    : `Votre jeton Téléaccès sur l’appareil « ${device} » expire le ${formatDate('fr', r.expiresAt)}, dans ${count('fr', r.days, 'jour', 'jours')} ou moins.`;
+    : `Votre jeton Téléaccès sur l’appareil « ${device} » expire le ${formatDate('fr', r.expiresAt)}, dans ${count('fr', r.days, 'jour', 'jours')}.`;
   const enWhen = expired
     ? `Your Teleaccess token on the device “${device}” expired on ${formatDate('en', r.expiresAt)}. It no longer lets you log in.`
-    : `Your Teleaccess token on the device “${device}” expires on ${formatDate('en', r.expiresAt)}, in ${count('en', r.days, 'day', 'days')} or less.`;
+    : `Your Teleaccess token on the device “${device}” expires on ${formatDate('en', r.expiresAt)}, in ${count('en', r.days, 'day', 'days')}.`;
   // Renewal in the extension first (one click, nothing to type), the portal second.
   const renewable = r.allowRenewal && !expired;
   const frHow: Block[] = renewable
