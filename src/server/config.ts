@@ -49,6 +49,8 @@ export interface Config {
   trustedProxies?: string[];
   /** `JETON_RATE_LIMIT_FACTOR`: multiplies every rate limit (see store/rate-limits.ts); 0 turns them off. Default 1. */
   rateLimitFactor?: number;
+  /** `JETON_SERVICE_CENTRE`: how to reach the service centre (e.g. a phone number), shown where the portal says to call it. */
+  serviceCentre?: string;
 }
 
 const DEFAULT_PROFILE_NAME = 'teleacces';
@@ -158,7 +160,16 @@ export function loadConfig(env: Env = process.env): Config {
     defaultProfile: chosenDefault,
     trustedProxies: parseTrustedProxies(env.JETON_TRUSTED_PROXIES),
     rateLimitFactor: parseRateLimitFactor(env.JETON_RATE_LIMIT_FACTOR),
+    serviceCentre: parseServiceCentre(env.JETON_SERVICE_CENTRE),
   };
+}
+
+/** One short line of plain text (a phone number, hours): no control characters, at most 120 characters. */
+function parseServiceCentre(raw: string | undefined): string | undefined {
+  const text = raw?.trim();
+  if (!text) return undefined;
+  if (text.length > 120 || [...text].some((c) => c < ' ' || c === '\u007f')) throw new ConfigError('JETON_SERVICE_CENTRE must be one line of at most 120 characters.');
+  return text;
 }
 
 const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);

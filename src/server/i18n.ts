@@ -38,6 +38,7 @@ const fr = withFrenchSpacing({
   'notMe.call':
     'Si le nom d’utilisateur est bien le vôtre mais que ce message ou cette image ne le sont pas, ne répondez pas à la question : appelez votre centre de services, qui vérifiera votre compte.',
   'notMe.typo': 'Si vous vous êtes trompé de nom d’utilisateur, recommencez.',
+  'notMe.contact': 'Centre de services\u202f: {contact}',
 
   'rate.title': 'Trop de demandes',
   'rate.text': 'Vous avez envoyé trop de demandes en peu de temps. Réessayez dans {duration}.',
@@ -159,6 +160,7 @@ const en: Record<MessageKey, string> = {
   'notMe.title': 'Not you?',
   'notMe.call': 'If the username is yours but this message or image is not, do not answer the question: call your service centre, who will check your account.',
   'notMe.typo': 'If you mistyped your username, start again.',
+  'notMe.contact': 'Service centre: {contact}',
 
   'rate.title': 'Too many requests',
   'rate.text': 'You sent too many requests in a short time. Try again in {duration}.',

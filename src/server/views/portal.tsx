@@ -124,12 +124,17 @@ export function VerifyPage({ lang, csrf, username, message, image, question, att
 }
 
 /** « Ce n’est pas moi »: what to do when the verify page was not theirs; the session is back at the start. */
-export function NotMePage({ lang }: { lang: Lang }): VNode {
+export function NotMePage({ lang, serviceCentre }: { lang: Lang; serviceCentre?: string | undefined }): VNode {
   return (
     <Layout lang={lang} title={t(lang, 'notMe.title')} switchHref={here('/not-me', otherLang(lang))}>
       <Notice kind="warn">
         <span id="not-me">{t(lang, 'notMe.call')}</span>
       </Notice>
+      {serviceCentre && (
+        <p id="service-centre">
+          <strong>{t(lang, 'notMe.contact', { contact: serviceCentre })}</strong>
+        </p>
+      )}
       <p>{t(lang, 'notMe.typo')}</p>
       <a class="button secondary" href={here('', lang)}>
         {t(lang, 'error.restart')}

@@ -136,7 +136,7 @@ export const portalRoutes: FastifyPluginAsync<{ ctx: AppContext }> = async (app,
   app.get('/not-me', async (req, reply) => {
     const session = await loadSession(ctx, req);
     if (session) await saveSession(ctx, session, { step: 'identify' });
-    return sendPage(reply, 200, NotMePage({ lang: requestLang(req) }));
+    return sendPage(reply, 200, NotMePage({ lang: requestLang(req), serviceCentre: ctx.config.serviceCentre }));
   });
 
   app.post('/identify', async (req, reply) => {

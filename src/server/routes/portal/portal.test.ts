@@ -123,6 +123,16 @@ for (const target of testDatabases()) {
       expect(textOf(notMe.body, 'not-me')).toContain('appelez votre centre de services');
       expect((await b.get('/virtuel/verify?lang=fr')).status).toBe(303);
       expect(textOf((await b.get('/virtuel/not-me?lang=en')).body, 'not-me')).toContain('call your service centre');
+      expect(notMe.body).not.toContain('id="service-centre"');
+    });
+
+    it('« Ce n’est pas moi » gives the service centre’s number when the server has one', async () => {
+      await h.reset({ env: { JETON_SERVICE_CENTRE: '1 877 644-4545 <poste 2>' } });
+      b = new Browser(injectTransport(h.app));
+      const notMe = await b.get('/virtuel/not-me?lang=fr');
+      expect(textOf(notMe.body, 'service-centre')).toBe('Centre de services\u202f: 1 877 644-4545 <poste 2>');
+      expect(notMe.body).not.toContain('<poste');
+      expect(textOf((await b.get('/virtuel/not-me?lang=en')).body, 'service-centre')).toBe('Service centre: 1 877 644-4545 <poste 2>');
     });
 
     it('shows the personal image when the user has one', async () => {
