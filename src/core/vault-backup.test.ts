@@ -3,6 +3,7 @@ import { b64u, fromB64u } from './bytes.ts';
 import { exportBackup, importBackup, mergeTokens } from './vault-backup.ts';
 import type { ServerBinding, TokenRecord } from './vault.ts';
 import { sealSeedWithPin } from './vault-pin.ts';
+import { tokenRecord } from '../testing/token-record.ts';
 
 const NOW = Date.parse('2026-11-28T23:00:00Z');
 const ITER = 1000;
@@ -20,20 +21,8 @@ const server = (n: number, exportable: boolean): ServerBinding => ({
   pinMinLength: 4,
 });
 
-const token = (id: string, n: number, exportable: boolean, secret: TokenRecord['secret'] = { type: 'plain', seed: b64u(new Uint8Array(20).fill(n)) }): TokenRecord => ({
-  id,
-  issuer: 'Téléaccès',
-  userId: 'format01',
-  algorithm: 'SHA1',
-  digits: 6,
-  period: 30,
-  issuedAt: '2026-11-28T23:00:00Z',
-  expiresAt: '2027-11-28T23:00:00Z',
-  addedAt: '2026-11-28T23:00:00Z',
-  demo: false,
-  secret,
-  server: server(n, exportable),
-});
+const token = (id: string, n: number, exportable: boolean, secret: TokenRecord['secret'] = { type: 'plain', seed: b64u(new Uint8Array(20).fill(n)) }): TokenRecord =>
+  tokenRecord(id, { demo: false, secret, server: server(n, exportable) });
 
 describe('encrypted backups', () => {
   it('holds only exportable tokens, keeps PIN tokens camouflaged, and opens with the password', async () => {

@@ -2,20 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { b64u } from './bytes.ts';
 import { emptyVault, VAULT_STORAGE_KEY, type TokenRecord } from './vault.ts';
 import { MemoryKeyStore, MemoryStorageArea, VaultStore } from './vault-store.ts';
+import { tokenRecord } from '../testing/token-record.ts';
 
-const token = (id: string): TokenRecord => ({
-  id,
-  issuer: 'Jeton',
-  userId: 'demo',
-  algorithm: 'SHA1',
-  digits: 6,
-  period: 30,
-  issuedAt: '2026-11-28T23:00:00Z',
-  expiresAt: '2027-11-28T23:00:00Z',
-  addedAt: '2026-11-28T23:00:00Z',
-  demo: true,
-  secret: { type: 'plain', seed: b64u(new Uint8Array(20).fill(id.length)) },
-});
+const token = (id: string): TokenRecord =>
+  tokenRecord(id, { issuer: 'Jeton', userId: 'demo', secret: { type: 'plain', seed: b64u(new Uint8Array(20).fill(id.length)) } });
 
 /** Counts the `set` calls, to show a write is exactly one. */
 class CountingArea extends MemoryStorageArea {

@@ -16,6 +16,7 @@ import {
   type VaultContent,
 } from './vault.ts';
 import { openSeedWithPin } from './vault-pin.ts';
+import { tokenRecord } from '../testing/token-record.ts';
 
 interface Fixture {
   key: { id: string; raw: string };
@@ -37,19 +38,7 @@ const FIXTURES = import.meta.glob<Fixture>('./fixtures/vault-v*.json', { eager: 
 
 const importKey = async (raw: Uint8Array) => crypto.subtle.importKey('raw', raw as Uint8Array<ArrayBuffer>, 'AES-GCM', false, ['encrypt', 'decrypt']);
 
-const plainToken = (id: string): TokenRecord => ({
-  id,
-  issuer: 'Téléaccès',
-  userId: 'format01',
-  algorithm: 'SHA1',
-  digits: 6,
-  period: 30,
-  issuedAt: '2026-11-28T23:00:00Z',
-  expiresAt: '2027-11-28T23:00:00Z',
-  addedAt: '2026-11-28T23:00:00Z',
-  demo: true,
-  secret: { type: 'plain', seed: b64u(new Uint8Array(20).fill(7)) },
-});
+const plainToken = (id: string): TokenRecord => tokenRecord(id);
 
 /** Seals arbitrary JSON the way sealVault does, to build vaults the current code would refuse to write. */
 async function sealRaw(vaultKey: { id: string; key: CryptoKey }, content: unknown, envelopeVersion = VAULT_ENVELOPE_VERSION) {
