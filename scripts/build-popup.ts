@@ -12,14 +12,14 @@ import { join } from 'node:path';
 import preact from '@preact/preset-vite';
 import { build, type Plugin } from 'vite';
 
-export const POPUP_HTML = 'src/popup/index.html';
+const POPUP_HTML = 'src/popup/index.html';
 
 /**
  * Removes Preact's one `innerHTML` write (dangerouslySetInnerHTML, which Jeton
  * never uses): a capability less in the popup, and `web-ext lint` stays clean.
  * Fails the build if a Preact update moves it, so it is looked at again.
  */
-export function preactWithoutInnerHTML(): Plugin {
+function preactWithoutInnerHTML(): Plugin {
   const write = /\((\w+)\.innerHTML=(\w+)\.__html\)/;
   return {
     name: 'jeton:preact-without-innerhtml',
@@ -31,13 +31,13 @@ export function preactWithoutInnerHTML(): Plugin {
   };
 }
 
-export interface PopupFile {
+interface PopupFile {
   fileName: string;
   source: string | Uint8Array;
 }
 
 /** Builds the popup page alone; returns its files (the page, one script, one style sheet), paths relative to the extension's root. */
-export async function buildPopup(root: string, target: string): Promise<PopupFile[]> {
+async function buildPopup(root: string, target: string): Promise<PopupFile[]> {
   const result = await build({
     configFile: false,
     root,

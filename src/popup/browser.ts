@@ -7,7 +7,7 @@
 import type { Browser } from 'webextension-polyfill';
 
 /** The part of the API the popup uses. */
-export type PopupAPI = Pick<Browser, 'runtime' | 'permissions'>;
+type PopupAPI = Pick<Browser, 'runtime' | 'permissions'>;
 
 /** This browser's extension API; throws outside an extension page. */
 export function extensionAPI(): PopupAPI {
