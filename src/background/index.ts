@@ -2,7 +2,8 @@
  * The background (Chrome/Edge service worker, Firefox event page): wires the
  * browser to the logic. Listeners are registered synchronously at the top
  * level so a stopped worker is woken for them. Nothing that matters is kept
- * in memory: the vault is in storage.local, the session in storage.session.
+ * in memory: the vault is in storage.local, the session in storage.session
+ * (the worker keeps only a copy of what it read, see storage-cache.ts).
  */
 import browser, { type Notifications, type Runtime } from 'webextension-polyfill';
 import type { Fetch } from '../core/protocol/client.ts';
@@ -13,6 +14,7 @@ import { createHandlers } from './handlers.ts';
 import { indexedDBKeyStore } from './key-store.ts';
 import { createRouter } from './router.ts';
 import { SessionStore } from './session.ts';
+import { cachedArea, cachedManaged, type OnChanged } from './storage-cache.ts';
 import { lockNow } from './auto-lock.ts';
 import { EXPIRY_ALARM, EXPIRY_PERIOD_MINUTES, expiryRound } from './expiry.ts';
 import { NOTE_PREFIX } from './warnings.ts';
@@ -25,17 +27,26 @@ const AUTO_LOCK_ALARM = 'jeton-auto-lock';
 // Only Firefox has getBrowserInfo.
 const IS_FIREFOX = typeof (browser.runtime as { getBrowserInfo?: unknown }).getBrowserInfo === 'function';
 
+/** The keys the browser reports changed in one storage area. */
+const changesIn =
+  (name: string): OnChanged =>
+  (listener) =>
+    browser.storage.onChanged.addListener((changes, area) => {
+      if (area === name) listener(Object.keys(changes));
+    });
+
 // webextension-polyfill's StorageArea matches ours except for its looser `get` argument types.
-const local = browser.storage.local as unknown as StorageArea;
-const session = browser.storage.session as unknown as StorageArea;
+// Read through a memory copy (storage-cache.ts): the popup's answer then waits for no storage round trip.
+const local = cachedArea(browser.storage.local as unknown as StorageArea, changesIn('local'));
+const session = cachedArea(browser.storage.session as unknown as StorageArea, changesIn('session'));
 
 const fetchJSON: Fetch = (url, init) => globalThis.fetch(url, { ...init, credentials: 'omit', cache: 'no-store', redirect: 'error' });
 
 const deps: RootDeps = {
   vault: new VaultStore(local, indexedDBKeyStore()),
   session: new SessionStore(session),
-  // Read at each decision; readPolicy treats a throw (Firefox without a policy) or a missing area as "no policy".
-  managed: { get: () => browser.storage.managed.get() },
+  // Read at each decision (from a copy kept until the policy changes); readPolicy treats a throw (Firefox without a policy) or a missing area as "no policy".
+  managed: cachedManaged({ get: () => browser.storage.managed.get() }, changesIn('managed')),
   fetch: fetchJSON,
   now: () => Date.now(),
   lockTimer: {

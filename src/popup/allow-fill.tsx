@@ -4,7 +4,7 @@
  * those pages needs it; nothing else does.
  */
 import { useEffect, useState } from 'preact/hooks';
-import browser from 'webextension-polyfill';
+import { extensionAPI } from './browser.ts';
 import type { Dict } from './i18n.ts';
 
 /** Match patterns for origins (ports are not part of match patterns). */
@@ -26,7 +26,7 @@ export function AllowFill({ origins, d }: { origins: string[]; d: Dict }) {
 
   useEffect(() => {
     if (patterns.length === 0) return;
-    browser.permissions.contains({ origins: patterns }).then(setGranted, () => setGranted(null));
+    extensionAPI().permissions.contains({ origins: patterns }).then(setGranted, () => setGranted(null));
     // `key` stands for `patterns`, which is a new array each render.
   }, [key]);
 
@@ -34,7 +34,7 @@ export function AllowFill({ origins, d }: { origins: string[]; d: Dict }) {
   const hosts = patterns.map((p) => new URL(p.replace('/*', '/')).hostname).join(', ');
   const ask = async () => {
     // Must run straight from the click: browsers only show the prompt for a user gesture.
-    const ok = await browser.permissions.request({ origins: patterns }).catch(() => false);
+    const ok = await extensionAPI().permissions.request({ origins: patterns }).catch(() => false);
     setGranted(ok);
   };
   return (

@@ -1,5 +1,5 @@
 /** The popup's one way to talk to the background: typed by the message map. */
-import browser from 'webextension-polyfill';
+import { extensionAPI } from './browser.ts';
 import { wireMessage, type ErrorInfo, type MessageName, type Reply, type RequestOf, type ResponseOf } from '../core/messages.ts';
 
 /** An error answered by the background, with its code for the sentence to show. */
@@ -13,7 +13,7 @@ export class BackgroundError extends Error {
 export async function send<N extends MessageName>(name: N, req: RequestOf<N>): Promise<ResponseOf<N>> {
   let reply: Reply<ResponseOf<N>> | undefined;
   try {
-    reply = (await browser.runtime.sendMessage(wireMessage(name, req))) as Reply<ResponseOf<N>> | undefined;
+    reply = (await extensionAPI().runtime.sendMessage(wireMessage(name, req))) as Reply<ResponseOf<N>> | undefined;
   } catch {
     throw new BackgroundError({ code: 'background_unreachable', message: 'The extension did not answer.' });
   }
