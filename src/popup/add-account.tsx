@@ -7,7 +7,7 @@ import { useState } from 'preact/hooks';
 import { normalizeActivationCode } from '../core/activation-code.ts';
 import { parseActivationLink } from '../core/activation-link.ts';
 import type { AddResult } from '../core/messages.ts';
-import { ErrorLine, toUiError, type UiError } from './feedback.tsx';
+import { BusyLine, ErrorLine, toUiError, type UiError } from './feedback.tsx';
 import { portalOf } from './format.ts';
 import type { Dict } from './i18n.ts';
 import { send } from './send.ts';
@@ -109,11 +109,7 @@ export function AddAccount({ d, defaultServerUrl, onDone, onBack }: Props) {
         <small id="activation-code-hint">{d.activationCodeHint}</small>
       </div>
       <ErrorLine error={error} d={d} />
-      {busy ? (
-        <p class="notice" data-testid="busy" role="status">
-          {d.busy}
-        </p>
-      ) : null}
+      <BusyLine busy={busy} d={d} />
       <div class="actions">
         <button type="button" class="secondary" data-testid="back" onClick={onBack}>
           {d.back}

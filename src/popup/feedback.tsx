@@ -1,4 +1,5 @@
 /** The popup's error and notice lines: one `error` (role=alert) and one `notice` (role=status) at a time. */
+import { useEffect, useRef } from 'preact/hooks';
 import type { ErrorInfo } from '../core/messages.ts';
 import { errorText, PORTAL_ERRORS, type Dict } from './i18n.ts';
 import { BackgroundError } from './send.ts';
@@ -45,5 +46,46 @@ export function NoticeLine({ notice }: { notice: string | null }) {
     <p class="notice" data-testid="notice" role="status">
       {notice}
     </p>
+  );
+}
+
+/** The "working…" line while a request runs. */
+export function BusyLine({ busy, d }: { busy: boolean; d: Dict }) {
+  if (!busy) return null;
+  return (
+    <p class="notice" data-testid="busy" role="status">
+      {d.busy}
+    </p>
+  );
+}
+
+interface ConfirmProps {
+  /** The question's element id. */
+  id: string;
+  /** The test ids of "keep" and "confirm". */
+  testIds: [string, string];
+  question: string;
+  keep: string;
+  confirm: string;
+  onKeep: () => void;
+  onConfirm: () => void;
+}
+
+/** A question asked in place before something is lost; focus goes to "keep", so a stray Enter loses nothing. */
+export function Confirm({ id, testIds, question, keep, confirm, onKeep, onConfirm }: ConfirmProps) {
+  const keepButton = useRef<HTMLButtonElement>(null);
+  useEffect(() => keepButton.current?.focus(), []);
+  return (
+    <div class="confirm" role="alertdialog" aria-labelledby={id}>
+      <p id={id}>{question}</p>
+      <div class="actions">
+        <button type="button" class="secondary" data-testid={testIds[0]} ref={keepButton} onClick={onKeep}>
+          {keep}
+        </button>
+        <button type="button" class="danger" data-testid={testIds[1]} onClick={onConfirm}>
+          {confirm}
+        </button>
+      </div>
+    </div>
   );
 }

@@ -5,7 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import type { AddResult, PendingSetupView } from '../core/messages.ts';
-import { ErrorLine, toUiError, type UiError } from './feedback.tsx';
+import { BusyLine, Confirm, ErrorLine, toUiError, type UiError } from './feedback.tsx';
 import type { Dict } from './i18n.ts';
 import { send } from './send.ts';
 
@@ -67,23 +67,17 @@ export function PinSetup({ d, setup, onDone, onCancelled }: Props) {
         <input id="new-pin-again" data-testid="pin-confirm" type="password" inputMode="numeric" autocomplete="new-password" value={again} onInput={(e) => setAgain(e.currentTarget.value)} />
       </div>
       <ErrorLine error={error} d={d} />
-      {busy ? (
-        <p class="notice" data-testid="busy" role="status">
-          {d.busy}
-        </p>
-      ) : null}
+      <BusyLine busy={busy} d={d} />
       {asking ? (
-        <div class="confirm" role="group" aria-labelledby="cancel-question">
-          <p id="cancel-question">{d.cancelSetupConfirm}</p>
-          <div class="actions">
-            <button type="button" class="secondary" data-testid="cancel-setup-keep" onClick={() => setAsking(false)}>
-              {d.removeCancel}
-            </button>
-            <button type="button" class="danger" data-testid="cancel-setup-confirm" onClick={cancel}>
-              {d.cancelSetup}
-            </button>
-          </div>
-        </div>
+        <Confirm
+          id="cancel-question"
+          testIds={['cancel-setup-keep', 'cancel-setup-confirm']}
+          question={d.cancelSetupConfirm}
+          keep={d.removeCancel}
+          confirm={d.cancelSetup}
+          onKeep={() => setAsking(false)}
+          onConfirm={cancel}
+        />
       ) : null}
       <div class="actions">
         <button type="button" class="secondary" data-testid="cancel-setup" onClick={() => setAsking(true)}>

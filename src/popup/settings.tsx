@@ -3,9 +3,10 @@
  * (with confirmation). What the organisation's policy decides is limited here
  * and says so ("managed by your organisation").
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { AUTO_LOCK_CHOICES, type AccountView, type Language, type PolicyView, type Settings } from '../core/messages.ts';
 import { Backup } from './backup.tsx';
+import { Confirm } from './feedback.tsx';
 import type { Dict } from './i18n.ts';
 
 interface Props {
@@ -112,14 +113,14 @@ export function SettingsScreen({ d, settings, demo, policy, accounts, onSettings
         ))}
       </ul>
       {target ? (
-        <RemoveConfirm
-          d={d}
+        <Confirm
+          id="remove-question"
+          testIds={['remove-cancel', 'remove-confirm']}
           question={d.removeQuestion(target.userId)}
-          onCancel={() => setRemoving(null)}
-          onConfirm={async () => {
-            await onRemove(target.id);
-            setRemoving(null);
-          }}
+          keep={d.removeCancel}
+          confirm={d.removeConfirm}
+          onKeep={() => setRemoving(null)}
+          onConfirm={() => void onRemove(target.id).then(() => setRemoving(null))}
         />
       ) : null}
       <Backup d={d} canExport={accounts.some((a) => a.exportable)} onImported={onImported} />
@@ -127,21 +128,3 @@ export function SettingsScreen({ d, settings, demo, policy, accounts, onSettings
   );
 }
 
-/** The removal question; focus moves to "keep" so a stray Enter removes nothing. */
-function RemoveConfirm({ d, question, onCancel, onConfirm }: { d: Dict; question: string; onCancel: () => void; onConfirm: () => Promise<void> }) {
-  const keep = useRef<HTMLButtonElement>(null);
-  useEffect(() => keep.current?.focus(), []);
-  return (
-    <div class="confirm" role="alertdialog" aria-labelledby="remove-question">
-      <p id="remove-question">{question}</p>
-      <div class="actions">
-        <button type="button" class="secondary" data-testid="remove-cancel" ref={keep} onClick={onCancel}>
-          {d.removeCancel}
-        </button>
-        <button type="button" class="danger" data-testid="remove-confirm" onClick={() => void onConfirm()}>
-          {d.removeConfirm}
-        </button>
-      </div>
-    </div>
-  );
-}

@@ -1,6 +1,6 @@
 /** Starting over when the stored vault cannot be opened (its key is gone or it is damaged): asks first. */
 import { useState } from 'preact/hooks';
-import { toUiError, type UiError } from './feedback.tsx';
+import { Confirm, toUiError, type UiError } from './feedback.tsx';
 import type { Dict } from './i18n.ts';
 import { send } from './send.ts';
 
@@ -31,16 +31,14 @@ export function VaultReset({ d, onDone, onError }: Props) {
     );
   }
   return (
-    <div class="confirm" role="alertdialog" aria-labelledby="reset-question">
-      <p id="reset-question">{d.resetQuestion}</p>
-      <div class="actions">
-        <button type="button" class="secondary" data-testid="reset-vault-cancel" onClick={() => setAsking(false)}>
-          {d.removeCancel}
-        </button>
-        <button type="button" class="danger" data-testid="reset-vault-confirm" onClick={() => void reset()}>
-          {d.resetConfirm}
-        </button>
-      </div>
-    </div>
+    <Confirm
+      id="reset-question"
+      testIds={['reset-vault-cancel', 'reset-vault-confirm']}
+      question={d.resetQuestion}
+      keep={d.removeCancel}
+      confirm={d.resetConfirm}
+      onKeep={() => setAsking(false)}
+      onConfirm={() => void reset()}
+    />
   );
 }
