@@ -6,6 +6,7 @@ import { fillOrigins, offerableOrigins, offerableTokens } from './fill-tokens.ts
 import { ORIGIN, SERVER_URL } from '../testing/background/fake-server.ts';
 import { EXTENSION_ID, harness, POPUP, T0 } from '../testing/background/harness.ts';
 import { contentCaller, type Sender } from './router.ts';
+import { tokenRecord } from '../testing/token-record.ts';
 
 /** A content script's sender as Chrome reports it (Firefox gives no `origin`). */
 const page = (url: string, top = url, frameId = 0, origin: string | undefined = new URL(url).origin): Sender => ({
@@ -52,21 +53,7 @@ describe('the caller of a content message, from what the browser reports', () =>
 
 describe('which tokens may be offered where', () => {
   const token = (over: Partial<TokenRecord> & { state?: 'active' | 'pending'; origins?: string[] } = {}): TokenRecord =>
-    ({
-      id: 't1',
-      issuer: 'Téléaccès',
-      userId: 'format01',
-      algorithm: 'SHA1',
-      digits: 6,
-      period: 30,
-      issuedAt: '2025-11-28T23:00:00Z',
-      expiresAt: '2026-11-28T23:00:00Z',
-      addedAt: '2025-11-28T23:00:00Z',
-      demo: false,
-      secret: { type: 'plain', seed: 'AAAA' },
-      server: { state: over.state ?? 'active', loginOrigins: over.origins ?? [ORIGIN] },
-      ...over,
-    }) as TokenRecord;
+    tokenRecord('t1', { demo: false, server: { state: over.state ?? 'active', loginOrigins: over.origins ?? [ORIGIN] } as TokenRecord['server'], ...over });
 
   it('offers an active, unexpired token on its exact login origins only', () => {
     expect(offerableOrigins(token(), NO_POLICY, T0)).toEqual([ORIGIN]);
