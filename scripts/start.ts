@@ -6,33 +6,15 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { buildApp, loggerOptions } from '../src/server/app.ts';
 import { createContext } from '../src/server/bootstrap.ts';
 import { loadConfig, sqliteFile } from '../src/server/config.ts';
 import { DEMO_USER, ensureDemoUser } from '../src/server/demo.ts';
-import { startJobs } from '../src/server/jobs/schedule.ts';
+import { serve } from '../src/server/serve.ts';
 
 const config = loadConfig();
 const ctx = await createContext(config, (msg) => console.warn(`note: ${msg}`));
 const { created } = await ensureDemoUser(ctx);
-const app = await buildApp(ctx, { logger: loggerOptions(process.env.LOG_LEVEL ?? 'warn') });
-const stopJobs = startJobs(ctx, app.log);
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    stopJobs();
-    void app.close().then(() => ctx.close());
-  });
-}
-
-try {
-  await app.listen({ port: config.port, host: config.host });
-} catch (err) {
-  const code = (err as NodeJS.ErrnoException).code;
-  console.error(code === 'EADDRINUSE' ? `Port ${config.port} is taken: start with another one, e.g. PORT=8081 npm start` : `Cannot start: ${(err as Error).message}`);
-  await ctx.close();
-  process.exit(1);
-}
+await serve(ctx, process.env.LOG_LEVEL ?? 'warn');
 
 const dist = (name: string): string => {
   const dir = resolve('dist', name);
