@@ -19,6 +19,7 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import type { Activation, Database, NewToken } from '../db/schema.ts';
 import { registerStatement } from '../db/statements.ts';
 import { batcher } from './batch.ts';
+import type { RateCount, RateKey } from './rate-limits.ts';
 import type { TokenWithUser } from './tokens.ts';
 
 type Db = Kysely<Database>;
@@ -134,10 +135,7 @@ export function acceptLoginBatchedPg(db: Db, login: LoginAcceptance): Promise<bo
   return acceptances(db)(login);
 }
 
-export interface RateHit {
-  key: string;
-  windowStart: number;
-}
+export type RateHit = Pick<RateKey, 'key' | 'windowStart'>;
 
 // Each key once per statement, with its hits added: ON CONFLICT cannot touch a row twice.
 const HIT_RATE_LIMITS = `INSERT INTO rate_limits (key, window_start, hits)
@@ -164,8 +162,8 @@ function windowRuns(items: RateHit[][]): Array<{ from: number; to: number }> {
   return runs;
 }
 
-/** Applies one run of hits; for each caller, the hits of each of its keys as if the callers had come one by one. */
-async function applyHits(db: Db, items: RateHit[][]): Promise<Array<Array<{ key: string; hits: number; windowStart: number }>>> {
+/** Each key's hits in a run, in one order everywhere, so two statements (or two instances) take the rows' locks alike. */
+function hitTotals(items: RateHit[][]): { keys: string[]; windows: number[]; counts: number[] } {
   const totals = new Map<string, { windowStart: number; count: number }>();
   for (const hits of items) {
     for (const h of hits) {
@@ -174,36 +172,47 @@ async function applyHits(db: Db, items: RateHit[][]): Promise<Array<Array<{ key:
       else totals.set(h.key, { windowStart: h.windowStart, count: 1 });
     }
   }
-  // In one order everywhere, so two statements (or two instances) take the rows' locks alike.
   const keys = [...totals.keys()].sort();
-  const rows = await query<{ key: string; hits: number; window_start: number }>(db, HIT_RATE_LIMITS, [
-    keys,
-    keys.map((k) => totals.get(k)!.windowStart),
-    keys.map((k) => totals.get(k)!.count),
-  ]);
-  const after = new Map(rows.map((r) => [r.key, r]));
-  // The callers' places in each key's count: the first of the batch is the earliest hit.
+  return { keys, windows: keys.map((k) => totals.get(k)!.windowStart), counts: keys.map((k) => totals.get(k)!.count) };
+}
+
+/** The callers' places in each key's count, in batch order: the first of the batch is the earliest hit. */
+function hitPlaces(items: RateHit[][]): number[][] {
   const seen = new Map<string, number>();
   return items.map((hits) =>
     hits.map((h) => {
-      const row = after.get(h.key)!;
       const place = (seen.get(h.key) ?? 0) + 1;
       seen.set(h.key, place);
-      return { key: h.key, hits: row.hits - totals.get(h.key)!.count + place, windowStart: Number(row.window_start) };
+      return place;
     }),
   );
 }
 
-const rateHits = perDatabase((db) =>
-  batcher<RateHit[], Array<{ key: string; hits: number; windowStart: number }>>(async (items) => {
-    const out: Array<Array<{ key: string; hits: number; windowStart: number }>> = [];
-    for (const run of windowRuns(items)) out.push(...(await applyHits(db, items.slice(run.from, run.to))));
-    return out;
-  }),
-);
+/** Applies one run of hits; for each caller, the hits of each of its keys as if the callers had come one by one. */
+async function applyHits(db: Db, items: RateHit[][]): Promise<RateCount[][]> {
+  const { keys, windows, counts } = hitTotals(items);
+  const rows = await query<{ key: string; hits: number; window_start: number }>(db, HIT_RATE_LIMITS, [keys, windows, counts]);
+  const before = new Map(rows.map((r) => [r.key, { hits: r.hits - counts[keys.indexOf(r.key)]!, windowStart: Number(r.window_start) }]));
+  const places = hitPlaces(items);
+  return items.map((hits, i) =>
+    hits.map((h, j) => {
+      const row = before.get(h.key)!;
+      return { key: h.key, hits: row.hits + places[i]![j]!, windowStart: row.windowStart };
+    }),
+  );
+}
+
+/** Runs `items` in runs in which no key has two windows, one statement each; the results in order. */
+async function inWindowRuns<I, O>(items: I[], hitsOf: (item: I) => RateHit[], run: (items: I[]) => Promise<O[]>): Promise<O[]> {
+  const out: O[] = [];
+  for (const r of windowRuns(items.map(hitsOf))) out.push(...(await run(items.slice(r.from, r.to))));
+  return out;
+}
+
+const rateHits = perDatabase((db) => batcher<RateHit[], RateCount[]>((items) => inWindowRuns(items, (hits) => hits, (run) => applyHits(db, run))));
 
 /** Counts one hit on each of `hits`' keys; returns each key's hits in its window, this one included. */
-export function hitRateLimitsPg(db: Db, hits: RateHit[]): Promise<Array<{ key: string; hits: number; windowStart: number }>> {
+export function hitRateLimitsPg(db: Db, hits: RateHit[]): Promise<RateCount[]> {
   return rateHits(db)(hits);
 }
 
@@ -316,31 +325,89 @@ export interface Confirmation {
   ip: string | null;
   /** The audit row's detail, as JSON. */
   detail: string;
+  /** The request's rate-limit keys (at most two, none when the limits are off): the token is activated only within them. */
+  limits: RateKey[];
 }
 
-// A first confirmation (not a renewal) and its `token.confirmed` row: as tokens.ts `confirmPending`, for a batch.
-const CONFIRM = `WITH q AS MATERIALIZED (
-  SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[])
-    WITH ORDINALITY AS q(now, token_id, step, username, ip, detail, n)),
+// The request's rate-limit hits (as HIT_RATE_LIMITS), then a first confirmation
+// (not a renewal) and its `token.confirmed` row, only for the requests within
+// their limits: as rate-limits.ts `hitRateLimit` then tokens.ts `confirmPending`,
+// for a batch, in one statement. Each request's count of a key is the key's
+// count before the statement plus its place among the batch's hits of that key.
+const CONFIRM = `WITH hit AS (INSERT INTO rate_limits (key, window_start, hits)
+  SELECT * FROM unnest($1::text[], $2::bigint[], $3::integer[])
+  ON CONFLICT (key) DO UPDATE SET
+    hits = CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.hits + excluded.hits ELSE excluded.hits END,
+    window_start = excluded.window_start
+  RETURNING key, hits, window_start),
+counts AS (SELECT hit.key, hit.hits - t.c AS before, hit.window_start FROM hit JOIN unnest($1::text[], $3::integer[]) AS t(key, c) ON t.key = hit.key),
+q AS MATERIALIZED (
+  SELECT q.*, a.before + q.a_place AS a_hits, a.window_start AS a_window, b.before + q.b_place AS b_hits, b.window_start AS b_window
+  FROM unnest($4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[], $11::integer[], $12::integer[], $13::text[], $14::integer[], $15::integer[])
+    WITH ORDINALITY AS q(now, token_id, step, username, ip, detail, a_key, a_place, a_max, b_key, b_place, b_max, n)
+  LEFT JOIN counts a ON a.key = q.a_key
+  LEFT JOIN counts b ON b.key = q.b_key),
 activated AS (UPDATE tokens SET state = 'active', confirmed_at = q.now, last_step = q.step FROM q
-  WHERE tokens.id = q.token_id AND tokens.state = 'pending' AND tokens.confirm_failures < $7::integer AND tokens.renews_token_id IS NULL
-  RETURNING q.*),
+  WHERE (q.a_key IS NULL OR q.a_hits <= q.a_max) AND (q.b_key IS NULL OR q.b_hits <= q.b_max)
+    AND tokens.id = q.token_id AND tokens.state = 'pending' AND tokens.confirm_failures < $16::integer AND tokens.renews_token_id IS NULL
+  RETURNING q.n, q.now, q.username, q.ip, q.detail),
 audited AS (INSERT INTO audit (at, event, username, ip, detail) SELECT now, 'token.confirmed', username, ip, detail FROM activated ORDER BY n)
-SELECT n FROM activated`;
+SELECT q.n, q.a_hits, q.a_window, q.b_hits, q.b_window, activated.n IS NOT NULL AS activated FROM q LEFT JOIN activated ON activated.n = q.n`;
+
+export interface ConfirmResult {
+  activated: boolean;
+  /** The request's count of each of its rate-limit keys, this hit included. */
+  counted: RateCount[];
+}
+
+async function confirmRun(db: Db, items: Confirmation[]): Promise<ConfirmResult[]> {
+  const hits = items.map((c) => c.limits);
+  const { keys, windows, counts } = hitTotals(hits);
+  const places = hitPlaces(hits);
+  const col = <T>(f: (c: Confirmation, i: number) => T): T[] => items.map(f);
+  const slot = (c: Confirmation, i: number, k: 0 | 1) => ({ key: c.limits[k]?.key ?? null, place: places[i]![k] ?? null, max: c.limits[k]?.max ?? null });
+  const rows = await query<{ n: number; a_hits: number | null; a_window: number | null; b_hits: number | null; b_window: number | null; activated: boolean }>(db, CONFIRM, [
+    keys,
+    windows,
+    counts,
+    col((c) => c.now),
+    col((c) => c.tokenId),
+    col((c) => c.step),
+    col((c) => c.username),
+    col((c) => c.ip),
+    col((c) => c.detail),
+    col((c, i) => slot(c, i, 0).key),
+    col((c, i) => slot(c, i, 0).place),
+    col((c, i) => slot(c, i, 0).max),
+    col((c, i) => slot(c, i, 1).key),
+    col((c, i) => slot(c, i, 1).place),
+    col((c, i) => slot(c, i, 1).max),
+    items[0]!.maxFailures,
+  ]);
+  const out: ConfirmResult[] = items.map(() => ({ activated: false, counted: [] }));
+  for (const r of rows) {
+    const c = items[r.n - 1]!;
+    const counted: RateCount[] = [];
+    if (c.limits[0]) counted.push({ key: c.limits[0].key, hits: Number(r.a_hits), windowStart: Number(r.a_window) });
+    if (c.limits[1]) counted.push({ key: c.limits[1].key, hits: Number(r.b_hits), windowStart: Number(r.b_window) });
+    out[r.n - 1] = { activated: r.activated, counted };
+  }
+  return out;
+}
 
 const confirmations = perDatabase((db) =>
-  batcher<Confirmation, boolean>(
-    async (items) => {
-      const col = <T>(f: (c: Confirmation) => T): T[] => items.map(f);
-      const rows = await query<{ n: number }>(db, CONFIRM, [col((c) => c.now), col((c) => c.tokenId), col((c) => c.step), col((c) => c.username), col((c) => c.ip), col((c) => c.detail), items[0]!.maxFailures]);
-      const done = new Set(rows.map((r) => r.n));
-      return items.map((_, i) => done.has(i + 1));
-    },
-    { keyOf: (c) => c.tokenId, orderBy: (c) => c.tokenId },
-  ),
+  batcher<Confirmation, ConfirmResult>((items) => inWindowRuns(items, (c) => c.limits, (run) => confirmRun(db, run)), {
+    keyOf: (c) => c.tokenId,
+    orderBy: (c) => c.tokenId,
+  }),
 );
 
-/** Activates a pending first token (not a renewal) with its audit row; false when it was not pending. @see PROTOCOL.md §4 */
-export function confirmBatchedPg(db: Db, confirmation: Confirmation): Promise<boolean> {
+/**
+ * Counts the request's rate-limit hits and, when it is within every limit,
+ * activates a pending first token (not a renewal) with its audit row, in one
+ * statement; `activated` is false when it was limited or not pending.
+ * @see PROTOCOL.md §1, §4
+ */
+export function confirmBatchedPg(db: Db, confirmation: Confirmation): Promise<ConfirmResult> {
   return confirmations(db)(confirmation);
 }

@@ -12,6 +12,7 @@ import { audit } from './audit.ts';
 import { lockRemaining, resetLoginFailures } from './login-guard.ts';
 import { acceptLoginBatchedPg, confirmBatchedPg, findTokenPg, newestActivationPg, provisionBatchedPg } from './pg-batches.ts';
 import { prepared } from './prepared.ts';
+import { rateKeys, rateWait, type Bucket, type RateKey } from './rate-limits.ts';
 import { writes, type Tx } from './write-queue.ts';
 
 type Ctx = Pick<AppContext, 'db' | 'now' | 'dialect'>;
@@ -324,17 +325,53 @@ export async function confirmPending(
   entry: AuditFields,
 ): Promise<ActivateOutcome> {
   if (ctx.dialect === 'postgres' && token.renews_token_id === null) {
-    // The activation and its audit row in one statement, shared with the confirmations arriving together.
-    const confirmation = { maxFailures: MAX_CONFIRM_FAILURES, now, tokenId: token.id, step, username: entry.username, ip: entry.ip, detail: JSON.stringify(entry.detail) };
-    if (await confirmBatchedPg(ctx.db, confirmation)) return 'activated';
-    const row = await ctx.db.selectFrom('tokens').select('state').where('id', '=', token.id).executeTakeFirst();
-    return row?.state === 'active' ? 'already_active' : 'gone';
+    // No rate-limit keys: never limited.
+    return (await confirmFirstTokenPg(ctx, now, token.id, step, entry, [])).outcome ?? 'gone';
   }
   return writes(ctx).run(async (tx) => {
     const outcome = await activateToken(tx, now, token, step);
     if (outcome === 'activated') await audit({ db: tx, now: () => now }, 'token.confirmed', entry);
     return outcome;
   });
+}
+
+/**
+ * PostgreSQL, a first token (not a renewal): counts the request's rate-limit
+ * hits and confirms the token in one statement, shared with the
+ * confirmations arriving together; the token is activated only when no limit
+ * is passed. `wait` is the seconds to wait when one was (nothing else was
+ * written then). Elsewhere, null: count the hits first, then `confirmPending`.
+ * @see PROTOCOL.md §1, §4
+ */
+export async function confirmWithinLimits(
+  ctx: Pick<AppContext, 'db' | 'dialect' | 'config'>,
+  now: number,
+  token: Pick<Token, 'id' | 'renews_token_id'>,
+  step: number,
+  entry: AuditFields,
+  limit: { bucket: Bucket; ip: string },
+): Promise<{ outcome: ActivateOutcome; wait: null } | { outcome: null; wait: number } | null> {
+  if (ctx.dialect !== 'postgres' || token.renews_token_id !== null) return null;
+  const keys = rateKeys(ctx, limit.bucket, { ip: limit.ip, user: entry.username }, now);
+  return confirmFirstTokenPg(ctx, now, token.id, step, entry, keys);
+}
+
+async function confirmFirstTokenPg(
+  ctx: Pick<AppContext, 'db'>,
+  now: number,
+  tokenId: string,
+  step: number,
+  entry: AuditFields,
+  limits: RateKey[],
+): Promise<{ outcome: ActivateOutcome; wait: null } | { outcome: null; wait: number }> {
+  const confirmation = { maxFailures: MAX_CONFIRM_FAILURES, now, tokenId, step, username: entry.username, ip: entry.ip, detail: JSON.stringify(entry.detail), limits };
+  const done = await confirmBatchedPg(ctx.db, confirmation);
+  if (done.activated) return { outcome: 'activated', wait: null };
+  const wait = rateWait(limits, done.counted, now);
+  if (wait !== null) return { outcome: null, wait };
+  // Nothing written: tell a token confirmed by a concurrent request from one that is gone.
+  const row = await ctx.db.selectFrom('tokens').select('state').where('id', '=', tokenId).executeTakeFirst();
+  return { outcome: row?.state === 'active' ? 'already_active' : 'gone', wait: null };
 }
 
 /**

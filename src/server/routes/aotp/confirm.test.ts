@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { b64u } from '../../../core/bytes.ts';
 import { confirm, createConfirmRequest } from '../../../core/protocol/client.ts';
 import { testDatabases } from '../../db/test-databases.ts';
+import { RATE_LIMITS } from '../../store/rate-limits.ts';
 import { tokenRow } from '../../testing/queries.ts';
 import { activeToken, buildHarness, codeOf, post, provisioned, wrongCode, type Harness } from '../../testing/harness.ts';
 
@@ -28,6 +29,42 @@ for (const target of testDatabases()) {
       expect(results.filter((r) => r.status === 401 && r.body.error === 'invalid_mac')).toHaveLength(15);
       expect(await tokenRow(h, token.envelope.tokenId)).toBeUndefined();
       expect(await h.ctx.db.selectFrom('audit').select('event').where('event', '=', 'token.confirm_failed').execute()).toHaveLength(5);
+    });
+
+    it('confirms only within the address limit: of simultaneous first confirmations from one address, the ones past it get 429 and stay pending', async () => {
+      const tokens = [];
+      for (let i = 0; i < 10; i++) tokens.push(await provisioned(h, `format${String(i + 1).padStart(2, '0')}`));
+      const factor = h.ctx.config.rateLimitFactor;
+      h.ctx.config.rateLimitFactor = 0.05;
+      try {
+        const allowed = Math.floor(RATE_LIMITS.confirm.ip.max * 0.05);
+        const results = await Promise.all(tokens.map(async (t) => post(h, 'confirm', await createConfirmRequest(t.envelope.tokenId, t.kStatus, codeOf(t, h.now())))));
+        expect(results.filter((r) => r.status === 200)).toHaveLength(allowed);
+        expect(results.filter((r) => r.status === 429 && r.body.error === 'rate_limited')).toHaveLength(10 - allowed);
+        const states = await Promise.all(tokens.map(async (t) => (await tokenRow(h, t.envelope.tokenId))?.state));
+        expect(states.filter((s) => s === 'active')).toHaveLength(allowed);
+        expect(states.filter((s) => s === 'pending')).toHaveLength(10 - allowed);
+        expect(await h.ctx.db.selectFrom('audit').select('event').where('event', '=', 'token.confirmed').execute()).toHaveLength(allowed);
+      } finally {
+        h.ctx.config.rateLimitFactor = factor;
+      }
+    });
+
+    it('confirms only within the user limit: of simultaneous confirmations of one user\'s tokens, the ones past it get 429 and stay pending', async () => {
+      const tokens = [];
+      for (let i = 0; i < 3; i++) tokens.push(await provisioned(h, 'format01'));
+      const factor = h.ctx.config.rateLimitFactor;
+      h.ctx.config.rateLimitFactor = 0.1;
+      try {
+        const allowed = Math.floor(RATE_LIMITS.confirm.user.max * 0.1);
+        const results = await Promise.all(tokens.map(async (t) => post(h, 'confirm', await createConfirmRequest(t.envelope.tokenId, t.kStatus, codeOf(t, h.now())))));
+        expect(results.filter((r) => r.status === 200)).toHaveLength(allowed);
+        expect(results.filter((r) => r.status === 429 && r.body.error === 'rate_limited')).toHaveLength(3 - allowed);
+        const states = await Promise.all(tokens.map(async (t) => (await tokenRow(h, t.envelope.tokenId))?.state));
+        expect(states.filter((s) => s === 'pending')).toHaveLength(3 - allowed);
+      } finally {
+        h.ctx.config.rateLimitFactor = factor;
+      }
     });
 
     it('accepts a code one step early or late, not two', async () => {
