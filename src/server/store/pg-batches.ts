@@ -188,11 +188,9 @@ function hitPlaces(items: RateHit[][]): number[][] {
   );
 }
 
-/** Applies one run of hits; for each caller, the hits of each of its keys as if the callers had come one by one. */
-async function applyHits(db: Db, items: RateHit[][]): Promise<RateCount[][]> {
-  const { keys, windows, counts } = hitTotals(items);
-  const rows = await query<{ key: string; hits: number; window_start: number }>(db, HIT_RATE_LIMITS, [keys, windows, counts]);
-  const before = new Map(rows.map((r) => [r.key, { hits: r.hits - counts[keys.indexOf(r.key)]!, windowStart: Number(r.window_start) }]));
+/** For each caller, the count of each of its keys as if the callers had come one by one, from the rows the hits returned. */
+function countsAfter(items: RateHit[][], totals: ReturnType<typeof hitTotals>, rows: Array<{ key: string; hits: number; window_start: number }>): RateCount[][] {
+  const before = new Map(rows.map((r) => [r.key, { hits: r.hits - totals.counts[totals.keys.indexOf(r.key)]!, windowStart: Number(r.window_start) }]));
   const places = hitPlaces(items);
   return items.map((hits, i) =>
     hits.map((h, j) => {
@@ -200,6 +198,13 @@ async function applyHits(db: Db, items: RateHit[][]): Promise<RateCount[][]> {
       return { key: h.key, hits: row.hits + places[i]![j]!, windowStart: row.windowStart };
     }),
   );
+}
+
+/** Applies one run of hits; for each caller, the hits of each of its keys as if the callers had come one by one. */
+async function applyHits(db: Db, items: RateHit[][]): Promise<RateCount[][]> {
+  const totals = hitTotals(items);
+  const rows = await query<{ key: string; hits: number; window_start: number }>(db, HIT_RATE_LIMITS, [totals.keys, totals.windows, totals.counts]);
+  return countsAfter(items, totals, rows);
 }
 
 /** Runs `items` in runs in which no key has two windows, one statement each; the results in order. */
@@ -217,22 +222,54 @@ export function hitRateLimitsPg(db: Db, hits: RateHit[]): Promise<RateCount[]> {
 }
 
 // The newest activation of each (profile, user), as tokens.ts `newestActivation`.
-const SELECT_NEWEST_ACTIVATIONS = `SELECT q.n, a.* FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(profile, username, n)
+const NEWEST_ACTIVATIONS = `SELECT q.n, to_jsonb(a) AS activation FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS q(profile, username, n)
 JOIN users ON users.username = q.username
 JOIN LATERAL (SELECT * FROM activations WHERE activations.user_id = users.id AND activations.profile = q.profile ORDER BY activations.id DESC LIMIT 1) a ON true`;
 
-const newestActivations = perDatabase((db) =>
-  batcher<{ profile: string; username: string }, Activation | undefined>(async (items) => {
-    const rows = await query<Activation & { n: number }>(db, SELECT_NEWEST_ACTIVATIONS, [items.map((i) => i.profile), items.map((i) => i.username)]);
-    const out: Array<Activation | undefined> = items.map(() => undefined);
-    for (const { n, ...row } of rows) out[n - 1] = row;
-    return out;
-  }),
-);
+// A provisioning's rate-limit hits (as HIT_RATE_LIMITS) and the newest
+// activation it may consume, for a batch: one statement, one round trip.
+const PROVISION_READS = `WITH hit AS (INSERT INTO rate_limits (key, window_start, hits)
+  SELECT * FROM unnest($1::text[], $2::bigint[], $3::integer[])
+  ON CONFLICT (key) DO UPDATE SET
+    hits = CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.hits + excluded.hits ELSE excluded.hits END,
+    window_start = excluded.window_start
+  RETURNING key, hits, window_start)
+SELECT NULL::bigint AS n, NULL::jsonb AS activation, key, hits, window_start FROM hit
+UNION ALL
+SELECT n, activation, NULL, NULL, NULL FROM (${NEWEST_ACTIVATIONS}) found`;
 
-/** The newest activation of (profile, user), or undefined. @see PROTOCOL.md §3 */
-export function newestActivationPg(db: Db, profile: string, username: string): Promise<Activation | undefined> {
-  return newestActivations(db)({ profile, username });
+export interface ProvisionReads {
+  /** The request's rate-limit keys. */
+  hits: RateHit[];
+  profile: string;
+  username: string;
+}
+
+async function provisionReadsRun(db: Db, items: ProvisionReads[]): Promise<Array<{ counted: RateCount[]; activation: Activation | undefined }>> {
+  const hits = items.map((i) => i.hits);
+  const totals = hitTotals(hits);
+  const rows = await query<{ n: number | null; activation: Activation | null; key: string; hits: number; window_start: number }>(db, PROVISION_READS, [
+    totals.keys,
+    totals.windows,
+    totals.counts,
+    items.map((i) => i.profile),
+    items.map((i) => i.username),
+  ]);
+  const counted = countsAfter(
+    hits,
+    totals,
+    rows.filter((r) => r.n === null),
+  );
+  const out = items.map((_, i) => ({ counted: counted[i]!, activation: undefined as Activation | undefined }));
+  for (const r of rows) if (r.n !== null) out[r.n - 1]!.activation = r.activation!;
+  return out;
+}
+
+const provisionReads = perDatabase((db) => batcher<ProvisionReads, { counted: RateCount[]; activation: Activation | undefined }>((items) => inWindowRuns(items, (i) => i.hits, (run) => provisionReadsRun(db, run))));
+
+/** Counts a provisioning's rate-limit hits and reads the newest activation of (profile, user), in one statement. @see PROTOCOL.md §1, §3 */
+export function provisionReadsPg(db: Db, reads: ProvisionReads): Promise<{ counted: RateCount[]; activation: Activation | undefined }> {
+  return provisionReads(db)(reads);
 }
 
 const SELECT_TOKENS = `SELECT q.n, tokens.*, users.username, users.login_failures, users.login_locked_until

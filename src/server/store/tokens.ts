@@ -10,9 +10,9 @@ import type { Activation, NewToken, Token } from '../db/schema.ts';
 import type { Profile } from '../config.ts';
 import { audit } from './audit.ts';
 import { lockRemaining, resetLoginFailures } from './login-guard.ts';
-import { acceptLoginBatchedPg, confirmBatchedPg, findTokenPg, newestActivationPg, provisionBatchedPg } from './pg-batches.ts';
+import { acceptLoginBatchedPg, confirmBatchedPg, findTokenPg, provisionBatchedPg, provisionReadsPg } from './pg-batches.ts';
 import { prepared } from './prepared.ts';
-import { rateKeys, rateWait, type Bucket, type RateKey } from './rate-limits.ts';
+import { hitRateLimit, rateKeys, rateWait, type Bucket, type RateKey } from './rate-limits.ts';
 import { writes, type Tx } from './write-queue.ts';
 
 type Ctx = Pick<AppContext, 'db' | 'now' | 'dialect'>;
@@ -67,9 +67,27 @@ const selectNewestActivation = prepared(
   ['\u0000profile', '\u0000username'],
 );
 
-export async function newestActivation(ctx: Ctx, profile: string, username: string): Promise<Activation | undefined> {
-  if (ctx.dialect === 'postgres') return newestActivationPg(ctx.db, profile, username);
-  return (await selectNewestActivation(ctx.db, profile, username)).rows[0];
+/**
+ * Counts a provisioning request against its rate limits (`limit.bucket`, per
+ * address and user) and reads the newest activation of (profile, user)
+ * together: one statement on PostgreSQL, shared with the requests arriving
+ * together; two at once on SQLite. `wait` is the seconds to wait when a limit
+ * was passed: the caller then answers that and nothing else. @see PROTOCOL.md §1, §3
+ */
+export async function newestActivationCounted(
+  ctx: Ctx & Pick<AppContext, 'config'>,
+  profile: string,
+  username: string,
+  limit: { bucket: Bucket; ip: string },
+): Promise<{ wait: number | null; activation: Activation | undefined }> {
+  if (ctx.dialect === 'postgres') {
+    const now = ctx.now();
+    const keys = rateKeys(ctx, limit.bucket, { ip: limit.ip, user: username }, now);
+    const { counted, activation } = await provisionReadsPg(ctx.db, { hits: keys, profile, username });
+    return { wait: rateWait(keys, counted, now), activation };
+  }
+  const [wait, found] = await Promise.all([hitRateLimit(ctx, limit.bucket, { ip: limit.ip, user: username }), selectNewestActivation(ctx.db, profile, username)]);
+  return { wait, activation: found.rows[0] };
 }
 
 /**

@@ -7,9 +7,9 @@ import { checkProvisionProofSync, newTokenSecretsSync, sealEnvelopeSync } from '
 import { activationKeyContext } from '../../store/activations.ts';
 import { audit } from '../../store/audit.ts';
 import { writes } from '../../store/write-queue.ts';
-import { countActivationFailure, provisionToken, kStatusContext, newestActivation, seedContext } from '../../store/tokens.ts';
+import { countActivationFailure, provisionToken, kStatusContext, newestActivationCounted, seedContext } from '../../store/tokens.ts';
 import { cleanDeviceName } from '../../text.ts';
-import { checkRateLimit } from './token-auth.ts';
+import { checkRateLimit, rateLimited } from './token-auth.ts';
 import { buildEnvelope, SEED_BYTES, tokenTimes } from './envelope.ts';
 
 const invalidCode = (): ProtocolError =>
@@ -60,11 +60,15 @@ function profileName(ctx: AppContext, query: unknown): string | null {
 export async function provision(ctx: AppContext, body: unknown, query: unknown, ip: string): Promise<ProvisionResponse> {
   const req = parseProvisionRequest(body);
   const name = profileName(ctx, query);
-  // The hit is counted and the activation read together (one round trip's
-  // wait, not two); a limited request goes no further than the read, which
-  // tells it nothing. An unknown profile has no activation: the same answer as any other miss.
-  const [, activation] = await Promise.all([checkRateLimit(ctx, 'provision', ip, req.userId), name === null ? undefined : newestActivation(ctx, name, req.userId)]);
-  if (name === null) throw invalidCode();
+  // An unknown profile has no activation: the same answer as any other miss.
+  if (name === null) {
+    await checkRateLimit(ctx, 'provision', ip, req.userId);
+    throw invalidCode();
+  }
+  // The hit is counted and the activation read together (one statement on
+  // PostgreSQL); a limited request goes no further than the read, which tells it nothing.
+  const { wait, activation } = await newestActivationCounted(ctx, name, req.userId, { bucket: 'provision', ip });
+  if (wait !== null) throw rateLimited(wait);
   const profile = ctx.config.profiles[name]!;
   if (!activation) throw invalidCode();
   const entry = { username: req.userId, ip };
