@@ -9,7 +9,7 @@ import { MasterKey } from '../secrets.ts';
 import { openTestDb, peopleHarness, type PeopleHarness } from '../web/test-context.ts';
 import { issueActivation } from './activations.ts';
 import { keyFile, nextKeyFile, opensDatabase, resealAll, settleInterruptedRotation } from './key-rotation.ts';
-import { seedContext } from './tokens.ts';
+import { seedContext } from './tokens/row.ts';
 import { verifyCode } from '../verify.ts';
 
 for (const target of testDatabases()) {

@@ -20,7 +20,7 @@ import type { Activation, Database, NewToken } from '../db/schema.ts';
 import { registerStatement } from '../db/statements.ts';
 import { batcher } from './batch.ts';
 import type { RateCount, RateKey } from './rate-limits.ts';
-import type { TokenWithUser } from './tokens.ts';
+import { NEW_TOKEN_COLUMNS, type TokenWithUser } from './tokens/row.ts';
 
 type Db = Kysely<Database>;
 
@@ -29,6 +29,13 @@ async function query<R>(db: Db, text: string, parameters: unknown[]): Promise<R[
   registerStatement(text);
   return (await db.executeQuery<R>(CompiledQuery.raw(text, parameters))).rows;
 }
+
+/**
+ * A JSON parameter. Strings are made well-formed first, as the driver does for
+ * text (UTF-8: a lone surrogate becomes U+FFFD); jsonb refuses its `\ud800` escape.
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const jsonParam = (value: unknown): string => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? v.replace(LONE_SURROGATE, '\ufffd') : v));
 
 /** One batcher of each kind per database handle; weakly held, so a closed database takes them along. */
 function perDatabase<T>(make: (db: Db) => T): (db: Db) => T {
@@ -301,45 +308,28 @@ export interface Provisioning {
   detail: string;
 }
 
-// Consumes each open, unexpired activation, inserts its pending token and the
-// `token.provisioned` row: as tokens.ts `provisionToken`, for a batch.
+// Consumes each open, unexpired activation, inserts its pending token (the
+// row as tokens/row.ts builds it, passed as JSON) and the `token.provisioned`
+// row: as tokens/provision.ts `provisionToken`, for a batch.
 const PROVISION = `WITH q AS MATERIALIZED (
-  SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-    $10::integer[], $11::integer[], $12::bigint[], $13::bigint[], $14::text[], $15::text[], $16::text[])
-    WITH ORDINALITY AS q(now, activation_id, id, user_id, profile, device_name, seed, k_status, algorithm, digits, period, issued_at, expires_at, username, ip, detail, n)),
-taken AS (UPDATE activations SET state = 'used', used_at = q.now, token_id = q.id FROM q
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS q(n integer, now bigint, activation_id bigint, username text, ip text, detail text, token jsonb)),
+taken AS (UPDATE activations SET state = 'used', used_at = q.now, token_id = q.token->>'id' FROM q
   WHERE activations.id = q.activation_id AND activations.state = 'open' AND activations.expires_at > q.now
   RETURNING q.*),
-token AS (INSERT INTO tokens (id, user_id, profile, activation_id, renews_token_id, device_name, seed, k_status, algorithm, digits, period, state, issued_at, expires_at)
-  SELECT id, user_id, profile, activation_id, NULL, device_name, seed, k_status, algorithm, digits, period, 'pending', issued_at, expires_at FROM taken ORDER BY n
+token AS (INSERT INTO tokens (${NEW_TOKEN_COLUMNS.join(', ')})
+  SELECT ${NEW_TOKEN_COLUMNS.map((c) => `t.${c}`).join(', ')} FROM taken CROSS JOIN LATERAL jsonb_populate_record(NULL::tokens, taken.token) AS t ORDER BY taken.n
   RETURNING id),
 audited AS (INSERT INTO audit (at, event, username, ip, detail)
-  SELECT taken.now, 'token.provisioned', taken.username, taken.ip, taken.detail FROM taken JOIN token ON token.id = taken.id ORDER BY taken.n)
+  SELECT taken.now, 'token.provisioned', taken.username, taken.ip, taken.detail FROM taken JOIN token ON token.id = taken.token->>'id' ORDER BY taken.n)
 SELECT n FROM taken`;
 
 const provisionings = perDatabase((db) =>
   batcher<Provisioning, boolean>(
     async (items) => {
-      const col = <T>(f: (p: Provisioning) => T): T[] => items.map(f);
       const rows = await query<{ n: number }>(db, PROVISION, [
-        col((p) => p.now),
-        col((p) => p.activationId),
-        col((p) => p.token.id),
-        col((p) => p.token.user_id),
-        col((p) => p.token.profile),
-        col((p) => p.token.device_name),
-        col((p) => p.token.seed),
-        col((p) => p.token.k_status),
-        col((p) => p.token.algorithm),
-        col((p) => p.token.digits),
-        col((p) => p.token.period),
-        col((p) => p.token.issued_at),
-        col((p) => p.token.expires_at),
-        col((p) => p.username),
-        col((p) => p.ip),
-        col((p) => p.detail),
+        jsonParam(items.map((p, i) => ({ n: i + 1, now: p.now, activation_id: p.activationId, username: p.username, ip: p.ip, detail: p.detail, token: p.token }))),
       ]);
-      const done = new Set(rows.map((r) => r.n));
+      const done = new Set(rows.map((r) => Number(r.n)));
       return items.map((_, i) => done.has(i + 1));
     },
     // Two consumptions of one activation are never judged on one snapshot.
@@ -380,13 +370,13 @@ const CONFIRM = `WITH hit AS (INSERT INTO rate_limits (key, window_start, hits)
 counts AS (SELECT hit.key, hit.hits - t.c AS before, hit.window_start FROM hit JOIN unnest($1::text[], $3::integer[]) AS t(key, c) ON t.key = hit.key),
 q AS MATERIALIZED (
   SELECT q.*, a.before + q.a_place AS a_hits, a.window_start AS a_window, b.before + q.b_place AS b_hits, b.window_start AS b_window
-  FROM unnest($4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[], $11::integer[], $12::integer[], $13::text[], $14::integer[], $15::integer[])
-    WITH ORDINALITY AS q(now, token_id, step, username, ip, detail, a_key, a_place, a_max, b_key, b_place, b_max, n)
+  FROM jsonb_to_recordset($4::jsonb)
+    AS q(n integer, now bigint, token_id text, step bigint, username text, ip text, detail text, a_key text, a_place integer, a_max integer, b_key text, b_place integer, b_max integer)
   LEFT JOIN counts a ON a.key = q.a_key
   LEFT JOIN counts b ON b.key = q.b_key),
 activated AS (UPDATE tokens SET state = 'active', confirmed_at = q.now, last_step = q.step FROM q
   WHERE (q.a_key IS NULL OR q.a_hits <= q.a_max) AND (q.b_key IS NULL OR q.b_hits <= q.b_max)
-    AND tokens.id = q.token_id AND tokens.state = 'pending' AND tokens.confirm_failures < $16::integer AND tokens.renews_token_id IS NULL
+    AND tokens.id = q.token_id AND tokens.state = 'pending' AND tokens.confirm_failures < $5::integer AND tokens.renews_token_id IS NULL
   RETURNING q.n, q.now, q.username, q.ip, q.detail),
 audited AS (INSERT INTO audit (at, event, username, ip, detail) SELECT now, 'token.confirmed', username, ip, detail FROM activated ORDER BY n)
 SELECT q.n, q.a_hits, q.a_window, q.b_hits, q.b_window, activated.n IS NOT NULL AS activated FROM q LEFT JOIN activated ON activated.n = q.n`;
@@ -401,24 +391,17 @@ async function confirmRun(db: Db, items: Confirmation[]): Promise<ConfirmResult[
   const hits = items.map((c) => c.limits);
   const { keys, windows, counts } = hitTotals(hits);
   const places = hitPlaces(hits);
-  const col = <T>(f: (c: Confirmation, i: number) => T): T[] => items.map(f);
-  const slot = (c: Confirmation, i: number, k: 0 | 1) => ({ key: c.limits[k]?.key ?? null, place: places[i]![k] ?? null, max: c.limits[k]?.max ?? null });
+  // Each request's keys in two slots (a: the address, b: the user), null when absent.
+  const slot = (c: Confirmation, i: number, k: 0 | 1) => (c.limits[k] ? { key: c.limits[k].key, place: places[i]![k]!, max: c.limits[k].max } : { key: null, place: null, max: null });
+  const requests = items.map((c, i) => {
+    const [a, b] = [slot(c, i, 0), slot(c, i, 1)];
+    return { n: i + 1, now: c.now, token_id: c.tokenId, step: c.step, username: c.username, ip: c.ip, detail: c.detail, a_key: a.key, a_place: a.place, a_max: a.max, b_key: b.key, b_place: b.place, b_max: b.max };
+  });
   const rows = await query<{ n: number; a_hits: number | null; a_window: number | null; b_hits: number | null; b_window: number | null; activated: boolean }>(db, CONFIRM, [
     keys,
     windows,
     counts,
-    col((c) => c.now),
-    col((c) => c.tokenId),
-    col((c) => c.step),
-    col((c) => c.username),
-    col((c) => c.ip),
-    col((c) => c.detail),
-    col((c, i) => slot(c, i, 0).key),
-    col((c, i) => slot(c, i, 0).place),
-    col((c, i) => slot(c, i, 0).max),
-    col((c, i) => slot(c, i, 1).key),
-    col((c, i) => slot(c, i, 1).place),
-    col((c, i) => slot(c, i, 1).max),
+    jsonParam(requests),
     items[0]!.maxFailures,
   ]);
   const out: ConfirmResult[] = items.map(() => ({ activated: false, counted: [] }));

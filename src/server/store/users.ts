@@ -10,7 +10,7 @@ import type { SecurityQuestionsTable, TokenState, User } from '../db/schema.ts';
 import { hashAnswer, hashSecret, normalizeAnswer } from '../secrets.ts';
 import { audit } from './audit.ts';
 import { catalogueImage, DECOY_QUESTIONS, IMAGE_CATALOGUE } from '../web/decoy.ts';
-import { revokeToken } from './tokens.ts';
+import { revokeToken } from './tokens/revoke.ts';
 
 /** Input a person got wrong: `field` says which. */
 export class UserInputError extends Error {

@@ -7,7 +7,9 @@ import { checkProvisionProofSync, newTokenSecretsSync, sealEnvelopeSync } from '
 import { activationKeyContext } from '../../store/activations.ts';
 import { audit } from '../../store/audit.ts';
 import { writes } from '../../store/write-queue.ts';
-import { countActivationFailure, provisionToken, kStatusContext, newestActivationCounted, seedContext } from '../../store/tokens.ts';
+import { newestActivationCounted } from '../../store/tokens/find.ts';
+import { countActivationFailure, provisionToken } from '../../store/tokens/provision.ts';
+import { pendingTokenRow } from '../../store/tokens/row.ts';
 import { cleanDeviceName } from '../../text.ts';
 import { checkRateLimit, rateLimited } from './token-auth.ts';
 import { buildEnvelope, SEED_BYTES, tokenTimes } from './envelope.ts';
@@ -98,25 +100,20 @@ export async function provision(ctx: AppContext, body: unknown, query: unknown, 
   const envelope = buildEnvelope(ctx.config, profile, { tokenId, userId: req.userId, seed, times });
   // Sealing first: a client key off the curve is a 400 that leaves the activation untouched.
   const { response, kStatus } = sealEnvelopeSync({ kind: 'provision', kAc }, req, envelope);
-  const row = {
+  const row = pendingTokenRow(ctx.masterKey, {
     id: tokenId,
-    user_id: activation.user_id,
+    userId: activation.user_id,
     profile: name,
-    activation_id: activation.id,
-    renews_token_id: null,
+    settings: profile,
+    activationId: activation.id,
+    renewsTokenId: null,
     // Stored and later printed by `token list`: no controls, escapes or bidi overrides.
-    device_name: cleanDeviceName(req.device?.name ?? ''),
-    seed: ctx.masterKey.sealSync(seed, seedContext(tokenId)),
-    k_status: ctx.masterKey.sealSync(kStatus, kStatusContext(tokenId)),
-    algorithm: profile.algorithm,
-    digits: profile.digits,
-    period: profile.period,
-    state: 'pending',
-    issued_at: times.issuedAt,
-    expires_at: times.expiresAt,
-    confirmed_at: null,
-    revoked_at: null,
-  } as const;
+    deviceName: cleanDeviceName(req.device?.name ?? ''),
+    seed,
+    kStatus,
+    issuedAt: times.issuedAt,
+    expiresAt: times.expiresAt,
+  });
   seed.fill(0);
   kAc.fill(0);
   // Consumption, token and audit row in one write: all or nothing.

@@ -3,7 +3,7 @@ import { b64u, fromB64u } from '../../../core/bytes.ts';
 import { confirm, createRenewRequest, openRenewResponse, renew, type ProvisionedToken } from '../../../core/protocol/client.ts';
 import { mac, macInput } from '../../../core/protocol/keys.ts';
 import { testDatabases } from '../../db/test-databases.ts';
-import { revokeToken } from '../../store/tokens.ts';
+import { revokeToken } from '../../store/tokens/revoke.ts';
 import { verifyCode } from '../../verify.ts';
 import { activeToken, buildHarness, codeOf, post, provisioned, PUBLIC_URL, wrongCode, type Harness } from '../../testing/harness.ts';
 import { tokenRow, userRow } from '../../testing/queries.ts';

@@ -3,7 +3,7 @@ import { b64u } from '../../../core/bytes.ts';
 import { confirm, createStatusRequest, renew, status } from '../../../core/protocol/client.ts';
 import { testDatabases } from '../../db/test-databases.ts';
 import { createApiKey } from '../../store/api-keys.ts';
-import { revokeToken } from '../../store/tokens.ts';
+import { revokeToken } from '../../store/tokens/revoke.ts';
 import { activeToken, buildHarness, codeOf, post, provisioned, wrongCode, type Harness } from '../../testing/harness.ts';
 import { tokenRow, userRow } from '../../testing/queries.ts';
 

@@ -7,7 +7,8 @@ import { checkStatusMacSync } from '../../protocol-crypto.ts';
 import { audit } from '../../store/audit.ts';
 import { writes } from '../../store/write-queue.ts';
 import { clearFailuresUnlessLocked, countFailureUnlessLocked, lockRemaining, lockedFor } from '../../store/login-guard.ts';
-import { countConfirmFailure, tokenStatus } from '../../store/tokens.ts';
+import { countConfirmFailure } from '../../store/tokens/confirm.ts';
+import { tokenStatus } from '../../store/tokens/row.ts';
 import { isoSeconds, renewOpensAt } from './envelope.ts';
 import { authenticateToken, checkSkew, matchCode } from './token-auth.ts';
 

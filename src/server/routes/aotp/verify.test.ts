@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { testDatabases } from '../../db/test-databases.ts';
 import { confirm } from '../../../core/protocol/client.ts';
 import { revokeApiKey } from '../../store/api-keys.ts';
-import { revokeToken } from '../../store/tokens.ts';
+import { revokeToken } from '../../store/tokens/revoke.ts';
 import { activeToken, addUser, apiKey, buildHarness, codeOf, post, provisioned, wrongCode, type Harness } from '../../testing/harness.ts';
 import { tokenRow, userRow } from '../../testing/queries.ts';
 
