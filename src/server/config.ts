@@ -51,6 +51,11 @@ export interface Config {
   rateLimitFactor?: number;
 }
 
+/** The profile of a stored token, falling back to the default profile if it was removed from the config. */
+export function profileOf(ctx: { config: Pick<Config, 'profiles' | 'defaultProfile'> }, name: string): Profile {
+  return ctx.config.profiles[name] ?? ctx.config.profiles[ctx.config.defaultProfile]!;
+}
+
 export const DEFAULT_PROFILE_NAME = 'teleacces';
 
 export function defaultProfile(publicUrl: string): Profile {

@@ -5,9 +5,9 @@
 import type { VerifyResponse } from '../core/protocol/messages.ts';
 import { matchTOTPFast } from './totp-node.ts';
 import { normalizeUserId } from '../core/user-id.ts';
-import type { Profile } from './config.ts';
+import { profileOf, type Profile } from './config.ts';
 import type { AppContext } from './context.ts';
-import { isoSeconds } from './routes/aotp/envelope.ts';
+import { isoSeconds } from './dates.ts';
 import { audit } from './store/audit.ts';
 import { countFailureUnlessLocked, lockedFor, lockRemaining, type LockoutPolicy } from './store/login-guard.ts';
 import { acceptLogin } from './store/tokens/login.ts';
@@ -46,11 +46,6 @@ export interface VerifyMeta {
   ip?: string | null;
   /** Which door the code came through (audit only): 'api' or 'login-page'. */
   via?: string;
-}
-
-/** The profile of a stored token, falling back to the default profile if it was removed from the config. */
-export function profileOf(ctx: Pick<AppContext, 'config'>, name: string): Profile {
-  return ctx.config.profiles[name] ?? ctx.config.profiles[ctx.config.defaultProfile]!;
 }
 
 /** The strictest lockout among the profiles of a user's active tokens. */

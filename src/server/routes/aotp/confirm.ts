@@ -2,15 +2,15 @@
 import type { FastifyInstance } from 'fastify';
 import { ProtocolError } from '../../../core/protocol/errors.ts';
 import { parseConfirmRequest, type ConfirmResponse } from '../../../core/protocol/messages.ts';
+import { profileOf } from '../../config.ts';
 import type { AppContext } from '../../context.ts';
+import { isoSeconds } from '../../dates.ts';
 import { checkConfirmMacSync } from '../../protocol-crypto.ts';
 import { audit } from '../../store/audit.ts';
 import { writes } from '../../store/write-queue.ts';
 import { clearFailuresUnlessLocked, countFailureUnlessLocked, lockedFor } from '../../store/login-guard.ts';
 import { confirmPending, confirmWithinLimits, countConfirmFailure, type ActivateOutcome } from '../../store/tokens/confirm.ts';
 import { tokenStatus } from '../../store/tokens/row.ts';
-import { profileOf } from '../../verify.ts';
-import { isoSeconds } from './envelope.ts';
 import { admitToken, checkUserLock, findAuthenticToken, invalidOtp, isPastDeadline, lockedError, matchCode, noActiveToken, rateLimited } from './token-auth.ts';
 
 /** Confirms a token: the §4 rules. @see PROTOCOL.md §4 */

@@ -4,6 +4,7 @@ import { ProtocolError } from '../../../core/protocol/errors.ts';
 import { parseRenewRequest, type ProvisionResponse, type RenewRequest } from '../../../core/protocol/messages.ts';
 import type { Profile } from '../../config.ts';
 import type { AppContext } from '../../context.ts';
+import { isoSeconds } from '../../dates.ts';
 import type { NewToken } from '../../db/schema.ts';
 import { checkRenewMacSync, newTokenSecretsSync, sealEnvelopeSync } from '../../protocol-crypto.ts';
 import { audit } from '../../store/audit.ts';
@@ -12,7 +13,7 @@ import { countFailureUnlessLocked, lockRemaining, lockUserRow, resetLoginFailure
 import { acceptStep } from '../../store/tokens/login.ts';
 import { insertRenewal } from '../../store/tokens/renew.ts';
 import { pendingTokenRow, tokenStatus, type TokenWithUser } from '../../store/tokens/row.ts';
-import { buildEnvelope, isoSeconds, renewOpensAt, SEED_BYTES, tokenTimes } from './envelope.ts';
+import { buildEnvelope, renewOpensAt, SEED_BYTES, tokenTimes } from './envelope.ts';
 import { authenticateToken, checkSkew, checkUserLock, invalidOtp, lockedError, matchCode, noActiveToken } from './token-auth.ts';
 
 /**

@@ -1,7 +1,7 @@
 /** What confirm, status and renew share: finding a token by its MAC, the user's lock, code matching. @see PROTOCOL.md §4–§6 */
 import { ProtocolError } from '../../../core/protocol/errors.ts';
 import { matchTOTPFast } from '../../totp-node.ts';
-import type { Profile } from '../../config.ts';
+import { profileOf, type Profile } from '../../config.ts';
 import type { AppContext } from '../../context.ts';
 import type { Token } from '../../db/schema.ts';
 import { lockRemaining } from '../../store/login-guard.ts';
@@ -10,7 +10,6 @@ import { findToken } from '../../store/tokens/find.ts';
 import { kStatusContext, pendingDeadline, seedContext, type TokenWithUser } from '../../store/tokens/row.ts';
 import { hitRateLimit, type Bucket } from '../../store/rate-limits.ts';
 import { writes } from '../../store/write-queue.ts';
-import { profileOf } from '../../verify.ts';
 
 /** Maximum distance between a request's `ts` and the server's clock. @see PROTOCOL.md §5 */
 export const MAX_SKEW_SECONDS = 300;
