@@ -31,40 +31,37 @@ for (const target of testDatabases()) {
       expect(await h.ctx.db.selectFrom('audit').select('event').where('event', '=', 'token.confirm_failed').execute()).toHaveLength(5);
     });
 
-    it('confirms only within the address limit: of simultaneous first confirmations from one address, the ones past it get 429 and stay pending', async () => {
+    /** Confirms a pending token of each of `users` at once with their right codes, the rate limits scaled by `factor`. */
+    async function confirmAtOnce(users: string[], factor: number) {
       const tokens = [];
-      for (let i = 0; i < 10; i++) tokens.push(await provisioned(h, `format${String(i + 1).padStart(2, '0')}`));
-      const factor = h.ctx.config.rateLimitFactor;
-      h.ctx.config.rateLimitFactor = 0.05;
+      for (const user of users) tokens.push(await provisioned(h, user));
+      const before = h.ctx.config.rateLimitFactor;
+      h.ctx.config.rateLimitFactor = factor;
       try {
-        const allowed = Math.floor(RATE_LIMITS.confirm.ip.max * 0.05);
         const results = await Promise.all(tokens.map(async (t) => post(h, 'confirm', await createConfirmRequest(t.envelope.tokenId, t.kStatus, codeOf(t, h.now())))));
-        expect(results.filter((r) => r.status === 200)).toHaveLength(allowed);
-        expect(results.filter((r) => r.status === 429 && r.body.error === 'rate_limited')).toHaveLength(10 - allowed);
         const states = await Promise.all(tokens.map(async (t) => (await tokenRow(h, t.envelope.tokenId))?.state));
-        expect(states.filter((s) => s === 'active')).toHaveLength(allowed);
-        expect(states.filter((s) => s === 'pending')).toHaveLength(10 - allowed);
-        expect(await h.ctx.db.selectFrom('audit').select('event').where('event', '=', 'token.confirmed').execute()).toHaveLength(allowed);
+        return { results, states };
       } finally {
-        h.ctx.config.rateLimitFactor = factor;
+        h.ctx.config.rateLimitFactor = before;
       }
+    }
+
+    it('confirms only within the address limit: of simultaneous first confirmations from one address, the ones past it get 429 and stay pending', async () => {
+      const { results, states } = await confirmAtOnce(Array.from({ length: 10 }, (_, i) => `format${String(i + 1).padStart(2, '0')}`), 0.05);
+      const allowed = Math.floor(RATE_LIMITS.confirm.ip.max * 0.05);
+      expect(results.filter((r) => r.status === 200)).toHaveLength(allowed);
+      expect(results.filter((r) => r.status === 429 && r.body.error === 'rate_limited')).toHaveLength(10 - allowed);
+      expect(states.filter((s) => s === 'active')).toHaveLength(allowed);
+      expect(states.filter((s) => s === 'pending')).toHaveLength(10 - allowed);
+      expect(await h.ctx.db.selectFrom('audit').select('event').where('event', '=', 'token.confirmed').execute()).toHaveLength(allowed);
     });
 
     it('confirms only within the user limit: of simultaneous confirmations of one user\'s tokens, the ones past it get 429 and stay pending', async () => {
-      const tokens = [];
-      for (let i = 0; i < 3; i++) tokens.push(await provisioned(h, 'format01'));
-      const factor = h.ctx.config.rateLimitFactor;
-      h.ctx.config.rateLimitFactor = 0.1;
-      try {
-        const allowed = Math.floor(RATE_LIMITS.confirm.user.max * 0.1);
-        const results = await Promise.all(tokens.map(async (t) => post(h, 'confirm', await createConfirmRequest(t.envelope.tokenId, t.kStatus, codeOf(t, h.now())))));
-        expect(results.filter((r) => r.status === 200)).toHaveLength(allowed);
-        expect(results.filter((r) => r.status === 429 && r.body.error === 'rate_limited')).toHaveLength(3 - allowed);
-        const states = await Promise.all(tokens.map(async (t) => (await tokenRow(h, t.envelope.tokenId))?.state));
-        expect(states.filter((s) => s === 'pending')).toHaveLength(3 - allowed);
-      } finally {
-        h.ctx.config.rateLimitFactor = factor;
-      }
+      const { results, states } = await confirmAtOnce(['format01', 'format01', 'format01'], 0.1);
+      const allowed = Math.floor(RATE_LIMITS.confirm.user.max * 0.1);
+      expect(results.filter((r) => r.status === 200)).toHaveLength(allowed);
+      expect(results.filter((r) => r.status === 429 && r.body.error === 'rate_limited')).toHaveLength(3 - allowed);
+      expect(states.filter((s) => s === 'pending')).toHaveLength(3 - allowed);
     });
 
     it('accepts a code one step early or late, not two', async () => {
