@@ -61,7 +61,7 @@ function lockoutPolicy(profiles: Profile[]): LockoutPolicy {
  * Checks `otp` for `userId` against the user's active tokens: accepts a code
  * within the profile's window whose time step is later than the token's last
  * accepted one. The lock check and the decision are one atomic step per user
- * (store/tokens.ts `acceptLogin`, store/login-guard.ts
+ * (store/tokens/login.ts `acceptLogin`, store/login-guard.ts
  * `countFailureUnlessLocked`): of any burst, at most `maxFailures` wrong codes
  * are counted and answered as wrong before the lock, the rest are answered
  * `locked`, and nothing is accepted while locked. A replay of a token's last

@@ -1,9 +1,11 @@
 /**
  * The hot PostgreSQL statements, grouped (see batch.ts): the verify read and
  * the accepted login, the rate-limit hits, provisioning and first
- * confirmation with the reads before them. Each is one statement over arrays,
- * one round trip and (for writes) one commit for a whole batch, with the same
- * guarantees as one statement per request:
+ * confirmation with the reads before them. A provisioning's rate-limit hits
+ * ride with its activation read, a first confirmation's with the confirmation
+ * itself (which then happens only within the limits). Each is one statement
+ * over arrays (or one JSON array of rows), one round trip and (for writes) one
+ * commit for a whole batch, with the same guarantees as one statement per request:
  * - a login's lock check, step and failure reset stay one atomic step per
  *   user: the users' rows are locked (`FOR UPDATE`, in id order so two
  *   instances' batches cannot deadlock) before their state is read, and no
@@ -12,7 +14,8 @@
  *   concurrent consumptions exactly one succeeds, as with one conditional
  *   UPDATE each;
  * - rate-limit hits of one key in a batch are added together and each caller
- *   gets the count it would have had alone.
+ *   gets the count it would have had alone; the keys' rows are locked in one
+ *   (sorted) order by every statement that hits them.
  * @see PROTOCOL.md §7
  */
 import { CompiledQuery, type Kysely } from 'kysely';
@@ -228,7 +231,7 @@ export function hitRateLimitsPg(db: Db, hits: RateHit[]): Promise<RateCount[]> {
   return rateHits(db)(hits);
 }
 
-// The newest activation of each (profile, user), as tokens.ts `newestActivation`.
+// The newest activation of each (profile, user), as tokens/find.ts `newestActivationCounted` reads it on SQLite.
 const NEWEST_ACTIVATIONS = `SELECT q.n, to_jsonb(a) AS activation FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS q(profile, username, n)
 JOIN users ON users.username = q.username
 JOIN LATERAL (SELECT * FROM activations WHERE activations.user_id = users.id AND activations.profile = q.profile ORDER BY activations.id DESC LIMIT 1) a ON true`;
@@ -343,7 +346,7 @@ export function provisionBatchedPg(db: Db, provisioning: Provisioning): Promise<
 }
 
 export interface Confirmation {
-  /** tokens.ts MAX_CONFIRM_FAILURES (passed in: that module imports this one). */
+  /** tokens/confirm.ts MAX_CONFIRM_FAILURES (passed in: that module imports this one). */
   maxFailures: number;
   now: number;
   tokenId: string;
@@ -358,7 +361,7 @@ export interface Confirmation {
 
 // The request's rate-limit hits (as HIT_RATE_LIMITS), then a first confirmation
 // (not a renewal) and its `token.confirmed` row, only for the requests within
-// their limits: as rate-limits.ts `hitRateLimit` then tokens.ts `confirmPending`,
+// their limits: as rate-limits.ts `hitRateLimit` then tokens/confirm.ts `confirmPending`,
 // for a batch, in one statement. Each request's count of a key is the key's
 // count before the statement plus its place among the batch's hits of that key.
 const CONFIRM = `WITH hit AS (INSERT INTO rate_limits (key, window_start, hits)

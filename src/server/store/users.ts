@@ -316,7 +316,7 @@ export async function listTokens(ctx: Pick<AppContext, 'db' | 'now'>, query: Tok
 }
 
 /**
- * Revokes a pending or active token (see tokens.ts) and audits it; with
+ * Revokes a pending or active token (see tokens/revoke.ts) and audits it; with
  * `userId`, only that user's. Returns the device name and owner, or null when
  * there was nothing to revoke.
  */
