@@ -30,11 +30,6 @@ const config: KnipConfig = {
   ignoreBinaries: ['taskset'],
   // e2e/run.ts runs node_modules/.bin/web-ext by its path.
   ignoreDependencies: ['web-ext'],
-  // TODO(2026-12-09): these move or split (test support to src/testing, the token
-  // store by operation); once they have, drop these lines and what knip then shows.
-  ignoreIssues: {
-    'src/server/store/tokens.ts': ['exports'],
-  },
 };
 
 export default config;

@@ -30,7 +30,7 @@ import { TEST_PG_URL } from '../src/testing/server/databases.ts';
 import { MasterKey } from '../src/server/secrets.ts';
 import { issueActivation } from '../src/server/store/activations.ts';
 import { createApiKey } from '../src/server/store/api-keys.ts';
-import { kStatusContext, seedContext } from '../src/server/store/tokens.ts';
+import { pendingTokenRow } from '../src/server/store/tokens/row.ts';
 import { hotp } from '../src/server/totp-node.ts';
 import { prepareProvision } from './fast-client.ts';
 import type { BenchSection } from './index.ts';
@@ -133,24 +133,10 @@ async function seedUsers(handle: DatabaseHandle, masterKey: MasterKey, prefix: s
       .values(
         batch.map((u) => {
           const id = b64u(crypto.getRandomValues(new Uint8Array(16)));
-          return {
-            id,
-            user_id: idOf.get(u.username)!,
-            profile: 'teleacces',
-            activation_id: null,
-            renews_token_id: null,
-            device_name: 'bench',
-            seed: masterKey.sealSync(u.seed, seedContext(id)),
-            k_status: masterKey.sealSync(crypto.getRandomValues(new Uint8Array(32)), kStatusContext(id)),
-            algorithm: 'SHA1' as const,
-            digits: 6,
-            period: 30,
-            state: 'active' as const,
-            issued_at: now,
-            expires_at: now + 365 * 86_400_000,
-            confirmed_at: now,
-            revoked_at: null,
-          };
+          const settings = { algorithm: 'SHA1', digits: 6, period: 30 } as const;
+          const kStatus = crypto.getRandomValues(new Uint8Array(32));
+          const row = pendingTokenRow(masterKey, { id, userId: idOf.get(u.username)!, profile: 'teleacces', settings, activationId: null, renewsTokenId: null, deviceName: 'bench', seed: u.seed, kStatus, issuedAt: now, expiresAt: now + 365 * 86_400_000 });
+          return { ...row, state: 'active' as const, confirmed_at: now };
         }),
       )
       .execute();

@@ -53,6 +53,11 @@ export interface Config {
   serviceCentre?: string;
 }
 
+/** The profile of a stored token, falling back to the default profile if it was removed from the config. */
+export function profileOf(ctx: { config: Pick<Config, 'profiles' | 'defaultProfile'> }, name: string): Profile {
+  return ctx.config.profiles[name] ?? ctx.config.profiles[ctx.config.defaultProfile]!;
+}
+
 const DEFAULT_PROFILE_NAME = 'teleacces';
 
 function defaultProfile(publicUrl: string): Profile {

@@ -5,12 +5,13 @@
 import type { VerifyResponse } from '../core/protocol/messages.ts';
 import { matchTOTPFast } from './totp-node.ts';
 import { normalizeUserId } from '../core/user-id.ts';
-import type { Profile } from './config.ts';
+import { profileOf, type Profile } from './config.ts';
 import type { AppContext } from './context.ts';
-import { isoSeconds } from './routes/aotp/envelope.ts';
+import { isoSeconds } from './dates.ts';
 import { audit } from './store/audit.ts';
 import { countFailureUnlessLocked, lockedFor, lockRemaining, type LockoutPolicy } from './store/login-guard.ts';
-import { acceptLogin, seedContext } from './store/tokens.ts';
+import { acceptLogin } from './store/tokens/login.ts';
+import { seedContext } from './store/tokens/row.ts';
 import { selectUserTokensPg } from './store/pg-batches.ts';
 import { prepared } from './store/prepared.ts';
 import { writes } from './store/write-queue.ts';
@@ -47,11 +48,6 @@ export interface VerifyMeta {
   via?: string;
 }
 
-/** The profile of a stored token, falling back to the default profile if it was removed from the config. */
-export function profileOf(ctx: Pick<AppContext, 'config'>, name: string): Profile {
-  return ctx.config.profiles[name] ?? ctx.config.profiles[ctx.config.defaultProfile]!;
-}
-
 /** The strictest lockout among the profiles of a user's active tokens. */
 function lockoutPolicy(profiles: Profile[]): LockoutPolicy {
   let policy: LockoutPolicy = { maxFailures: Number.POSITIVE_INFINITY, lockoutSeconds: 0 };
@@ -65,7 +61,7 @@ function lockoutPolicy(profiles: Profile[]): LockoutPolicy {
  * Checks `otp` for `userId` against the user's active tokens: accepts a code
  * within the profile's window whose time step is later than the token's last
  * accepted one. The lock check and the decision are one atomic step per user
- * (store/tokens.ts `acceptLogin`, store/login-guard.ts
+ * (store/tokens/login.ts `acceptLogin`, store/login-guard.ts
  * `countFailureUnlessLocked`): of any burst, at most `maxFailures` wrong codes
  * are counted and answered as wrong before the lock, the rest are answered
  * `locked`, and nothing is accepted while locked. A replay of a token's last

@@ -8,7 +8,7 @@
 import type { AppContext } from '../context.ts';
 import { audit } from '../store/audit.ts';
 import { purgeRateLimits } from '../store/rate-limits.ts';
-import { purgeStalePending } from '../store/tokens.ts';
+import { purgeStalePending } from '../store/tokens/revoke.ts';
 
 export interface PurgeReport {
   activations: number;

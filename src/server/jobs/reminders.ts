@@ -5,10 +5,10 @@
  * key token × days) before the mail goes, so two instances running the job at
  * once send it once.
  */
+import { profileOf } from '../config.ts';
 import type { AppContext } from '../context.ts';
 import { reminderMail } from '../mail/templates.ts';
 import { audit } from '../store/audit.ts';
-import { profileOf } from '../verify.ts';
 import { daysLeft, reachedThresholds } from '../../core/expiry.ts';
 
 const DAY = 86_400_000;

@@ -6,7 +6,7 @@ import { testDatabases } from '../../testing/server/databases.ts';
 import { MasterKey } from '../secrets.ts';
 import { activeToken, issue, useHarness } from '../../testing/server/harness.ts';
 import { keyFile, nextKeyFile, opensDatabase, resealAll, settleInterruptedRotation } from './key-rotation.ts';
-import { seedContext } from './tokens.ts';
+import { seedContext } from './tokens/row.ts';
 import { verifyCode } from '../verify.ts';
 
 for (const target of testDatabases()) {

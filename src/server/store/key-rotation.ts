@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import { MasterKey } from '../secrets.ts';
 import { activationKeyContext } from './activations.ts';
-import { kStatusContext, seedContext } from './tokens.ts';
+import { kStatusContext, seedContext } from './tokens/row.ts';
 
 export interface RotationCounts {
   activations: number;

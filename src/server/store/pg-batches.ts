@@ -1,9 +1,11 @@
 /**
  * The hot PostgreSQL statements, grouped (see batch.ts): the verify read and
  * the accepted login, the rate-limit hits, provisioning and first
- * confirmation with the reads before them. Each is one statement over arrays,
- * one round trip and (for writes) one commit for a whole batch, with the same
- * guarantees as one statement per request:
+ * confirmation with the reads before them. A provisioning's rate-limit hits
+ * ride with its activation read, a first confirmation's with the confirmation
+ * itself (which then happens only within the limits). Each is one statement
+ * over arrays (or one JSON array of rows), one round trip and (for writes) one
+ * commit for a whole batch, with the same guarantees as one statement per request:
  * - a login's lock check, step and failure reset stay one atomic step per
  *   user: the users' rows are locked (`FOR UPDATE`, in id order so two
  *   instances' batches cannot deadlock) before their state is read, and no
@@ -12,14 +14,16 @@
  *   concurrent consumptions exactly one succeeds, as with one conditional
  *   UPDATE each;
  * - rate-limit hits of one key in a batch are added together and each caller
- *   gets the count it would have had alone.
+ *   gets the count it would have had alone; the keys' rows are locked in one
+ *   (sorted) order by every statement that hits them.
  * @see PROTOCOL.md §7
  */
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Activation, Database, NewToken } from '../db/schema.ts';
 import { registerStatement } from '../db/statements.ts';
 import { batcher } from './batch.ts';
-import type { TokenWithUser } from './tokens.ts';
+import type { RateCount, RateKey } from './rate-limits.ts';
+import { NEW_TOKEN_COLUMNS, type TokenWithUser } from './tokens/row.ts';
 
 type Db = Kysely<Database>;
 
@@ -28,6 +32,13 @@ async function query<R>(db: Db, text: string, parameters: unknown[]): Promise<R[
   registerStatement(text);
   return (await db.executeQuery<R>(CompiledQuery.raw(text, parameters))).rows;
 }
+
+/**
+ * A JSON parameter. Strings are made well-formed first, as the driver does for
+ * text (UTF-8: a lone surrogate becomes U+FFFD); jsonb refuses its `\ud800` escape.
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const jsonParam = (value: unknown): string => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? v.replace(LONE_SURROGATE, '\ufffd') : v));
 
 /** One batcher of each kind per database handle; weakly held, so a closed database takes them along. */
 function perDatabase<T>(make: (db: Db) => T): (db: Db) => T {
@@ -134,10 +145,7 @@ export function acceptLoginBatchedPg(db: Db, login: LoginAcceptance): Promise<bo
   return acceptances(db)(login);
 }
 
-export interface RateHit {
-  key: string;
-  windowStart: number;
-}
+export type RateHit = Pick<RateKey, 'key' | 'windowStart'>;
 
 // Each key once per statement, with its hits added: ON CONFLICT cannot touch a row twice.
 const HIT_RATE_LIMITS = `INSERT INTO rate_limits (key, window_start, hits)
@@ -164,8 +172,8 @@ function windowRuns(items: RateHit[][]): Array<{ from: number; to: number }> {
   return runs;
 }
 
-/** Applies one run of hits; for each caller, the hits of each of its keys as if the callers had come one by one. */
-async function applyHits(db: Db, items: RateHit[][]): Promise<Array<Array<{ key: string; hits: number; windowStart: number }>>> {
+/** Each key's hits in a run, in one order everywhere, so two statements (or two instances) take the rows' locks alike. */
+function hitTotals(items: RateHit[][]): { keys: string[]; windows: number[]; counts: number[] } {
   const totals = new Map<string, { windowStart: number; count: number }>();
   for (const hits of items) {
     for (const h of hits) {
@@ -174,56 +182,104 @@ async function applyHits(db: Db, items: RateHit[][]): Promise<Array<Array<{ key:
       else totals.set(h.key, { windowStart: h.windowStart, count: 1 });
     }
   }
-  // In one order everywhere, so two statements (or two instances) take the rows' locks alike.
   const keys = [...totals.keys()].sort();
-  const rows = await query<{ key: string; hits: number; window_start: number }>(db, HIT_RATE_LIMITS, [
-    keys,
-    keys.map((k) => totals.get(k)!.windowStart),
-    keys.map((k) => totals.get(k)!.count),
-  ]);
-  const after = new Map(rows.map((r) => [r.key, r]));
-  // The callers' places in each key's count: the first of the batch is the earliest hit.
+  return { keys, windows: keys.map((k) => totals.get(k)!.windowStart), counts: keys.map((k) => totals.get(k)!.count) };
+}
+
+/** The callers' places in each key's count, in batch order: the first of the batch is the earliest hit. */
+function hitPlaces(items: RateHit[][]): number[][] {
   const seen = new Map<string, number>();
   return items.map((hits) =>
     hits.map((h) => {
-      const row = after.get(h.key)!;
       const place = (seen.get(h.key) ?? 0) + 1;
       seen.set(h.key, place);
-      return { key: h.key, hits: row.hits - totals.get(h.key)!.count + place, windowStart: Number(row.window_start) };
+      return place;
     }),
   );
 }
 
-const rateHits = perDatabase((db) =>
-  batcher<RateHit[], Array<{ key: string; hits: number; windowStart: number }>>(async (items) => {
-    const out: Array<Array<{ key: string; hits: number; windowStart: number }>> = [];
-    for (const run of windowRuns(items)) out.push(...(await applyHits(db, items.slice(run.from, run.to))));
-    return out;
-  }),
-);
+/** For each caller, the count of each of its keys as if the callers had come one by one, from the rows the hits returned. */
+function countsAfter(items: RateHit[][], totals: ReturnType<typeof hitTotals>, rows: Array<{ key: string; hits: number; window_start: number }>): RateCount[][] {
+  const before = new Map(rows.map((r) => [r.key, { hits: r.hits - totals.counts[totals.keys.indexOf(r.key)]!, windowStart: Number(r.window_start) }]));
+  const places = hitPlaces(items);
+  return items.map((hits, i) =>
+    hits.map((h, j) => {
+      const row = before.get(h.key)!;
+      return { key: h.key, hits: row.hits + places[i]![j]!, windowStart: row.windowStart };
+    }),
+  );
+}
+
+/** Applies one run of hits; for each caller, the hits of each of its keys as if the callers had come one by one. */
+async function applyHits(db: Db, items: RateHit[][]): Promise<RateCount[][]> {
+  const totals = hitTotals(items);
+  const rows = await query<{ key: string; hits: number; window_start: number }>(db, HIT_RATE_LIMITS, [totals.keys, totals.windows, totals.counts]);
+  return countsAfter(items, totals, rows);
+}
+
+/** Runs `items` in runs in which no key has two windows, one statement each; the results in order. */
+async function inWindowRuns<I, O>(items: I[], hitsOf: (item: I) => RateHit[], run: (items: I[]) => Promise<O[]>): Promise<O[]> {
+  const out: O[] = [];
+  for (const r of windowRuns(items.map(hitsOf))) out.push(...(await run(items.slice(r.from, r.to))));
+  return out;
+}
+
+const rateHits = perDatabase((db) => batcher<RateHit[], RateCount[]>((items) => inWindowRuns(items, (hits) => hits, (run) => applyHits(db, run))));
 
 /** Counts one hit on each of `hits`' keys; returns each key's hits in its window, this one included. */
-export function hitRateLimitsPg(db: Db, hits: RateHit[]): Promise<Array<{ key: string; hits: number; windowStart: number }>> {
+export function hitRateLimitsPg(db: Db, hits: RateHit[]): Promise<RateCount[]> {
   return rateHits(db)(hits);
 }
 
-// The newest activation of each (profile, user), as tokens.ts `newestActivation`.
-const SELECT_NEWEST_ACTIVATIONS = `SELECT q.n, a.* FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q(profile, username, n)
+// The newest activation of each (profile, user), as tokens/find.ts `newestActivationCounted` reads it on SQLite.
+const NEWEST_ACTIVATIONS = `SELECT q.n, to_jsonb(a) AS activation FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS q(profile, username, n)
 JOIN users ON users.username = q.username
 JOIN LATERAL (SELECT * FROM activations WHERE activations.user_id = users.id AND activations.profile = q.profile ORDER BY activations.id DESC LIMIT 1) a ON true`;
 
-const newestActivations = perDatabase((db) =>
-  batcher<{ profile: string; username: string }, Activation | undefined>(async (items) => {
-    const rows = await query<Activation & { n: number }>(db, SELECT_NEWEST_ACTIVATIONS, [items.map((i) => i.profile), items.map((i) => i.username)]);
-    const out: Array<Activation | undefined> = items.map(() => undefined);
-    for (const { n, ...row } of rows) out[n - 1] = row;
-    return out;
-  }),
-);
+// A provisioning's rate-limit hits (as HIT_RATE_LIMITS) and the newest
+// activation it may consume, for a batch: one statement, one round trip.
+const PROVISION_READS = `WITH hit AS (INSERT INTO rate_limits (key, window_start, hits)
+  SELECT * FROM unnest($1::text[], $2::bigint[], $3::integer[])
+  ON CONFLICT (key) DO UPDATE SET
+    hits = CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.hits + excluded.hits ELSE excluded.hits END,
+    window_start = excluded.window_start
+  RETURNING key, hits, window_start)
+SELECT NULL::bigint AS n, NULL::jsonb AS activation, key, hits, window_start FROM hit
+UNION ALL
+SELECT n, activation, NULL, NULL, NULL FROM (${NEWEST_ACTIVATIONS}) found`;
 
-/** The newest activation of (profile, user), or undefined. @see PROTOCOL.md §3 */
-export function newestActivationPg(db: Db, profile: string, username: string): Promise<Activation | undefined> {
-  return newestActivations(db)({ profile, username });
+export interface ProvisionReads {
+  /** The request's rate-limit keys. */
+  hits: RateHit[];
+  profile: string;
+  username: string;
+}
+
+async function provisionReadsRun(db: Db, items: ProvisionReads[]): Promise<Array<{ counted: RateCount[]; activation: Activation | undefined }>> {
+  const hits = items.map((i) => i.hits);
+  const totals = hitTotals(hits);
+  const rows = await query<{ n: number | null; activation: Activation | null; key: string; hits: number; window_start: number }>(db, PROVISION_READS, [
+    totals.keys,
+    totals.windows,
+    totals.counts,
+    items.map((i) => i.profile),
+    items.map((i) => i.username),
+  ]);
+  const counted = countsAfter(
+    hits,
+    totals,
+    rows.filter((r) => r.n === null),
+  );
+  const out = items.map((_, i) => ({ counted: counted[i]!, activation: undefined as Activation | undefined }));
+  for (const r of rows) if (r.n !== null) out[r.n - 1]!.activation = r.activation!;
+  return out;
+}
+
+const provisionReads = perDatabase((db) => batcher<ProvisionReads, { counted: RateCount[]; activation: Activation | undefined }>((items) => inWindowRuns(items, (i) => i.hits, (run) => provisionReadsRun(db, run))));
+
+/** Counts a provisioning's rate-limit hits and reads the newest activation of (profile, user), in one statement. @see PROTOCOL.md §1, §3 */
+export function provisionReadsPg(db: Db, reads: ProvisionReads): Promise<{ counted: RateCount[]; activation: Activation | undefined }> {
+  return provisionReads(db)(reads);
 }
 
 const SELECT_TOKENS = `SELECT q.n, tokens.*, users.username, users.login_failures, users.login_locked_until
@@ -255,45 +311,28 @@ export interface Provisioning {
   detail: string;
 }
 
-// Consumes each open, unexpired activation, inserts its pending token and the
-// `token.provisioned` row: as tokens.ts `provisionToken`, for a batch.
+// Consumes each open, unexpired activation, inserts its pending token (the
+// row as tokens/row.ts builds it, passed as JSON) and the `token.provisioned`
+// row: as tokens/provision.ts `provisionToken`, for a batch.
 const PROVISION = `WITH q AS MATERIALIZED (
-  SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-    $10::integer[], $11::integer[], $12::bigint[], $13::bigint[], $14::text[], $15::text[], $16::text[])
-    WITH ORDINALITY AS q(now, activation_id, id, user_id, profile, device_name, seed, k_status, algorithm, digits, period, issued_at, expires_at, username, ip, detail, n)),
-taken AS (UPDATE activations SET state = 'used', used_at = q.now, token_id = q.id FROM q
+  SELECT * FROM jsonb_to_recordset($1::jsonb) AS q(n integer, now bigint, activation_id bigint, username text, ip text, detail text, token jsonb)),
+taken AS (UPDATE activations SET state = 'used', used_at = q.now, token_id = q.token->>'id' FROM q
   WHERE activations.id = q.activation_id AND activations.state = 'open' AND activations.expires_at > q.now
   RETURNING q.*),
-token AS (INSERT INTO tokens (id, user_id, profile, activation_id, renews_token_id, device_name, seed, k_status, algorithm, digits, period, state, issued_at, expires_at)
-  SELECT id, user_id, profile, activation_id, NULL, device_name, seed, k_status, algorithm, digits, period, 'pending', issued_at, expires_at FROM taken ORDER BY n
+token AS (INSERT INTO tokens (${NEW_TOKEN_COLUMNS.join(', ')})
+  SELECT ${NEW_TOKEN_COLUMNS.map((c) => `t.${c}`).join(', ')} FROM taken CROSS JOIN LATERAL jsonb_populate_record(NULL::tokens, taken.token) AS t ORDER BY taken.n
   RETURNING id),
 audited AS (INSERT INTO audit (at, event, username, ip, detail)
-  SELECT taken.now, 'token.provisioned', taken.username, taken.ip, taken.detail FROM taken JOIN token ON token.id = taken.id ORDER BY taken.n)
+  SELECT taken.now, 'token.provisioned', taken.username, taken.ip, taken.detail FROM taken JOIN token ON token.id = taken.token->>'id' ORDER BY taken.n)
 SELECT n FROM taken`;
 
 const provisionings = perDatabase((db) =>
   batcher<Provisioning, boolean>(
     async (items) => {
-      const col = <T>(f: (p: Provisioning) => T): T[] => items.map(f);
       const rows = await query<{ n: number }>(db, PROVISION, [
-        col((p) => p.now),
-        col((p) => p.activationId),
-        col((p) => p.token.id),
-        col((p) => p.token.user_id),
-        col((p) => p.token.profile),
-        col((p) => p.token.device_name),
-        col((p) => p.token.seed),
-        col((p) => p.token.k_status),
-        col((p) => p.token.algorithm),
-        col((p) => p.token.digits),
-        col((p) => p.token.period),
-        col((p) => p.token.issued_at),
-        col((p) => p.token.expires_at),
-        col((p) => p.username),
-        col((p) => p.ip),
-        col((p) => p.detail),
+        jsonParam(items.map((p, i) => ({ n: i + 1, now: p.now, activation_id: p.activationId, username: p.username, ip: p.ip, detail: p.detail, token: p.token }))),
       ]);
-      const done = new Set(rows.map((r) => r.n));
+      const done = new Set(rows.map((r) => Number(r.n)));
       return items.map((_, i) => done.has(i + 1));
     },
     // Two consumptions of one activation are never judged on one snapshot.
@@ -307,7 +346,7 @@ export function provisionBatchedPg(db: Db, provisioning: Provisioning): Promise<
 }
 
 export interface Confirmation {
-  /** tokens.ts MAX_CONFIRM_FAILURES (passed in: that module imports this one). */
+  /** tokens/confirm.ts MAX_CONFIRM_FAILURES (passed in: that module imports this one). */
   maxFailures: number;
   now: number;
   tokenId: string;
@@ -316,31 +355,82 @@ export interface Confirmation {
   ip: string | null;
   /** The audit row's detail, as JSON. */
   detail: string;
+  /** The request's rate-limit keys (at most two, none when the limits are off): the token is activated only within them. */
+  limits: RateKey[];
 }
 
-// A first confirmation (not a renewal) and its `token.confirmed` row: as tokens.ts `confirmPending`, for a batch.
-const CONFIRM = `WITH q AS MATERIALIZED (
-  SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[])
-    WITH ORDINALITY AS q(now, token_id, step, username, ip, detail, n)),
+// The request's rate-limit hits (as HIT_RATE_LIMITS), then a first confirmation
+// (not a renewal) and its `token.confirmed` row, only for the requests within
+// their limits: as rate-limits.ts `hitRateLimit` then tokens/confirm.ts `confirmPending`,
+// for a batch, in one statement. Each request's count of a key is the key's
+// count before the statement plus its place among the batch's hits of that key.
+const CONFIRM = `WITH hit AS (INSERT INTO rate_limits (key, window_start, hits)
+  SELECT * FROM unnest($1::text[], $2::bigint[], $3::integer[])
+  ON CONFLICT (key) DO UPDATE SET
+    hits = CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.hits + excluded.hits ELSE excluded.hits END,
+    window_start = excluded.window_start
+  RETURNING key, hits, window_start),
+counts AS (SELECT hit.key, hit.hits - t.c AS before, hit.window_start FROM hit JOIN unnest($1::text[], $3::integer[]) AS t(key, c) ON t.key = hit.key),
+q AS MATERIALIZED (
+  SELECT q.*, a.before + q.a_place AS a_hits, a.window_start AS a_window, b.before + q.b_place AS b_hits, b.window_start AS b_window
+  FROM jsonb_to_recordset($4::jsonb)
+    AS q(n integer, now bigint, token_id text, step bigint, username text, ip text, detail text, a_key text, a_place integer, a_max integer, b_key text, b_place integer, b_max integer)
+  LEFT JOIN counts a ON a.key = q.a_key
+  LEFT JOIN counts b ON b.key = q.b_key),
 activated AS (UPDATE tokens SET state = 'active', confirmed_at = q.now, last_step = q.step FROM q
-  WHERE tokens.id = q.token_id AND tokens.state = 'pending' AND tokens.confirm_failures < $7::integer AND tokens.renews_token_id IS NULL
-  RETURNING q.*),
+  WHERE (q.a_key IS NULL OR q.a_hits <= q.a_max) AND (q.b_key IS NULL OR q.b_hits <= q.b_max)
+    AND tokens.id = q.token_id AND tokens.state = 'pending' AND tokens.confirm_failures < $5::integer AND tokens.renews_token_id IS NULL
+  RETURNING q.n, q.now, q.username, q.ip, q.detail),
 audited AS (INSERT INTO audit (at, event, username, ip, detail) SELECT now, 'token.confirmed', username, ip, detail FROM activated ORDER BY n)
-SELECT n FROM activated`;
+SELECT q.n, q.a_hits, q.a_window, q.b_hits, q.b_window, activated.n IS NOT NULL AS activated FROM q LEFT JOIN activated ON activated.n = q.n`;
+
+export interface ConfirmResult {
+  activated: boolean;
+  /** The request's count of each of its rate-limit keys, this hit included. */
+  counted: RateCount[];
+}
+
+async function confirmRun(db: Db, items: Confirmation[]): Promise<ConfirmResult[]> {
+  const hits = items.map((c) => c.limits);
+  const { keys, windows, counts } = hitTotals(hits);
+  const places = hitPlaces(hits);
+  // Each request's keys in two slots (a: the address, b: the user), null when absent.
+  const slot = (c: Confirmation, i: number, k: 0 | 1) => (c.limits[k] ? { key: c.limits[k].key, place: places[i]![k]!, max: c.limits[k].max } : { key: null, place: null, max: null });
+  const requests = items.map((c, i) => {
+    const [a, b] = [slot(c, i, 0), slot(c, i, 1)];
+    return { n: i + 1, now: c.now, token_id: c.tokenId, step: c.step, username: c.username, ip: c.ip, detail: c.detail, a_key: a.key, a_place: a.place, a_max: a.max, b_key: b.key, b_place: b.place, b_max: b.max };
+  });
+  const rows = await query<{ n: number; a_hits: number | null; a_window: number | null; b_hits: number | null; b_window: number | null; activated: boolean }>(db, CONFIRM, [
+    keys,
+    windows,
+    counts,
+    jsonParam(requests),
+    items[0]!.maxFailures,
+  ]);
+  const out: ConfirmResult[] = items.map(() => ({ activated: false, counted: [] }));
+  for (const r of rows) {
+    const c = items[r.n - 1]!;
+    const counted: RateCount[] = [];
+    if (c.limits[0]) counted.push({ key: c.limits[0].key, hits: Number(r.a_hits), windowStart: Number(r.a_window) });
+    if (c.limits[1]) counted.push({ key: c.limits[1].key, hits: Number(r.b_hits), windowStart: Number(r.b_window) });
+    out[r.n - 1] = { activated: r.activated, counted };
+  }
+  return out;
+}
 
 const confirmations = perDatabase((db) =>
-  batcher<Confirmation, boolean>(
-    async (items) => {
-      const col = <T>(f: (c: Confirmation) => T): T[] => items.map(f);
-      const rows = await query<{ n: number }>(db, CONFIRM, [col((c) => c.now), col((c) => c.tokenId), col((c) => c.step), col((c) => c.username), col((c) => c.ip), col((c) => c.detail), items[0]!.maxFailures]);
-      const done = new Set(rows.map((r) => r.n));
-      return items.map((_, i) => done.has(i + 1));
-    },
-    { keyOf: (c) => c.tokenId, orderBy: (c) => c.tokenId },
-  ),
+  batcher<Confirmation, ConfirmResult>((items) => inWindowRuns(items, (c) => c.limits, (run) => confirmRun(db, run)), {
+    keyOf: (c) => c.tokenId,
+    orderBy: (c) => c.tokenId,
+  }),
 );
 
-/** Activates a pending first token (not a renewal) with its audit row; false when it was not pending. @see PROTOCOL.md §4 */
-export function confirmBatchedPg(db: Db, confirmation: Confirmation): Promise<boolean> {
+/**
+ * Counts the request's rate-limit hits and, when it is within every limit,
+ * activates a pending first token (not a renewal) with its audit row, in one
+ * statement; `activated` is false when it was limited or not pending.
+ * @see PROTOCOL.md §1, §4
+ */
+export function confirmBatchedPg(db: Db, confirmation: Confirmation): Promise<ConfirmResult> {
   return confirmations(db)(confirmation);
 }

@@ -40,22 +40,64 @@ export const RATE_LIMITS: Record<Bucket, { ip: Limit; user: Limit }> = {
 
 type Ctx = Pick<AppContext, 'db' | 'dialect' | 'now' | 'config'>;
 
+/** One key a request hits: its window at the time of the hit and the hits allowed in it (the factor applied). */
+export interface RateKey {
+  key: string;
+  windowStart: number;
+  windowSeconds: number;
+  max: number;
+}
+
+/** A key's hits in its window after a request, this one included. */
+export interface RateCount {
+  key: string;
+  hits: number;
+  windowStart: number;
+}
+
+/**
+ * The keys a request of `bucket` hits at `now`: the client address and, when
+ * known, the user. Empty when the limits are off (`JETON_RATE_LIMIT_FACTOR=0`).
+ */
+export function rateKeys(ctx: Pick<AppContext, 'config'>, bucket: Bucket, who: { ip: string; user?: string | null | undefined }, now: number): RateKey[] {
+  const factor = ctx.config.rateLimitFactor ?? 1;
+  if (factor === 0) return [];
+  const limits = RATE_LIMITS[bucket];
+  const key = (name: string, limit: Limit): RateKey => ({
+    key: name,
+    windowStart: now - (now % (limit.windowSeconds * 1000)),
+    windowSeconds: limit.windowSeconds,
+    max: Math.max(1, Math.floor(limit.max * factor)),
+  });
+  const keys = [key(`${bucket}|ip|${who.ip.slice(0, 64)}`, limits.ip)];
+  if (who.user) keys.push(key(`${bucket}|user|${who.user.slice(0, 128)}`, limits.user));
+  return keys;
+}
+
+/** The seconds to wait when a count passes its key's limit, else null. */
+export function rateWait(keys: RateKey[], counted: RateCount[], now: number): number | null {
+  let wait: number | null = null;
+  for (const row of counted) {
+    const limit = keys.find((k) => k.key === row.key)!;
+    if (row.hits <= limit.max) continue;
+    const seconds = Math.max(1, Math.ceil((row.windowStart + limit.windowSeconds * 1000 - now) / 1000));
+    wait = Math.max(wait ?? 0, seconds);
+  }
+  return wait;
+}
+
 /**
  * Counts one hit of `bucket` for the client address and, when known, the
  * user; returns the seconds to wait when a limit is passed, else null.
  */
 export async function hitRateLimit(ctx: Ctx, bucket: Bucket, who: { ip: string; user?: string | null | undefined }): Promise<number | null> {
-  const factor = ctx.config.rateLimitFactor ?? 1;
-  if (factor === 0) return null;
   const now = ctx.now();
-  const limits = RATE_LIMITS[bucket];
-  const keys: Array<{ key: string; limit: Limit }> = [{ key: `${bucket}|ip|${who.ip.slice(0, 64)}`, limit: limits.ip }];
-  if (who.user) keys.push({ key: `${bucket}|user|${who.user.slice(0, 128)}`, limit: limits.user });
-  const rows = keys.map(({ key, limit }) => ({ key, window_start: now - (now % (limit.windowSeconds * 1000)), hits: 1 }));
+  const keys = rateKeys(ctx, bucket, who, now);
+  if (keys.length === 0) return null;
   const upsert = (db: Ctx['db']) =>
     db
       .insertInto('rate_limits')
-      .values(rows)
+      .values(keys.map((k) => ({ key: k.key, window_start: k.windowStart, hits: 1 })))
       .onConflict((oc) =>
         oc.column('key').doUpdateSet({
           // The same window: one more hit; a later one: the count starts again.
@@ -68,16 +110,9 @@ export async function hitRateLimit(ctx: Ctx, bucket: Bucket, who: { ip: string; 
   // PostgreSQL: one statement for the hits arriving together (pg-batches.ts).
   const counted =
     ctx.dialect === 'sqlite'
-      ? await writes(ctx).run((tx) => upsert(tx))
-      : (await hitRateLimitsPg(ctx.db, rows.map((r) => ({ key: r.key, windowStart: r.window_start })))).map((r) => ({ key: r.key, hits: r.hits, window_start: r.windowStart }));
-  let wait: number | null = null;
-  for (const row of counted) {
-    const limit = keys.find((k) => k.key === row.key)!.limit;
-    if (row.hits <= Math.max(1, Math.floor(limit.max * factor))) continue;
-    const seconds = Math.max(1, Math.ceil((Number(row.window_start) + limit.windowSeconds * 1000 - now) / 1000));
-    wait = Math.max(wait ?? 0, seconds);
-  }
-  return wait;
+      ? (await writes(ctx).run((tx) => upsert(tx))).map((r) => ({ key: r.key, hits: r.hits, windowStart: Number(r.window_start) }))
+      : await hitRateLimitsPg(ctx.db, keys);
+  return rateWait(keys, counted, now);
 }
 
 /** Drops the rows of windows that ended: for the purge job. */

@@ -10,7 +10,7 @@ import type { SecurityQuestionsTable, TokenState, User } from '../db/schema.ts';
 import { hashAnswer, hashSecret, normalizeAnswer } from '../secrets.ts';
 import { audit } from './audit.ts';
 import { catalogueImage, DECOY_QUESTIONS, IMAGE_CATALOGUE } from '../web/decoy.ts';
-import { revokeToken } from './tokens.ts';
+import { revokeToken } from './tokens/revoke.ts';
 
 /** Input a person got wrong: `field` says which. */
 export class UserInputError extends Error {
@@ -316,7 +316,7 @@ export async function listTokens(ctx: Pick<AppContext, 'db' | 'now'>, query: Tok
 }
 
 /**
- * Revokes a pending or active token (see tokens.ts) and audits it; with
+ * Revokes a pending or active token (see tokens/revoke.ts) and audits it; with
  * `userId`, only that user's. Returns the device name and owner, or null when
  * there was nothing to revoke.
  */

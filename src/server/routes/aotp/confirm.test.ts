@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { b64u } from '../../../core/bytes.ts';
 import { confirm, createConfirmRequest } from '../../../core/protocol/client.ts';
 import { testDatabases } from '../../../testing/server/databases.ts';
+import { RATE_LIMITS } from '../../store/rate-limits.ts';
 import { tokenRow } from '../../../testing/server/queries.ts';
 import { activeToken, codeOf, post, provisioned, useHarness, wrongCode } from '../../../testing/server/harness.ts';
 
@@ -25,6 +26,39 @@ for (const target of testDatabases()) {
       expect(results.filter((r) => r.status === 401 && r.body.error === 'invalid_mac')).toHaveLength(15);
       expect(await tokenRow(h, token.envelope.tokenId)).toBeUndefined();
       expect(await h.ctx.db.selectFrom('audit').select('event').where('event', '=', 'token.confirm_failed').execute()).toHaveLength(5);
+    });
+
+    /** Confirms a pending token of each of `users` at once with their right codes, the rate limits scaled by `factor`. */
+    async function confirmAtOnce(users: string[], factor: number) {
+      const tokens = [];
+      for (const user of users) tokens.push(await provisioned(h, user));
+      const before = h.ctx.config.rateLimitFactor;
+      h.ctx.config.rateLimitFactor = factor;
+      try {
+        const results = await Promise.all(tokens.map(async (t) => post(h, 'confirm', await createConfirmRequest(t.envelope.tokenId, t.kStatus, codeOf(t, h.now())))));
+        const states = await Promise.all(tokens.map(async (t) => (await tokenRow(h, t.envelope.tokenId))?.state));
+        return { results, states };
+      } finally {
+        h.ctx.config.rateLimitFactor = before;
+      }
+    }
+
+    it('confirms only within the address limit: of simultaneous first confirmations from one address, the ones past it get 429 and stay pending', async () => {
+      const { results, states } = await confirmAtOnce(Array.from({ length: 10 }, (_, i) => `format${String(i + 1).padStart(2, '0')}`), 0.05);
+      const allowed = Math.floor(RATE_LIMITS.confirm.ip.max * 0.05);
+      expect(results.filter((r) => r.status === 200)).toHaveLength(allowed);
+      expect(results.filter((r) => r.status === 429 && r.body.error === 'rate_limited')).toHaveLength(10 - allowed);
+      expect(states.filter((s) => s === 'active')).toHaveLength(allowed);
+      expect(states.filter((s) => s === 'pending')).toHaveLength(10 - allowed);
+      expect(await h.ctx.db.selectFrom('audit').select('event').where('event', '=', 'token.confirmed').execute()).toHaveLength(allowed);
+    });
+
+    it('confirms only within the user limit: of simultaneous confirmations of one user\'s tokens, the ones past it get 429 and stay pending', async () => {
+      const { results, states } = await confirmAtOnce(['format01', 'format01', 'format01'], 0.1);
+      const allowed = Math.floor(RATE_LIMITS.confirm.user.max * 0.1);
+      expect(results.filter((r) => r.status === 200)).toHaveLength(allowed);
+      expect(results.filter((r) => r.status === 429 && r.body.error === 'rate_limited')).toHaveLength(3 - allowed);
+      expect(states.filter((s) => s === 'pending')).toHaveLength(3 - allowed);
     });
 
     it('accepts a code one step early or late, not two', async () => {

@@ -2,25 +2,48 @@
 import type { FastifyInstance } from 'fastify';
 import { ProtocolError } from '../../../core/protocol/errors.ts';
 import { parseConfirmRequest, type ConfirmResponse } from '../../../core/protocol/messages.ts';
+import { profileOf } from '../../config.ts';
 import type { AppContext } from '../../context.ts';
+import { isoSeconds } from '../../dates.ts';
 import { checkConfirmMacSync } from '../../protocol-crypto.ts';
 import { audit } from '../../store/audit.ts';
 import { writes } from '../../store/write-queue.ts';
 import { clearFailuresUnlessLocked, countFailureUnlessLocked, lockedFor } from '../../store/login-guard.ts';
-import { confirmPending, countConfirmFailure, tokenStatus } from '../../store/tokens.ts';
-import { isoSeconds } from './envelope.ts';
-import { authenticateToken, checkUserLock, invalidOtp, lockedError, matchCode, noActiveToken } from './token-auth.ts';
+import { confirmPending, confirmWithinLimits, countConfirmFailure, type ActivateOutcome } from '../../store/tokens/confirm.ts';
+import { tokenStatus } from '../../store/tokens/row.ts';
+import { admitToken, checkUserLock, findAuthenticToken, invalidOtp, isPastDeadline, lockedError, matchCode, noActiveToken, rateLimited } from './token-auth.ts';
 
 /** Confirms a token: the §4 rules. @see PROTOCOL.md §4 */
 async function confirmToken(ctx: AppContext, body: unknown, ip: string): Promise<ConfirmResponse> {
   const req = parseConfirmRequest(body);
-  const { token, profile } = await authenticateToken(ctx, req.tokenId, (kStatus) => checkConfirmMacSync(kStatus, req), { bucket: 'confirm', ip });
+  const limit = { bucket: 'confirm', ip } as const;
+  const { token } = await findAuthenticToken(ctx, req.tokenId, (kStatus) => checkConfirmMacSync(kStatus, req), limit);
+  const profile = profileOf(ctx, token.profile);
   const entry = { username: token.username, ip };
   const answer: ConfirmResponse = { status: 'active', expiresAt: isoSeconds(token.expires_at) };
   const now = ctx.now();
+  const confirmed = (outcome: ActivateOutcome): ConfirmResponse => {
+    if (outcome === 'gone') throw new ProtocolError('invalid_mac', 'This token is unknown to the server.');
+    if (outcome === 'stale_renewal') throw noActiveToken('The token this one renews is no longer active.');
+    return answer;
+  };
+
+  const confirmEntry = { ...entry, detail: { tokenId: token.id, renews: token.renews_token_id } };
+
+  // A pending token's code is checked before anything is written. The usual
+  // request, a first token confirmed in time with its right code, is then one
+  // statement on PostgreSQL: the request's rate-limit hits and the
+  // confirmation, which happens only within the limits.
+  const step = token.state === 'pending' && !isPastDeadline(ctx, token, profile) ? matchCode(ctx, token, profile, req.otp, now) : null;
+  const done = step === null ? null : await confirmWithinLimits(ctx, now, token, step, confirmEntry, limit);
+  if (done) {
+    if (done.wait !== null) throw rateLimited(done.wait);
+    return confirmed(done.outcome);
+  }
+  // Otherwise the hits first (a pending token past its window is discarded there), then the §4 rules.
+  await admitToken(ctx, token, profile, limit);
 
   if (token.state === 'pending') {
-    const step = matchCode(ctx, token, profile, req.otp, now);
     if (step === null) {
       const counted = await writes(ctx).run(async (tx) => {
         const outcome = await countConfirmFailure(tx, token.id);
@@ -31,10 +54,7 @@ async function confirmToken(ctx: AppContext, body: unknown, ip: string): Promise
       if (counted === 'gone') throw new ProtocolError('invalid_mac', 'This token is unknown to the server.');
       throw invalidOtp();
     }
-    const outcome = await confirmPending(ctx, now, token, step, { ...entry, detail: { tokenId: token.id, renews: token.renews_token_id } });
-    if (outcome === 'gone') throw new ProtocolError('invalid_mac', 'This token is unknown to the server.');
-    if (outcome === 'stale_renewal') throw noActiveToken('The token this one renews is no longer active.');
-    return answer;
+    return confirmed(await confirmPending(ctx, now, token, step, confirmEntry));
   }
 
   if (tokenStatus(token, now) !== 'active') throw noActiveToken('This token is no longer active.');

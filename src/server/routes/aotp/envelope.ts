@@ -3,12 +3,11 @@ import { b64u } from '../../../core/bytes.ts';
 import type { Envelope } from '../../../core/protocol/messages.ts';
 import type { OTPAlgorithm } from '../../../core/totp.ts';
 import type { Config, Profile } from '../../config.ts';
+import { isoSeconds } from '../../dates.ts';
 
 /** Seed length per algorithm: the hash's output size, as RFC 4226 §4 recommends. */
 export const SEED_BYTES: Record<OTPAlgorithm, number> = { SHA1: 20, SHA256: 32, SHA512: 64 };
 
-/** ISO 8601 UTC to the second, as the protocol's examples write dates. */
-export const isoSeconds = (ms: number): string => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /** The endpoint URLs handed out in envelopes: always on the public origin. @see PROTOCOL.md §3 */
 const endpointUrl = (config: Pick<Config, 'publicUrl'>, name: 'confirm' | 'status' | 'renew' | 'provision'): string =>

@@ -7,9 +7,11 @@ import { checkProvisionProofSync, newTokenSecretsSync, sealEnvelopeSync } from '
 import { activationKeyContext } from '../../store/activations.ts';
 import { audit } from '../../store/audit.ts';
 import { writes } from '../../store/write-queue.ts';
-import { countActivationFailure, provisionToken, kStatusContext, newestActivation, seedContext } from '../../store/tokens.ts';
+import { newestActivationCounted } from '../../store/tokens/find.ts';
+import { countActivationFailure, provisionToken } from '../../store/tokens/provision.ts';
+import { pendingTokenRow } from '../../store/tokens/row.ts';
 import { cleanDeviceName } from '../../text.ts';
-import { checkRateLimit } from './token-auth.ts';
+import { checkRateLimit, rateLimited } from './token-auth.ts';
 import { buildEnvelope, SEED_BYTES, tokenTimes } from './envelope.ts';
 
 const invalidCode = (): ProtocolError =>
@@ -60,11 +62,15 @@ function profileName(ctx: AppContext, query: unknown): string | null {
 async function provision(ctx: AppContext, body: unknown, query: unknown, ip: string): Promise<ProvisionResponse> {
   const req = parseProvisionRequest(body);
   const name = profileName(ctx, query);
-  // The hit is counted and the activation read together (one round trip's
-  // wait, not two); a limited request goes no further than the read, which
-  // tells it nothing. An unknown profile has no activation: the same answer as any other miss.
-  const [, activation] = await Promise.all([checkRateLimit(ctx, 'provision', ip, req.userId), name === null ? undefined : newestActivation(ctx, name, req.userId)]);
-  if (name === null) throw invalidCode();
+  // An unknown profile has no activation: the same answer as any other miss.
+  if (name === null) {
+    await checkRateLimit(ctx, 'provision', ip, req.userId);
+    throw invalidCode();
+  }
+  // The hit is counted and the activation read together (one statement on
+  // PostgreSQL); a limited request goes no further than the read, which tells it nothing.
+  const { wait, activation } = await newestActivationCounted(ctx, name, req.userId, { bucket: 'provision', ip });
+  if (wait !== null) throw rateLimited(wait);
   const profile = ctx.config.profiles[name]!;
   if (!activation) throw invalidCode();
   const entry = { username: req.userId, ip };
@@ -94,25 +100,20 @@ async function provision(ctx: AppContext, body: unknown, query: unknown, ip: str
   const envelope = buildEnvelope(ctx.config, profile, { tokenId, userId: req.userId, seed, times });
   // Sealing first: a client key off the curve is a 400 that leaves the activation untouched.
   const { response, kStatus } = sealEnvelopeSync({ kind: 'provision', kAc }, req, envelope);
-  const row = {
+  const row = pendingTokenRow(ctx.masterKey, {
     id: tokenId,
-    user_id: activation.user_id,
+    userId: activation.user_id,
     profile: name,
-    activation_id: activation.id,
-    renews_token_id: null,
+    settings: profile,
+    activationId: activation.id,
+    renewsTokenId: null,
     // Stored and later printed by `token list`: no controls, escapes or bidi overrides.
-    device_name: cleanDeviceName(req.device?.name ?? ''),
-    seed: ctx.masterKey.sealSync(seed, seedContext(tokenId)),
-    k_status: ctx.masterKey.sealSync(kStatus, kStatusContext(tokenId)),
-    algorithm: profile.algorithm,
-    digits: profile.digits,
-    period: profile.period,
-    state: 'pending',
-    issued_at: times.issuedAt,
-    expires_at: times.expiresAt,
-    confirmed_at: null,
-    revoked_at: null,
-  } as const;
+    deviceName: cleanDeviceName(req.device?.name ?? ''),
+    seed,
+    kStatus,
+    issuedAt: times.issuedAt,
+    expiresAt: times.expiresAt,
+  });
   seed.fill(0);
   kAc.fill(0);
   // Consumption, token and audit row in one write: all or nothing.

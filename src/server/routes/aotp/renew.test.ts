@@ -3,7 +3,7 @@ import { b64u, fromB64u } from '../../../core/bytes.ts';
 import { confirm, createRenewRequest, openRenewResponse, renew, type ProvisionedToken } from '../../../core/protocol/client.ts';
 import { mac, macInput } from '../../../core/protocol/keys.ts';
 import { testDatabases } from '../../../testing/server/databases.ts';
-import { revokeToken } from '../../store/tokens.ts';
+import { revokeToken } from '../../store/tokens/revoke.ts';
 import { verifyCode } from '../../verify.ts';
 import { activeToken, codeOf, DAY, post, provisioned, PUBLIC_URL, useHarness, wrongCode } from '../../../testing/server/harness.ts';
 import { tokenRow, userRow } from '../../../testing/server/queries.ts';

@@ -4,13 +4,16 @@ import { ProtocolError } from '../../../core/protocol/errors.ts';
 import { parseRenewRequest, type ProvisionResponse, type RenewRequest } from '../../../core/protocol/messages.ts';
 import type { Profile } from '../../config.ts';
 import type { AppContext } from '../../context.ts';
+import { isoSeconds } from '../../dates.ts';
 import type { NewToken } from '../../db/schema.ts';
 import { checkRenewMacSync, newTokenSecretsSync, sealEnvelopeSync } from '../../protocol-crypto.ts';
 import { audit } from '../../store/audit.ts';
 import { writes } from '../../store/write-queue.ts';
 import { countFailureUnlessLocked, lockRemaining, lockUserRow, resetLoginFailures } from '../../store/login-guard.ts';
-import { acceptStep, insertRenewal, kStatusContext, seedContext, tokenStatus, type TokenWithUser } from '../../store/tokens.ts';
-import { buildEnvelope, isoSeconds, renewOpensAt, SEED_BYTES, tokenTimes } from './envelope.ts';
+import { acceptStep } from '../../store/tokens/login.ts';
+import { insertRenewal } from '../../store/tokens/renew.ts';
+import { pendingTokenRow, tokenStatus, type TokenWithUser } from '../../store/tokens/row.ts';
+import { buildEnvelope, renewOpensAt, SEED_BYTES, tokenTimes } from './envelope.ts';
 import { authenticateToken, checkSkew, checkUserLock, invalidOtp, lockedError, matchCode, noActiveToken } from './token-auth.ts';
 
 /**
@@ -72,22 +75,20 @@ function sealRenewal(
   const envelope = buildEnvelope(ctx.config, profile, { tokenId, userId: old.username, seed, times });
   const { response, kStatus } = sealEnvelopeSync({ kind: 'renew', kStatusOld, tokenId: old.id }, { ...req, userId: old.username }, envelope);
   const row = {
-    id: tokenId,
-    user_id: old.user_id,
-    profile: old.profile,
-    activation_id: null,
+    ...pendingTokenRow(ctx.masterKey, {
+      id: tokenId,
+      userId: old.user_id,
+      profile: old.profile,
+      settings: profile,
+      activationId: null,
+      renewsTokenId: old.id,
+      deviceName: old.device_name,
+      seed,
+      kStatus,
+      issuedAt: times.issuedAt,
+      expiresAt: times.expiresAt,
+    }),
     renews_token_id: old.id,
-    device_name: old.device_name,
-    seed: ctx.masterKey.sealSync(seed, seedContext(tokenId)),
-    k_status: ctx.masterKey.sealSync(kStatus, kStatusContext(tokenId)),
-    algorithm: profile.algorithm,
-    digits: profile.digits,
-    period: profile.period,
-    state: 'pending' as const,
-    issued_at: times.issuedAt,
-    expires_at: times.expiresAt,
-    confirmed_at: null,
-    revoked_at: null,
   };
   seed.fill(0);
   kStatus.fill(0);

@@ -3,7 +3,7 @@ import { b64u } from '../../../core/bytes.ts';
 import { confirm, createStatusRequest, renew, status } from '../../../core/protocol/client.ts';
 import { testDatabases } from '../../../testing/server/databases.ts';
 import { createApiKey } from '../../store/api-keys.ts';
-import { revokeToken } from '../../store/tokens.ts';
+import { revokeToken } from '../../store/tokens/revoke.ts';
 import { activeToken, codeOf, DAY, post, provisioned, useHarness, wrongCode } from '../../../testing/server/harness.ts';
 import { tokenRow, userRow } from '../../../testing/server/queries.ts';
 

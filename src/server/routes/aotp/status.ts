@@ -3,12 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import { ProtocolError } from '../../../core/protocol/errors.ts';
 import { parseStatusRequest, type StatusResponse } from '../../../core/protocol/messages.ts';
 import type { AppContext } from '../../context.ts';
+import { isoSeconds } from '../../dates.ts';
 import { checkStatusMacSync } from '../../protocol-crypto.ts';
 import { audit } from '../../store/audit.ts';
 import { writes } from '../../store/write-queue.ts';
 import { clearFailuresUnlessLocked, countFailureUnlessLocked, lockRemaining, lockedFor } from '../../store/login-guard.ts';
-import { countConfirmFailure, tokenStatus } from '../../store/tokens.ts';
-import { isoSeconds, renewOpensAt } from './envelope.ts';
+import { countConfirmFailure } from '../../store/tokens/confirm.ts';
+import { tokenStatus } from '../../store/tokens/row.ts';
+import { renewOpensAt } from './envelope.ts';
 import { authenticateToken, checkSkew, matchCode } from './token-auth.ts';
 
 /**

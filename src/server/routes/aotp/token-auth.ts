@@ -1,14 +1,15 @@
 /** What confirm, status and renew share: finding a token by its MAC, the user's lock, code matching. @see PROTOCOL.md §4–§6 */
 import { ProtocolError } from '../../../core/protocol/errors.ts';
 import { matchTOTPFast } from '../../totp-node.ts';
-import type { Profile } from '../../config.ts';
+import { profileOf, type Profile } from '../../config.ts';
 import type { AppContext } from '../../context.ts';
 import type { Token } from '../../db/schema.ts';
 import { lockRemaining } from '../../store/login-guard.ts';
-import { discardPendingToken, findToken, kStatusContext, pendingDeadline, seedContext, type TokenWithUser } from '../../store/tokens.ts';
+import { discardPendingToken } from '../../store/tokens/confirm.ts';
+import { findToken } from '../../store/tokens/find.ts';
+import { kStatusContext, pendingDeadline, seedContext, type TokenWithUser } from '../../store/tokens/row.ts';
 import { hitRateLimit, type Bucket } from '../../store/rate-limits.ts';
 import { writes } from '../../store/write-queue.ts';
-import { profileOf } from '../../verify.ts';
 
 /** Maximum distance between a request's `ts` and the server's clock. @see PROTOCOL.md §5 */
 const MAX_SKEW_SECONDS = 300;
@@ -36,24 +37,53 @@ export async function authenticateToken(
   check: (kStatus: Uint8Array) => boolean,
   limit: { bucket: Bucket; ip: string },
 ): Promise<{ token: TokenWithUser; profile: Profile; kStatus: Uint8Array }> {
+  const { token, kStatus } = await findAuthenticToken(ctx, tokenId, check, limit);
+  const profile = profileOf(ctx, token.profile);
+  await admitToken(ctx, token, profile, limit);
+  return { token, profile, kStatus };
+}
+
+/**
+ * The first half of `authenticateToken`: finds the token and checks the MAC.
+ * A request that is not authentic is counted against the address and
+ * answered `401 invalid_mac`; an authentic one is not counted yet (see `admitToken`).
+ */
+export async function findAuthenticToken(
+  ctx: AppContext,
+  tokenId: string,
+  check: (kStatus: Uint8Array) => boolean,
+  limit: { bucket: Bucket; ip: string },
+): Promise<{ token: TokenWithUser; kStatus: Uint8Array }> {
   const token = await findToken(ctx, tokenId);
   const kStatus = token ? ctx.masterKey.openSync(token.k_status, kStatusContext(token.id)) : null;
-  const authentic = token !== undefined && kStatus !== null && check(kStatus);
-  // Counted per address always, per user once the request is known to be theirs.
-  await checkRateLimit(ctx, limit.bucket, limit.ip, authentic ? token.username : null);
-  if (!authentic) throw invalidMac();
-  const profile = profileOf(ctx, token.profile);
-  if (token.state === 'pending' && pendingDeadline(token, profile) <= ctx.now()) {
+  if (token !== undefined && kStatus !== null && check(kStatus)) return { token, kStatus };
+  await checkRateLimit(ctx, limit.bucket, limit.ip, null);
+  throw invalidMac();
+}
+
+/**
+ * The second half: counts an authentic request against the address and the
+ * user, and discards a pending token past its confirmation window (then `401 invalid_mac`).
+ */
+export async function admitToken(ctx: AppContext, token: TokenWithUser, profile: Profile, limit: { bucket: Bucket; ip: string }): Promise<void> {
+  await checkRateLimit(ctx, limit.bucket, limit.ip, token.username);
+  if (isPastDeadline(ctx, token, profile)) {
     await writes(ctx).run((tx) => discardPendingToken(tx, token.id));
     throw invalidMac();
   }
-  return { token, profile, kStatus };
 }
+
+/** Whether a pending token's confirmation window is over. */
+export const isPastDeadline = (ctx: AppContext, token: TokenWithUser, profile: Profile): boolean =>
+  token.state === 'pending' && pendingDeadline(token, profile) <= ctx.now();
+
+/** `429 rate_limited` with `retryAfter`. @see PROTOCOL.md §1 */
+export const rateLimited = (retryAfter: number): ProtocolError => new ProtocolError('rate_limited', 'Too many requests: try again later.', { retryAfter });
 
 /** `429 rate_limited` with `retryAfter` when the address or the user has sent too many requests. @see PROTOCOL.md §1 */
 export async function checkRateLimit(ctx: AppContext, bucket: Bucket, ip: string, user: string | null): Promise<void> {
   const wait = await hitRateLimit(ctx, bucket, { ip, user });
-  if (wait !== null) throw new ProtocolError('rate_limited', 'Too many requests: try again later.', { retryAfter: wait });
+  if (wait !== null) throw rateLimited(wait);
 }
 
 /** `423 locked` with `retryAfter` when the token's user is locked out. @see PROTOCOL.md §7 */

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { testDatabases } from '../../../testing/server/databases.ts';
 import { confirm } from '../../../core/protocol/client.ts';
 import { revokeApiKey } from '../../store/api-keys.ts';
-import { revokeToken } from '../../store/tokens.ts';
+import { revokeToken } from '../../store/tokens/revoke.ts';
 import { activeToken, addUser, apiKey, codeOf, post, provisioned, useHarness, wrongCode } from '../../../testing/server/harness.ts';
 import { tokenRow, userRow } from '../../../testing/server/queries.ts';
 
