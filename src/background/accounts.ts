@@ -17,7 +17,7 @@ export function seedOf(token: TokenRecord, unlocked: Record<string, string>): Ui
  * The code of a token to use at `now` (ms): the current step's, or the next
  * step's while the current one is the step that confirmed the token (the
  * server refuses that code as a replay and accepts the next one a step early).
- * @see RFC 6238, PROTOCOL.md §7
+ * @see RFC 6238, docs/protocol.md §7
  */
 export function currentCode(token: TokenRecord, seed: Uint8Array, now: number): { value: string; stepEndsAt: number; period: number } {
   const period = token.period;
@@ -35,7 +35,7 @@ export function currentCode(token: TokenRecord, seed: Uint8Array, now: number): 
  * The state to show and to offer on login pages: the server's last word,
  * `expired` as soon as the (server's) clock passes `expiresAt`, and
  * `renewing` while a renewal waits. Only `active` and `renewing` tokens and
- * pending ones make codes. @see PROTOCOL.md §4–§6
+ * pending ones make codes. @see docs/protocol.md §4–§6
  */
 export function accountState(token: TokenRecord, serverNow: number): AccountState {
   const state = token.server?.state ?? 'active';

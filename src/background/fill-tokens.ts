@@ -12,7 +12,7 @@ import type { TokenRecord } from '../core/vault.ts';
  * token is confirmed by its server (`active`; a pending token, or any later
  * state, is not), unexpired, not the demo token, and filling is not turned
  * off by the organisation; else its `loginOrigins` that the policy allows.
- * @see PROTOCOL.md §3 (loginOrigins)
+ * @see docs/protocol.md §3 (loginOrigins)
  */
 export function offerableOrigins(token: TokenRecord, policy: Policy, now: number): string[] {
   if (!policy.fillEnabled || token.demo || token.server?.state !== 'active') return [];
@@ -26,7 +26,7 @@ export function offerableOrigins(token: TokenRecord, policy: Policy, now: number
  * is on `topOrigin`: both must be exactly one of the token's offerable
  * origins (scheme, host and port), so a pinned page framed by another site,
  * or another site framed by a pinned page, gets nothing.
- * @see PROTOCOL.md §3 (loginOrigins)
+ * @see docs/protocol.md §3 (loginOrigins)
  */
 export function offerableTokens(tokens: readonly TokenRecord[], origin: string, topOrigin: string, policy: Policy, now: number): TokenRecord[] {
   return tokens.filter((token) => {

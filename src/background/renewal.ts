@@ -87,7 +87,7 @@ async function askRenewal(deps: Deps, token: TokenRecord, seed: Uint8Array, know
 
 /**
  * « Renouveler »: renews the token, or finishes the renewal under way.
- * @see PROTOCOL.md §6, §4
+ * @see docs/protocol.md §6, §4
  */
 export async function renewAccount(deps: Deps, id: string, pin?: string): Promise<Outcome> {
   const { token, offsetMs } = await find(deps, id);

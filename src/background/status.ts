@@ -19,7 +19,7 @@ const STATUS_EVERY_MS = 60_000;
  * §5 at the server's time as we know it; on `clock_skew`, once more at the
  * time the server gave. Returns the answer and the clock offset it shows.
  * `otpAt` makes the code for the online PIN check at a given (server) time.
- * @see PROTOCOL.md §5
+ * @see docs/protocol.md §5
  */
 export async function askStatus(
   deps: Deps,

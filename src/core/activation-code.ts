@@ -1,4 +1,4 @@
-/** The 8-digit activation code: 7 random digits and a Damm check digit. @see PROTOCOL.md §2 */
+/** The 8-digit activation code: 7 random digits and a Damm check digit. @see docs/protocol.md §2 */
 import { randomBytes } from './crypto.ts';
 import { JetonError } from './errors.ts';
 

@@ -1,4 +1,4 @@
-/** The `otp://p?u=<server URL>&n=<user ID>&c=<code>` activation link. @see PROTOCOL.md §2 */
+/** The `otp://p?u=<server URL>&n=<user ID>&c=<code>` activation link. @see docs/protocol.md §2 */
 import { normalizeActivationCode } from './activation-code.ts';
 import { JetonError } from './errors.ts';
 import { parseServerURL } from './origins.ts';

@@ -20,7 +20,7 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
 const B64U = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const B64U_INDEX = new Map([...B64U].map((c, i) => [c, i]));
 
-/** base64url without padding. @see PROTOCOL.md §1 */
+/** base64url without padding. @see docs/protocol.md §1 */
 export function b64u(bytes: Uint8Array): string {
   let out = '';
   let i = 0;
@@ -62,7 +62,7 @@ export function fromB64u(text: string): Uint8Array {
 
 /**
  * T(x1, …, xn): each field as a 4-byte big-endian length then its bytes; strings
- * as UTF-8, integers as their decimal string. @see PROTOCOL.md §1
+ * as UTF-8, integers as their decimal string. @see docs/protocol.md §1
  */
 export function T(...fields: Array<string | number | Uint8Array>): Uint8Array {
   const parts: Uint8Array[] = [];

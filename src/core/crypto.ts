@@ -1,6 +1,6 @@
 /**
  * Every WebCrypto call of `src/core` (browsers and Node alike): the primitives
- * of PROTOCOL.md §1 (ECDH P-256 with raw 65-byte keys, HKDF-SHA256,
+ * of docs/protocol.md §1 (ECDH P-256 with raw 65-byte keys, HKDF-SHA256,
  * HMAC-SHA256, AES-256-GCM) and those of the vault (PBKDF2-SHA256, AES-256-CTR).
  */
 import { utf8 } from './bytes.ts';

@@ -3,7 +3,7 @@
  * popup) and the server (reminder e-mails): days left, thresholds reached,
  * and the clock correction from a server's `serverTime`. Nothing here reads
  * the clock: every function takes `now` (epoch ms).
- * @see PROTOCOL.md §5, §6
+ * @see docs/protocol.md §5, §6
  */
 
 export const DAY_MS = 86_400_000;
@@ -60,7 +60,7 @@ export function dueWarning(expiresAt: number | string, thresholds: readonly numb
  * `serverTime` (whole seconds) seen at local `now`. Within SKEW_TOLERANCE_MS it
  * is 0: `serverTime` is rounded down to the second and the answer took time to
  * come, so a smaller gap is noise, not skew.
- * @see PROTOCOL.md §5 "Clients use serverTime to warn about, and correct for, a skewed clock"
+ * @see docs/protocol.md §5 "Clients use serverTime to warn about, and correct for, a skewed clock"
  */
 export function clockOffset(serverTime: number, now: number): number {
   // The server's second started somewhere in [serverTime, serverTime + 1): take the middle.
@@ -71,7 +71,7 @@ export function clockOffset(serverTime: number, now: number): number {
 /** Whether the popup should tell the user their clock is off. */
 export const skewWorthSaying = (offsetMs: number): boolean => Math.abs(offsetMs) > SKEW_NOTICE_MS;
 
-/** Whether renewal is open at `now` (server time): `renewOpensAt` known and passed, token not expired. @see PROTOCOL.md §6 */
+/** Whether renewal is open at `now` (server time): `renewOpensAt` known and passed, token not expired. @see docs/protocol.md §6 */
 export function renewalOpen(renewOpensAt: string | undefined, expiresAt: string, now: number): boolean {
   if (renewOpensAt === undefined) return false;
   return Date.parse(renewOpensAt) <= now && !isExpired(expiresAt, now);

@@ -1,4 +1,4 @@
-/** Which URLs and origins Jeton talks to or fills codes on. @see PROTOCOL.md §3 */
+/** Which URLs and origins Jeton talks to or fills codes on. @see docs/protocol.md §3 */
 import { JetonError } from './errors.ts';
 
 /** `localhost`, `127.0.0.0/8` or `[::1]`. */

@@ -1,7 +1,7 @@
 /**
  * The online PIN check's outcomes as errors the popup can word exactly:
  * a wrong PIN with the tries left before the lockout, and the lockout with
- * its end. @see PROTOCOL.md §5 (`failuresLeft`, `locked`, `retryAfter`)
+ * its end. @see docs/protocol.md §5 (`failuresLeft`, `locked`, `retryAfter`)
  */
 import { JetonError } from './errors.ts';
 
@@ -12,7 +12,7 @@ export interface PinCheckFacts {
   retryAfter?: number;
   /** When the lock ends (epoch ms, local clock: what the user's clock will show). */
   lockedUntil?: number;
-  /** How long a lock lasts, when the server says (not in PROTOCOL.md §5: read only if present). */
+  /** How long a lock lasts, when the server says (not in docs/protocol.md §5: read only if present). */
   lockoutSeconds?: number;
 }
 

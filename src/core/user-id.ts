@@ -1,4 +1,4 @@
-/** User IDs: 1–64 of `A-Z a-z 0-9 . _ @ -`, compared trimmed, lower-cased, NFC. @see PROTOCOL.md §1 */
+/** User IDs: 1–64 of `A-Z a-z 0-9 . _ @ -`, compared trimmed, lower-cased, NFC. @see docs/protocol.md §1 */
 import { JetonError } from './errors.ts';
 
 const USER_ID = /^[a-z0-9._@-]{1,64}$/;

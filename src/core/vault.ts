@@ -35,7 +35,7 @@ export type SeedSecret =
       ct: string;
     };
 
-/** A token's state as the server last told it (§4 confirm, §5 status). @see PROTOCOL.md §5 */
+/** A token's state as the server last told it (§4 confirm, §5 status). @see docs/protocol.md §5 */
 export type TokenState = 'pending' | 'active' | 'superseded' | 'revoked' | 'expired';
 export const TOKEN_STATES: readonly TokenState[] = ['pending', 'active', 'superseded', 'revoked', 'expired'];
 
@@ -61,7 +61,7 @@ export interface ServerBinding {
   notified?: number[];
   /**
    * The time step of the code that confirmed this token (§4): the server counts it as used and
-   * refuses it as a replay, so codes are shown from the next step on. @see PROTOCOL.md §7
+   * refuses it as a replay, so codes are shown from the next step on. @see docs/protocol.md §7
    */
   usedStep?: number;
 }

@@ -209,7 +209,7 @@ function parseRateLimitFactor(raw: string | undefined): number {
 
 export const sqliteFile = (config: Config): string => join(config.dataDir, 'jeton.db');
 
-/** The server URL users are given for a profile. @see PROTOCOL.md §3 */
+/** The server URL users are given for a profile. @see docs/protocol.md §3 */
 export const provisionUrl = (config: Config, profile: string): string =>
   `${config.publicUrl}/aotp/v1/provision?profile=${encodeURIComponent(profile)}`;
 

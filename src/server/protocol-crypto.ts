@@ -5,7 +5,7 @@
  * key import and thread-pool hop cost 5–10× the primitive itself (measured:
  * HMAC 110 µs vs 10 µs, P-256 key generation 300 µs vs 33 µs), which is most
  * of a provisioning's CPU. `protocol-crypto.test.ts` checks both agree.
- * @see PROTOCOL.md §1, §3–§6
+ * @see docs/protocol.md §1, §3–§6
  */
 import { createCipheriv, createECDH, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { b64u, concat, fromB64u, T, utf8 } from '../core/bytes.ts';
@@ -46,15 +46,15 @@ export function checkMacSync(key: Uint8Array, input: Uint8Array, mac: string): b
   return given.length === expected.length && timingSafeEqual(expected, given);
 }
 
-/** @see PROTOCOL.md §3 */
+/** @see docs/protocol.md §3 */
 export const checkProvisionProofSync = (kAc: Uint8Array, req: ProvisionRequest): boolean =>
   checkMacSync(kAc, provisionProofInput(req.userId, req.clientKey, req.nonce), req.proof);
-/** @see PROTOCOL.md §4 */
+/** @see docs/protocol.md §4 */
 export const checkConfirmMacSync = (kStatus: Uint8Array, req: ConfirmRequest): boolean => checkMacSync(kStatus, macInput.confirm(req.tokenId, req.otp), req.mac);
-/** @see PROTOCOL.md §5 */
+/** @see docs/protocol.md §5 */
 export const checkStatusMacSync = (kStatus: Uint8Array, req: StatusRequest): boolean =>
   checkMacSync(kStatus, macInput.status(req.tokenId, req.ts, req.otp), req.mac);
-/** @see PROTOCOL.md §6 */
+/** @see docs/protocol.md §6 */
 export const checkRenewMacSync = (kStatus: Uint8Array, req: RenewRequest): boolean =>
   checkMacSync(kStatus, macInput.renew(req.tokenId, req.clientKey, req.nonce, req.ts, req.otp), req.mac);
 
@@ -66,7 +66,7 @@ export type KeySource = { kind: 'provision'; kAc: Uint8Array } | { kind: 'renew'
  * A client key that is not a point of P-256 is `400 invalid_request`.
  * `fixed` (the server's private scalar and the IV) is for the test vectors of
  * docs/protocol.md only.
- * @see PROTOCOL.md §3, §6
+ * @see docs/protocol.md §3, §6
  */
 export function sealEnvelopeSync(
   source: KeySource,

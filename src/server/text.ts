@@ -30,5 +30,5 @@ export function cleanLabel(text: string, max: number): string {
   return Array.from(cleaned).slice(0, max).join('');
 }
 
-/** A device name as it is stored: see `cleanLabel`. @see PROTOCOL.md §3 (`device.name`, at most 64 characters) */
+/** A device name as it is stored: see `cleanLabel`. @see docs/protocol.md §3 (`device.name`, at most 64 characters) */
 export const cleanDeviceName = (name: string): string => cleanLabel(name, 64);

@@ -1,6 +1,6 @@
 /**
  * Code verification for the sites that log users in: `/aotp/v1/verify` and the
- * sample `/login` page both call `verifyCode`. @see PROTOCOL.md §7
+ * sample `/login` page both call `verifyCode`. @see docs/protocol.md §7
  */
 import type { VerifyResponse } from '../core/protocol/messages.ts';
 import { matchTOTPFast } from './totp-node.ts';
@@ -67,7 +67,7 @@ function lockoutPolicy(profiles: Profile[]): LockoutPolicy {
  * `locked`, and nothing is accepted while locked. A replay of a token's last
  * accepted code (a site that retries, a double submit) is refused without
  * counting. Never throws for client input: an unknown or malformed user ID is
- * `no_active_token`. @see PROTOCOL.md §7
+ * `no_active_token`. @see docs/protocol.md §7
  */
 export async function verifyCode(ctx: AppContext, userId: string, otp: string, meta: VerifyMeta = {}): Promise<VerifyOutcome> {
   let username: string;

@@ -1,7 +1,7 @@
 /**
  * The client side of the protocol: builds requests, opens answers, and talks
  * HTTP through an injected `fetch`. Used by the extension's background and by
- * the server's tests. @see PROTOCOL.md §3–§6
+ * the server's tests. @see docs/protocol.md §3–§6
  */
 import { normalizeActivationCode } from '../activation-code.ts';
 import { b64u, fromB64u, fromUtf8 } from '../bytes.ts';
@@ -105,12 +105,12 @@ async function openSealed(pending: Pending, answer: unknown, derive: (z: Uint8Ar
     return { envelope: parseEnvelope(json, pending.serverUrl, pending.userId), kStatus };
   } catch (err) {
     if (err instanceof ProtocolError && err.code === 'bad_envelope') throw err;
-    // Whatever failed (key, IV, tag), the client discards everything. @see PROTOCOL.md §3
+    // Whatever failed (key, IV, tag), the client discards everything. @see docs/protocol.md §3
     throw new ProtocolError('server_unproven', 'The server could not prove it knew the activation code.');
   }
 }
 
-/** Opens a 200 answer to a provision request. @see PROTOCOL.md §3 */
+/** Opens a 200 answer to a provision request. @see docs/protocol.md §3 */
 export const openProvisionResponse = (pending: Pending & { kAc: Uint8Array }, answer: unknown): Promise<ProvisionedToken> =>
   openSealed(pending, answer, (z, serverKey) => deriveProvisionKeys(z, pending.kAc, pending.nonce, pending.userId, pending.clientKey, serverKey));
 

@@ -1,7 +1,7 @@
-/** Protocol error codes and the error that carries one. @see PROTOCOL.md §1 */
+/** Protocol error codes and the error that carries one. @see docs/protocol.md §1 */
 import { JetonError } from '../errors.ts';
 
-/** Codes a server answers with (PROTOCOL.md), each with its HTTP status. */
+/** Codes a server answers with (docs/protocol.md), each with its HTTP status. */
 export const SERVER_ERRORS = {
   invalid_request: 400,
   unsupported_version: 400,

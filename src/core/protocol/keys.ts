@@ -1,14 +1,14 @@
-/** Every key derivation and MAC of the protocol, each built with T(). @see PROTOCOL.md §2–§6 */
+/** Every key derivation and MAC of the protocol, each built with T(). @see docs/protocol.md §2–§6 */
 import { concat, fromB64u, T, utf8 } from '../bytes.ts';
 import { hkdf, hmac, hmacVerify } from '../crypto.ts';
 
 const ACTIVATION_SALT = utf8('jeton/aotp/v1');
 
-/** K_ac = HKDF(code, "jeton/aotp/v1", T("activation", userId), 32). @see PROTOCOL.md §2 */
+/** K_ac = HKDF(code, "jeton/aotp/v1", T("activation", userId), 32). @see docs/protocol.md §2 */
 export const deriveActivationKey = (code: string, userId: string): Promise<Uint8Array> =>
   hkdf(utf8(code), ACTIVATION_SALT, T('activation', userId), 32);
 
-/** proof = HMAC(K_ac, T("provision", userId, clientKey, nonce)), fields as sent (base64url). @see PROTOCOL.md §3 */
+/** proof = HMAC(K_ac, T("provision", userId, clientKey, nonce)), fields as sent (base64url). @see docs/protocol.md §3 */
 export const provisionProofInput = (userId: string, clientKey: string, nonce: string): Uint8Array =>
   T('provision', userId, fromB64u(clientKey), fromB64u(nonce));
 
@@ -22,7 +22,7 @@ async function split(okm: Promise<Uint8Array>): Promise<TokenKeys> {
   return { kEnc: bytes.slice(0, 32), kStatus: bytes.slice(32, 64) };
 }
 
-/** OKM = HKDF(Z || K_ac, nonce, T("provision-keys", userId, clientKey, serverKey), 64). @see PROTOCOL.md §3 */
+/** OKM = HKDF(Z || K_ac, nonce, T("provision-keys", userId, clientKey, serverKey), 64). @see docs/protocol.md §3 */
 export const deriveProvisionKeys = (
   z: Uint8Array,
   kAc: Uint8Array,
@@ -32,7 +32,7 @@ export const deriveProvisionKeys = (
   serverKey: Uint8Array,
 ): Promise<TokenKeys> => split(hkdf(concat(z, kAc), nonce, T('provision-keys', userId, clientKey, serverKey), 64));
 
-/** OKM = HKDF(Z || K_status_old, nonce, T("renew-keys", tokenId, clientKey, serverKey), 64). @see PROTOCOL.md §6 */
+/** OKM = HKDF(Z || K_status_old, nonce, T("renew-keys", tokenId, clientKey, serverKey), 64). @see docs/protocol.md §6 */
 export const deriveRenewKeys = (
   z: Uint8Array,
   kStatusOld: Uint8Array,
@@ -43,7 +43,7 @@ export const deriveRenewKeys = (
 ): Promise<TokenKeys> =>
   split(hkdf(concat(z, kStatusOld), nonce, T('renew-keys', fromB64u(tokenId), clientKey, serverKey), 64));
 
-/** aad = T("token", userId, clientKey, nonce). @see PROTOCOL.md §3 */
+/** aad = T("token", userId, clientKey, nonce). @see docs/protocol.md §3 */
 export const tokenAad = (userId: string, clientKey: Uint8Array, nonce: Uint8Array): Uint8Array => T('token', userId, clientKey, nonce);
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The protocol's messages, their types, and strict validation at the boundary:
  * unknown fields, wrong types and wrong lengths are `400 invalid_request`.
- * @see PROTOCOL.md §1–§7
+ * @see docs/protocol.md §1–§7
  */
 import { fromB64u } from '../bytes.ts';
 import { normalizeOrigin, parseServerURL } from '../origins.ts';
@@ -78,7 +78,7 @@ export type VerifyResponse =
   | { ok: false; error: 'locked'; retryAfter: number }
   | { ok: false; error: 'no_active_token' | 'invalid_otp' };
 
-/** The decrypted token envelope. @see PROTOCOL.md §3 */
+/** The decrypted token envelope. @see docs/protocol.md §3 */
 export interface Envelope {
   tokenId: string;
   issuer: string;

@@ -1,4 +1,4 @@
-/** Issuing an activation for a person: the code is shown once and e-mailed (portal, CLI). @see PROTOCOL.md §2 */
+/** Issuing an activation for a person: the code is shown once and e-mailed (portal, CLI). @see docs/protocol.md §2 */
 import type { AppContext } from '../context.ts';
 import { audit } from '../store/audit.ts';
 import { issueActivation, type IssuedActivation } from '../store/activations.ts';

@@ -72,7 +72,7 @@ export interface ActivationMailInput {
   portalUrl: string;
 }
 
-/** The activation e-mail: the same information as the portal's activation page. @see PROTOCOL.md §2 */
+/** The activation e-mail: the same information as the portal's activation page. @see docs/protocol.md §2 */
 export function activationMail(a: ActivationMailInput): MailContent {
   const code = formatActivationCode(a.code);
   const sections = [
@@ -120,7 +120,7 @@ export interface ReminderMailInput {
   allowRenewal: boolean;
 }
 
-/** The expiry reminder: N days before, or once expired; points to « Renouveler » in the extension first, the portal second. @see PROTOCOL.md §6 */
+/** The expiry reminder: N days before, or once expired; points to « Renouveler » in the extension first, the portal second. @see docs/protocol.md §6 */
 export function reminderMail(r: ReminderMailInput): MailContent {
   const expired = r.days === 0;
   const device = r.deviceName || 'Jeton';

@@ -1,4 +1,4 @@
-/** Activations: issuing one (portal, CLI) and reading where it stands. @see PROTOCOL.md §2–§3 */
+/** Activations: issuing one (portal, CLI) and reading where it stands. @see docs/protocol.md §2–§3 */
 import { formatActivationLink } from '../../core/activation-link.ts';
 import { generateActivationCode } from '../../core/activation-code.ts';
 import { deriveActivationKey } from '../../core/protocol/keys.ts';
@@ -47,7 +47,7 @@ export async function issueActivation(ctx: AppContext, user: { id: number; usern
 
 export type ActivationProgress = 'waiting' | 'provisioned' | 'active' | 'expired' | 'locked' | 'unknown';
 
-/** Where an activation stands, for the portal's "Soumettre" step. @see PROTOCOL.md §4 */
+/** Where an activation stands, for the portal's "Soumettre" step. @see docs/protocol.md §4 */
 export async function activationProgress(ctx: AppContext, activationId: number): Promise<ActivationProgress> {
   const row = await ctx.db
     .selectFrom('activations')

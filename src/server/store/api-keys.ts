@@ -1,7 +1,7 @@
 /**
  * API keys of the sites that call `/aotp/v1/verify`. A key is shown once; the
  * database keeps its SHA-256 (base64url), so a database leak gives no key.
- * @see PROTOCOL.md §7
+ * @see docs/protocol.md §7
  */
 import { createHash } from 'node:crypto';
 import { b64u } from '../../core/bytes.ts';
@@ -16,7 +16,7 @@ const apiKeyHash = (key: string): string => b64u(createHash('sha256').update(key
 
 /**
  * Creates an API key named `name` (unique) and returns it: the only time it is
- * seen in clear. Throws DuplicateApiKeyNameError when the name is taken. @see PROTOCOL.md §7
+ * seen in clear. Throws DuplicateApiKeyNameError when the name is taken. @see docs/protocol.md §7
  */
 export async function createApiKey(ctx: Pick<AppContext, 'db' | 'now'>, name: string): Promise<{ key: string }> {
   const key = newApiKey();
@@ -34,7 +34,7 @@ export async function revokeApiKey(ctx: Pick<AppContext, 'db' | 'now'>, name: st
 
 /**
  * Revokes a live key by name or by id and audits `apikey.revoked`; returns its
- * id and name, or null when there is no such live key. @see PROTOCOL.md §7
+ * id and name, or null when there is no such live key. @see docs/protocol.md §7
  */
 export async function revokeApiKeyBy(ctx: Pick<AppContext, 'db' | 'now'>, which: { name: string } | { id: number }): Promise<{ id: number; name: string } | null> {
   let q = ctx.db.updateTable('api_keys').set({ revoked_at: ctx.now() }).where('revoked_at', 'is', null);

@@ -1,7 +1,7 @@
 /**
  * SIGKILL in the middle of many provisions (SQLite file): after reopening, no
  * activation is `used` without its token and no token comes from an activation
- * that is not `used`; the server restarts and carries on. @see PROTOCOL.md §3
+ * that is not `used`; the server restarts and carries on. @see docs/protocol.md §3
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,7 +1,7 @@
 /**
  * The §7 lockout of a user: consecutive failed codes, and until when codes are
  * refused. Every change is one conditional UPDATE, so concurrent requests on
- * several instances count exactly. @see PROTOCOL.md §7
+ * several instances count exactly. @see docs/protocol.md §7
  */
 import { sql } from 'kysely';
 import type { Tx } from './write-queue.ts';
@@ -39,7 +39,7 @@ const notLocked = (now: number) => sql<boolean>`(login_locked_until IS NULL OR l
  * conditional UPDATE, so the lock check and the count are a single step under
  * the row lock. Of any burst, at most `maxFailures` are counted per lock
  * window; the others learn that the user is locked and were never judged.
- * @see PROTOCOL.md §7
+ * @see docs/protocol.md §7
  */
 export async function countFailureUnlessLocked(tx: Tx, now: number, userId: number, policy: LockoutPolicy): Promise<FailureCount> {
   const until = now + policy.lockoutSeconds * 1000;
@@ -71,7 +71,7 @@ export async function countFailureUnlessLocked(tx: Tx, now: number, userId: numb
  * Resets the count after an accepted code, only if the user is not locked at
  * `now`; false means locked, and the code must not be accepted. One
  * conditional UPDATE, so a success cannot slip in after a concurrent lock.
- * @see PROTOCOL.md §7
+ * @see docs/protocol.md §7
  */
 export async function clearFailuresUnlessLocked(tx: Tx, now: number, userId: number): Promise<boolean> {
   const row = await tx

@@ -16,7 +16,7 @@
  * - rate-limit hits of one key in a batch are added together and each caller
  *   gets the count it would have had alone; the keys' rows are locked in one
  *   (sorted) order by every statement that hits them.
- * @see PROTOCOL.md §7
+ * @see docs/protocol.md §7
  */
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Activation, Database, NewToken } from '../db/schema.ts';
@@ -139,7 +139,7 @@ const acceptances = perDatabase((db) =>
 /**
  * Accepts a login code's step unless the user is locked: true when accepted
  * (step recorded, failures reset, `login.ok` audited, atomically).
- * @see PROTOCOL.md §7
+ * @see docs/protocol.md §7
  */
 export function acceptLoginBatchedPg(db: Db, login: LoginAcceptance): Promise<boolean> {
   return acceptances(db)(login);
@@ -277,7 +277,7 @@ async function provisionReadsRun(db: Db, items: ProvisionReads[]): Promise<Array
 
 const provisionReads = perDatabase((db) => batcher<ProvisionReads, { counted: RateCount[]; activation: Activation | undefined }>((items) => inWindowRuns(items, (i) => i.hits, (run) => provisionReadsRun(db, run))));
 
-/** Counts a provisioning's rate-limit hits and reads the newest activation of (profile, user), in one statement. @see PROTOCOL.md §1, §3 */
+/** Counts a provisioning's rate-limit hits and reads the newest activation of (profile, user), in one statement. @see docs/protocol.md §1, §3 */
 export function provisionReadsPg(db: Db, reads: ProvisionReads): Promise<{ counted: RateCount[]; activation: Activation | undefined }> {
   return provisionReads(db)(reads);
 }
@@ -340,7 +340,7 @@ const provisionings = perDatabase((db) =>
   ),
 );
 
-/** Consumes the activation and stores its pending token and audit row; false when the activation was not open. @see PROTOCOL.md §3 */
+/** Consumes the activation and stores its pending token and audit row; false when the activation was not open. @see docs/protocol.md §3 */
 export function provisionBatchedPg(db: Db, provisioning: Provisioning): Promise<boolean> {
   return provisionings(db)(provisioning);
 }
@@ -429,7 +429,7 @@ const confirmations = perDatabase((db) =>
  * Counts the request's rate-limit hits and, when it is within every limit,
  * activates a pending first token (not a renewal) with its audit row, in one
  * statement; `activated` is false when it was limited or not pending.
- * @see PROTOCOL.md §1, §4
+ * @see docs/protocol.md §1, §4
  */
 export function confirmBatchedPg(db: Db, confirmation: Confirmation): Promise<ConfirmResult> {
   return confirmations(db)(confirmation);

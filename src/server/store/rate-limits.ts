@@ -5,7 +5,7 @@
  * UPSERT that increments (or restarts) every key it touches and returns the
  * counts: atomic, one statement, no read-then-write. Not used on
  * `/aotp/v1/verify`: its callers are authenticated sites and its per-user
- * lockout is the brake. @see PROTOCOL.md §1 (`429 rate_limited`)
+ * lockout is the brake. @see docs/protocol.md §1 (`429 rate_limited`)
  */
 import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';

@@ -14,7 +14,7 @@ export class RateLimitedError extends Error {
   }
 }
 
-/** Counts the request; throws RateLimitedError when the address or the user is over a limit. @see PROTOCOL.md §1 */
+/** Counts the request; throws RateLimitedError when the address or the user is over a limit. @see docs/protocol.md §1 */
 export async function limitPage(ctx: AppContext, bucket: Bucket, ip: string, user: string | null): Promise<void> {
   const wait = await hitRateLimit(ctx, bucket, { ip, user });
   if (wait !== null) throw new RateLimitedError(wait);

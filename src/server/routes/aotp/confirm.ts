@@ -1,4 +1,4 @@
-/** `POST /aotp/v1/confirm`: a pending token becomes active once its first code is right. @see PROTOCOL.md §4 */
+/** `POST /aotp/v1/confirm`: a pending token becomes active once its first code is right. @see docs/protocol.md §4 */
 import type { FastifyInstance } from 'fastify';
 import { ProtocolError } from '../../../core/protocol/errors.ts';
 import { parseConfirmRequest, type ConfirmResponse } from '../../../core/protocol/messages.ts';
@@ -13,7 +13,7 @@ import { confirmPending, confirmWithinLimits, countConfirmFailure, type Activate
 import { tokenStatus } from '../../store/tokens/row.ts';
 import { admitToken, checkUserLock, findAuthenticToken, invalidOtp, isPastDeadline, lockedError, matchCode, noActiveToken, rateLimited } from './token-auth.ts';
 
-/** Confirms a token: the §4 rules. @see PROTOCOL.md §4 */
+/** Confirms a token: the §4 rules. @see docs/protocol.md §4 */
 async function confirmToken(ctx: AppContext, body: unknown, ip: string): Promise<ConfirmResponse> {
   const req = parseConfirmRequest(body);
   const limit = { bucket: 'confirm', ip } as const;

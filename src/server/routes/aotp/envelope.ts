@@ -1,4 +1,4 @@
-/** The token envelope a profile gives, and the secrets of a new token. @see PROTOCOL.md §3 */
+/** The token envelope a profile gives, and the secrets of a new token. @see docs/protocol.md §3 */
 import { b64u } from '../../../core/bytes.ts';
 import type { Envelope } from '../../../core/protocol/messages.ts';
 import type { OTPAlgorithm } from '../../../core/totp.ts';
@@ -9,11 +9,11 @@ import { isoSeconds } from '../../dates.ts';
 export const SEED_BYTES: Record<OTPAlgorithm, number> = { SHA1: 20, SHA256: 32, SHA512: 64 };
 
 
-/** The endpoint URLs handed out in envelopes: always on the public origin. @see PROTOCOL.md §3 */
+/** The endpoint URLs handed out in envelopes: always on the public origin. @see docs/protocol.md §3 */
 const endpointUrl = (config: Pick<Config, 'publicUrl'>, name: 'confirm' | 'status' | 'renew' | 'provision'): string =>
   `${config.publicUrl}/aotp/v1/${name}`;
 
-/** When in-band renewal opens for a token expiring at `expiresAt`. @see PROTOCOL.md §6 */
+/** When in-band renewal opens for a token expiring at `expiresAt`. @see docs/protocol.md §6 */
 export const renewOpensAt = (expiresAt: number, profile: Pick<Profile, 'renewWindowDays'>): number => expiresAt - profile.renewWindowDays * 86_400_000;
 
 export interface NewTokenTimes {
@@ -27,7 +27,7 @@ export function tokenTimes(now: number, profile: Pick<Profile, 'validityDays'>):
   return { issuedAt, expiresAt: issuedAt + profile.validityDays * 86_400_000 };
 }
 
-/** Builds the envelope of a new token under `profile`. @see PROTOCOL.md §3 */
+/** Builds the envelope of a new token under `profile`. @see docs/protocol.md §3 */
 export function buildEnvelope(
   config: Pick<Config, 'publicUrl'>,
   profile: Profile,

@@ -1,7 +1,7 @@
 /**
  * The HTTP side of the protocol's endpoints: JSON-only bodies of at most
  * 16 KiB, errors in the protocol's shape, CORS for the client endpoints.
- * @see PROTOCOL.md §1
+ * @see docs/protocol.md §1
  */
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { MAX_BODY_BYTES } from '../../../core/protocol/messages.ts';

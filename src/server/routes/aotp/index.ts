@@ -1,4 +1,4 @@
-/** The protocol's endpoints under `/aotp/v1`. @see PROTOCOL.md §3–§7 */
+/** The protocol's endpoints under `/aotp/v1`. @see docs/protocol.md §3–§7 */
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../context.ts';
 import { confirmRoute } from './confirm.ts';

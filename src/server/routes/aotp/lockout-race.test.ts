@@ -4,7 +4,7 @@
  * most `maxFailures` wrong codes (3 wrong answers at the portal) are counted
  * and answered as wrong per lock window, and nothing is accepted while the
  * user is locked. The audit table, written in the same step as each count,
- * gives the order the database saw. @see PROTOCOL.md §5, §7
+ * gives the order the database saw. @see docs/protocol.md §5, §7
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { confirm, createConfirmRequest, createStatusRequest, provision, type ProvisionedToken } from '../../../core/protocol/client.ts';

@@ -2,7 +2,7 @@
  * Concurrency across real server processes: N simultaneous provisions with one
  * activation code, and N simultaneous verifications of one code, spread over
  * two processes sharing one PostgreSQL schema (and one process on a SQLite
- * file) → exactly one success each. @see PROTOCOL.md §3, §7
+ * file) → exactly one success each. @see docs/protocol.md §3, §7
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { confirm, createProvisionRequest, openProvisionResponse } from '../../../core/protocol/client.ts';

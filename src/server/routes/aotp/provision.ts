@@ -1,4 +1,4 @@
-/** `POST /aotp/v1/provision?profile=…`: trades a proof of the activation code for a sealed token. @see PROTOCOL.md §3 */
+/** `POST /aotp/v1/provision?profile=…`: trades a proof of the activation code for a sealed token. @see docs/protocol.md §3 */
 import type { FastifyInstance } from 'fastify';
 import { ProtocolError } from '../../../core/protocol/errors.ts';
 import { parseProvisionRequest, type ProvisionRequest, type ProvisionResponse } from '../../../core/protocol/messages.ts';
@@ -58,7 +58,7 @@ function profileName(ctx: AppContext, query: unknown): string | null {
   return Object.hasOwn(ctx.config.profiles, q.profile) ? q.profile : null;
 }
 
-/** Provisions a token: the §3 table, row by row. @see PROTOCOL.md §3 */
+/** Provisions a token: the §3 table, row by row. @see docs/protocol.md §3 */
 async function provision(ctx: AppContext, body: unknown, query: unknown, ip: string): Promise<ProvisionResponse> {
   const req = parseProvisionRequest(body);
   const name = profileName(ctx, query);

@@ -1,4 +1,4 @@
-/** `POST /aotp/v1/renew`: a new pending token for an active one, in-band. @see PROTOCOL.md §6 */
+/** `POST /aotp/v1/renew`: a new pending token for an active one, in-band. @see docs/protocol.md §6 */
 import type { FastifyInstance } from 'fastify';
 import { ProtocolError } from '../../../core/protocol/errors.ts';
 import { parseRenewRequest, type ProvisionResponse, type RenewRequest } from '../../../core/protocol/messages.ts';
@@ -19,7 +19,7 @@ import { authenticateToken, checkSkew, checkUserLock, invalidOtp, lockedError, m
 /**
  * Renews a token. Checks in this order: clock, MAC, profile allows renewal,
  * token active and unexpired, renewal window open, user not locked, code
- * valid and not replayed (recorded as a use, §7). @see PROTOCOL.md §6
+ * valid and not replayed (recorded as a use, §7). @see docs/protocol.md §6
  */
 async function renewToken(ctx: AppContext, body: unknown, ip: string): Promise<ProvisionResponse> {
   const req = parseRenewRequest(body);

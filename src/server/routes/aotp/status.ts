@@ -1,4 +1,4 @@
-/** `POST /aotp/v1/status`: a token's state and expiry, and an optional online code check. @see PROTOCOL.md §5 */
+/** `POST /aotp/v1/status`: a token's state and expiry, and an optional online code check. @see docs/protocol.md §5 */
 import type { FastifyInstance } from 'fastify';
 import { ProtocolError } from '../../../core/protocol/errors.ts';
 import { parseStatusRequest, type StatusResponse } from '../../../core/protocol/messages.ts';
@@ -20,7 +20,7 @@ import { authenticateToken, checkSkew, matchCode } from './token-auth.ts';
  * confirmation for a pending one. A locked user's code is neither checked nor
  * counted: the answer says `locked` and `retryAfter`. The lock check and the
  * count are one step (see login-guard.ts). Dead tokens report
- * `otpValid: false`. @see PROTOCOL.md §5
+ * `otpValid: false`. @see docs/protocol.md §5
  */
 async function tokenStatusOf(ctx: AppContext, body: unknown, ip: string): Promise<StatusResponse> {
   const req = parseStatusRequest(body);

@@ -1,4 +1,4 @@
-/** What confirm, status and renew share: finding a token by its MAC, the user's lock, code matching. @see PROTOCOL.md §4–§6 */
+/** What confirm, status and renew share: finding a token by its MAC, the user's lock, code matching. @see docs/protocol.md §4–§6 */
 import { ProtocolError } from '../../../core/protocol/errors.ts';
 import { matchTOTPFast } from '../../totp-node.ts';
 import { profileOf, type Profile } from '../../config.ts';
@@ -11,14 +11,14 @@ import { kStatusContext, pendingDeadline, seedContext, type TokenWithUser } from
 import { hitRateLimit, type Bucket } from '../../store/rate-limits.ts';
 import { writes } from '../../store/write-queue.ts';
 
-/** Maximum distance between a request's `ts` and the server's clock. @see PROTOCOL.md §5 */
+/** Maximum distance between a request's `ts` and the server's clock. @see docs/protocol.md §5 */
 const MAX_SKEW_SECONDS = 300;
 
 const invalidMac = (): ProtocolError => new ProtocolError('invalid_mac', 'The request is not signed by a token this server knows.');
 export const invalidOtp = (): ProtocolError => new ProtocolError('invalid_otp', 'The code is wrong.');
 export const noActiveToken = (message: string): ProtocolError => new ProtocolError('no_active_token', message);
 
-/** `400 clock_skew` with the server's time when `ts` is more than 300 s away. @see PROTOCOL.md §5 */
+/** `400 clock_skew` with the server's time when `ts` is more than 300 s away. @see docs/protocol.md §5 */
 export function checkSkew(ts: number, now: number): void {
   const serverTime = Math.floor(now / 1000);
   if (Math.abs(ts - serverTime) > MAX_SKEW_SECONDS) {
@@ -77,22 +77,22 @@ export async function admitToken(ctx: AppContext, token: TokenWithUser, profile:
 export const isPastDeadline = (ctx: AppContext, token: TokenWithUser, profile: Profile): boolean =>
   token.state === 'pending' && pendingDeadline(token, profile) <= ctx.now();
 
-/** `429 rate_limited` with `retryAfter`. @see PROTOCOL.md §1 */
+/** `429 rate_limited` with `retryAfter`. @see docs/protocol.md §1 */
 export const rateLimited = (retryAfter: number): ProtocolError => new ProtocolError('rate_limited', 'Too many requests: try again later.', { retryAfter });
 
-/** `429 rate_limited` with `retryAfter` when the address or the user has sent too many requests. @see PROTOCOL.md §1 */
+/** `429 rate_limited` with `retryAfter` when the address or the user has sent too many requests. @see docs/protocol.md §1 */
 export async function checkRateLimit(ctx: AppContext, bucket: Bucket, ip: string, user: string | null): Promise<void> {
   const wait = await hitRateLimit(ctx, bucket, { ip, user });
   if (wait !== null) throw rateLimited(wait);
 }
 
-/** `423 locked` with `retryAfter` when the token's user is locked out. @see PROTOCOL.md §7 */
+/** `423 locked` with `retryAfter` when the token's user is locked out. @see docs/protocol.md §7 */
 export function checkUserLock(user: { login_locked_until: number | null }, now: number): void {
   const retryAfter = lockRemaining(user, now);
   if (retryAfter !== null) throw lockedError(retryAfter);
 }
 
-/** The `423 locked` error. @see PROTOCOL.md §7 */
+/** The `423 locked` error. @see docs/protocol.md §7 */
 export const lockedError = (retryAfter: number): ProtocolError => new ProtocolError('locked', 'Too many wrong codes: try again later.', { retryAfter });
 
 /** The time step `otp` matches for this token within the profile's window, or null. */

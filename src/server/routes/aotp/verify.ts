@@ -1,4 +1,4 @@
-/** `POST /aotp/v1/verify`: code checks for the sites that log users in, behind an API key. @see PROTOCOL.md §7 */
+/** `POST /aotp/v1/verify`: code checks for the sites that log users in, behind an API key. @see docs/protocol.md §7 */
 import type { FastifyInstance } from 'fastify';
 import { ProtocolError } from '../../../core/protocol/errors.ts';
 import { parseVerifyRequest } from '../../../core/protocol/messages.ts';

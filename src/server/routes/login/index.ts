@@ -6,7 +6,7 @@
  *
  * Nothing is stored for a visitor: the step between the two pages, with its
  * CSRF token, is a signed, short-lived, HttpOnly cookie (web/signed-cookie.ts).
- * @see PROTOCOL.md §7
+ * @see docs/protocol.md §7
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';

@@ -2,7 +2,7 @@
  * Confirmation: a pending token becomes active with its first right code, or
  * its wrong codes are counted until it is discarded. Every decision two
  * requests could race for is one conditional UPDATE (in one write with the
- * others it goes with). @see PROTOCOL.md §4, §7
+ * others it goes with). @see docs/protocol.md §4, §7
  */
 import type { AppContext } from '../../context.ts';
 import type { Token } from '../../db/schema.ts';
@@ -13,7 +13,7 @@ import { rateKeys, rateWait, type Bucket, type RateKey } from '../rate-limits.ts
 import { writes, type Tx } from '../write-queue.ts';
 import type { AuditFields } from './row.ts';
 
-/** Confirm failures after which a pending token is discarded. @see PROTOCOL.md §4 */
+/** Confirm failures after which a pending token is discarded. @see docs/protocol.md §4 */
 const MAX_CONFIRM_FAILURES = 5;
 
 // The confirming code's step becomes the last accepted one (§7: /verify refuses it after);
@@ -36,7 +36,7 @@ export type ActivateOutcome = 'activated' | 'already_active' | 'gone' | 'stale_r
  * in the same write. A renewal whose old token is no longer active (revoked,
  * or superseded by a concurrent renewal) is dropped instead. `step`, the
  * confirming code's, is recorded as the token's last accepted step.
- * @see PROTOCOL.md §4, §7
+ * @see docs/protocol.md §4, §7
  */
 async function activateToken(tx: Tx, now: number, token: Pick<Token, 'id' | 'renews_token_id'>, step: number): Promise<ActivateOutcome> {
   const done = await activatePending(tx, now, token.id, step);
@@ -62,7 +62,7 @@ async function activateToken(tx: Tx, now: number, token: Pick<Token, 'id' | 'ren
  * MAX_CONFIRM_FAILURES are counted); the token is discarded (deleted, with its
  * secrets) at the last one. Returns 'counted', 'discarded' (this failure used
  * up the attempts) or 'gone' (nothing to count: no attempt was left).
- * @see PROTOCOL.md §4
+ * @see docs/protocol.md §4
  */
 export async function countConfirmFailure(tx: Tx, tokenId: string): Promise<'counted' | 'discarded' | 'gone'> {
   const row = await tx
@@ -87,7 +87,7 @@ export async function discardPendingToken(tx: Tx, tokenId: string): Promise<void
 /**
  * Confirms a pending token with its `token.confirmed` audit row, atomically;
  * a renewal supersedes the token it renews in the same write. The confirming
- * code's `step` counts as the token's last accepted one. @see PROTOCOL.md §4, §7
+ * code's `step` counts as the token's last accepted one. @see docs/protocol.md §4, §7
  */
 export async function confirmPending(
   ctx: Pick<AppContext, 'db' | 'dialect'>,
@@ -113,7 +113,7 @@ export async function confirmPending(
  * confirmations arriving together; the token is activated only when no limit
  * is passed. `wait` is the seconds to wait when one was (nothing else was
  * written then). Elsewhere, null: count the hits first, then `confirmPending`.
- * @see PROTOCOL.md §1, §4
+ * @see docs/protocol.md §1, §4
  */
 export async function confirmWithinLimits(
   ctx: Pick<AppContext, 'db' | 'dialect' | 'config'>,

@@ -1,7 +1,7 @@
 /**
  * Reading tokens and activations for the protocol's requests: a token by its
  * ID (confirm, status, renew) and the activation a provisioning consumes,
- * read together with the request's rate-limit hits. @see PROTOCOL.md §3–§6
+ * read together with the request's rate-limit hits. @see docs/protocol.md §3–§6
  */
 import type { AppContext } from '../../context.ts';
 import type { Activation } from '../../db/schema.ts';
@@ -26,7 +26,7 @@ export async function findToken(ctx: TokenCtx, tokenId: string): Promise<TokenWi
   return (await selectToken(ctx.db, tokenId)).rows[0];
 }
 
-/** The newest activation of (profile, user), with its owner; undefined when there is none. @see PROTOCOL.md §3 */
+/** The newest activation of (profile, user), with its owner; undefined when there is none. @see docs/protocol.md §3 */
 const selectNewestActivation = prepared(
   (db, profile: string, username: string) =>
     db
@@ -45,7 +45,7 @@ const selectNewestActivation = prepared(
  * address and user) and reads the newest activation of (profile, user)
  * together: one statement on PostgreSQL, shared with the requests arriving
  * together; two at once on SQLite. `wait` is the seconds to wait when a limit
- * was passed: the caller then answers that and nothing else. @see PROTOCOL.md §1, §3
+ * was passed: the caller then answers that and nothing else. @see docs/protocol.md §1, §3
  */
 export async function newestActivationCounted(
   ctx: TokenCtx & Pick<AppContext, 'config'>,

@@ -1,4 +1,4 @@
-/** Logins: a right code's time step accepted once, unless the user is locked. @see PROTOCOL.md §7 */
+/** Logins: a right code's time step accepted once, unless the user is locked. @see docs/protocol.md §7 */
 import type { AppContext } from '../../context.ts';
 import { audit } from '../audit.ts';
 import { lockRemaining, resetLoginFailures } from '../login-guard.ts';
@@ -9,7 +9,7 @@ import { writes, type Tx } from '../write-queue.ts';
 /**
  * Records `step` as the token's last accepted time step if it is later than
  * the one recorded: true for exactly one of concurrent callers with one code.
- * @see PROTOCOL.md §7
+ * @see docs/protocol.md §7
  */
 export async function acceptStep(tx: Tx, tokenId: string, step: number): Promise<boolean> {
   return Boolean((await recordStep(tx, tokenId, step)).numAffectedRows);
@@ -29,7 +29,7 @@ export type AcceptOutcome = 'accepted' | 'locked' | 'taken';
  * the lock check, the step, the reset of the user's failures and the
  * `login.ok` audit row are one atomic write. Of concurrent callers with one
  * code, exactly one gets 'accepted'; nothing is accepted once a concurrent
- * failure has locked the user. @see PROTOCOL.md §7
+ * failure has locked the user. @see docs/protocol.md §7
  */
 export async function acceptLogin(
   ctx: Pick<AppContext, 'db' | 'dialect'>,

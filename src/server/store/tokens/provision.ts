@@ -2,7 +2,7 @@
  * Provisioning: an activation consumed and its pending token stored, or a
  * wrong proof counted against the activation. Of concurrent consumptions of
  * one activation exactly one succeeds: one conditional UPDATE (SQLite) or one
- * statement for the batch (PostgreSQL, pg-batches.ts). @see PROTOCOL.md §3
+ * statement for the batch (PostgreSQL, pg-batches.ts). @see docs/protocol.md §3
  */
 import type { AppContext } from '../../context.ts';
 import type { NewToken } from '../../db/schema.ts';
@@ -45,7 +45,7 @@ export type ConsumeOutcome = 'provisioned' | 'used' | 'expired' | 'locked';
 /**
  * Consumes an open, unexpired activation and stores its pending token, in one
  * write: of concurrent callers exactly one gets 'provisioned'; the others
- * learn why not. @see PROTOCOL.md §3
+ * learn why not. @see docs/protocol.md §3
  */
 async function consumeActivation(tx: Tx, now: number, activationId: number, token: NewToken): Promise<ConsumeOutcome> {
   const taken = await takeActivation(tx, now, token.id, activationId);
@@ -63,7 +63,7 @@ async function consumeActivation(tx: Tx, now: number, activationId: number, toke
 /**
  * Consumes an open, unexpired activation, stores its pending token and the
  * `token.provisioned` audit row, atomically: of concurrent callers exactly one
- * gets 'provisioned', the others learn why not. @see PROTOCOL.md §3
+ * gets 'provisioned', the others learn why not. @see docs/protocol.md §3
  */
 export async function provisionToken(
   ctx: Pick<AppContext, 'db' | 'dialect'>,

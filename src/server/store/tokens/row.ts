@@ -2,7 +2,7 @@
  * A token's row: the one place a new token's row is built, where its secrets
  * are sealed to their row and column, and what every token operation shares
  * (its status, its confirmation deadline, the row read with its owner).
- * @see PROTOCOL.md §3–§6
+ * @see docs/protocol.md §3–§6
  */
 import type { Profile } from '../../config.ts';
 import type { AppContext } from '../../context.ts';
@@ -82,12 +82,12 @@ export function pendingTokenRow(masterKey: MasterKey, t: PendingTokenFields): Ne
   return row;
 }
 
-/** The protocol's status of a stored token at `now`. @see PROTOCOL.md §5 */
+/** The protocol's status of a stored token at `now`. @see docs/protocol.md §5 */
 export function tokenStatus(token: Pick<Token, 'state' | 'expires_at'>, now: number): 'pending' | 'active' | 'superseded' | 'revoked' | 'expired' {
   if (token.state === 'active' && token.expires_at <= now) return 'expired';
   return token.state;
 }
 
-/** A pending token not confirmed within the activation validity counts as discarded. @see PROTOCOL.md §3 */
+/** A pending token not confirmed within the activation validity counts as discarded. @see docs/protocol.md §3 */
 export const pendingDeadline = (token: Pick<Token, 'issued_at'>, profile: Pick<Profile, 'activationValidityHours'>): number =>
   token.issued_at + profile.activationValidityHours * 3_600_000;
