@@ -14,8 +14,24 @@ const premier = (lang: DateLang, text: string): string => (lang === 'fr' ? text.
 const format = (at: string | number, lang: DateLang, options: Intl.DateTimeFormatOptions, timeZone: string | undefined): string =>
   premier(lang, new Intl.DateTimeFormat(locale(lang), timeZone === undefined ? options : { ...options, timeZone }).format(new Date(at)));
 
-/** « 1er décembre 2026 », "December 1, 2026": in `timeZone`, or the local one. */
-export const longDate = (at: string | number, lang: DateLang, timeZone?: string): string => format(at, lang, { dateStyle: 'long' }, timeZone);
+const MONTHS: Record<DateLang, readonly string[]> = {
+  fr: ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre', 'octobre', 'novembre', 'décembre'],
+  en: ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'],
+};
+
+/**
+ * « 1er décembre 2026 », "December 1, 2026": in `timeZone`, or the local one.
+ * On the local clock it is written from the date's own fields: a page's first
+ * Intl date or number format loads the locale data (about 20 ms in a fresh
+ * page), and the popup's first frame shows these dates. The words are Intl's
+ * own for fr-CA and en-CA (a test compares every month).
+ */
+export function longDate(at: string | number, lang: DateLang, timeZone?: string): string {
+  if (timeZone !== undefined) return format(at, lang, { dateStyle: 'long' }, timeZone);
+  const date = new Date(at);
+  const [day, month, year] = [date.getDate(), MONTHS[lang][date.getMonth()]!, date.getFullYear()];
+  return lang === 'fr' ? `${day === 1 ? '1er' : day} ${month} ${year}` : `${month} ${day}, ${year}`;
+}
 
 /** « 1er décembre 2026 à 18 h 00 », "December 1, 2026 at 6:00 p.m.": in `timeZone`, or the local one. */
 export const longDateTime = (at: string | number, lang: DateLang, timeZone?: string): string =>
