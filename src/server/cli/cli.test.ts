@@ -177,6 +177,9 @@ for (const target of testDatabases()) {
       expect((await admin('user', 'unlock', '--username', 'ghost')).code).toBe(EXIT.failed);
 
       expect((await admin('purge', '--json')).json()).toMatchObject({ ok: true, activations: 0, pendingTokens: 0 });
+      // Counts in words, with the plural English wants: no « token(s) ».
+      expect((await admin('purge')).out.join('\n')).toContain('Purged: 0 activation keys, 0 pending tokens, 0 sessions, 0 identity locks.');
+      expect((await admin('remind')).out[0]).toBe('0 reminders sent.');
     });
 
     it('never prints control characters, escapes or bidi overrides from a stored device name', async () => {

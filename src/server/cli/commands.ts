@@ -8,6 +8,7 @@ import { cleanLabel } from '../text.ts';
 import { DECOY_MESSAGES, DECOY_QUESTIONS, IMAGE_CATALOGUE } from '../web/decoy.ts';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatActivationCode } from '../../core/activation-code.ts';
+import { plural } from '../../core/dates.ts';
 import type { AppContext } from '../context.ts';
 import { formatDateTime } from '../i18n.ts';
 import { purge } from '../jobs/purge.ts';
@@ -19,6 +20,9 @@ import { keyFile, nextKeyFile, resealAll } from '../store/key-rotation.ts';
 import { MasterKey } from '../secrets.ts';
 import { renameSync, writeFileSync } from 'node:fs';
 import { createUser, findUser, importUsersCsv, listTokens, revokeUserToken, unlockUser, UserInputError } from '../store/users.ts';
+
+/** « 2 tokens », « 1 token »: a count and its English word (the CLI speaks English). */
+const n = (count: number, one: string, other: string): string => `${count} ${plural('en', count, one, other)}`;
 
 export interface CliIO {
   out(line: string): void;
@@ -153,7 +157,7 @@ const COMMANDS: Record<string, Command> = {
         io.err(`Warning: ${n} imported ${n === 1 ? 'user has' : 'users have'} a question not from the catalogue (question list): on the portal it shows that these usernames exist: ${report.customQuestions.join(', ')}.`);
       }
       const lines = [
-        `${report.imported.length} ${report.imported.length === 1 ? 'user' : 'users'} imported${report.imported.length ? `: ${report.imported.join(', ')}` : ''}.`,
+        `${n(report.imported.length, 'user', 'users')} imported${report.imported.length ? `: ${report.imported.join(', ')}` : ''}.`,
         ...report.errors.map((e) => `line ${e.line}${e.username ? ` (${e.username})` : ''}: ${e.error}`),
       ];
       const failed = report.errors.length > 0;
@@ -284,8 +288,8 @@ const COMMANDS: Record<string, Command> = {
     async run(ctx) {
       const r = await sendDueReminders(ctx);
       const lines = [
-        `${r.sent.length} reminder(s) sent.`,
-        ...r.sent.map((x) => `  ${x.username} token ${x.tokenId}: ${x.days === 0 ? 'expired' : `${x.days} day(s)`}`),
+        `${n(r.sent.length, 'reminder', 'reminders')} sent.`,
+        ...r.sent.map((x) => `  ${x.username} token ${x.tokenId}: ${x.days === 0 ? 'expired' : n(x.days, 'day', 'days')}`),
         ...r.failed.map((x) => `  FAILED ${x.username} token ${x.tokenId}: ${x.error}`),
       ];
       return { code: r.failed.length ? EXIT.failed : EXIT.ok, json: { ok: r.failed.length === 0, sent: r.sent.length, failed: r.failed.length, reminders: r.sent, failures: r.failed }, lines };
@@ -308,7 +312,7 @@ const COMMANDS: Record<string, Command> = {
       if (!fromEnv) writeFileSync(nextKeyFile(ctx.config.dataDir), `${next.toText()}\n`, { mode: 0o600, flag: 'w' });
       const counts = await resealAll(ctx.db, ctx.masterKey, next);
       if (!fromEnv) renameSync(nextKeyFile(ctx.config.dataDir), keyFile(ctx.config.dataDir));
-      const summary = `Re-sealed ${counts.tokens} token(s) and ${counts.activations} activation key(s).`;
+      const summary = `Re-sealed ${n(counts.tokens, 'token', 'tokens')} and ${n(counts.activations, 'activation key', 'activation keys')}.`;
       return fromEnv
         ? ok({ ...counts, newKey: next.toText() }, [summary, 'Set JETON_MASTER_KEY to this value on every instance, then start them:', next.toText()])
         : ok({ ...counts, keyFile: keyFile(ctx.config.dataDir) }, [summary, `The new key is in ${keyFile(ctx.config.dataDir)}.`]);
@@ -321,7 +325,7 @@ const COMMANDS: Record<string, Command> = {
     async run(ctx) {
       const r = await purge(ctx);
       return ok({ ...r }, [
-        `Purged: ${r.activations} activation key(s), ${r.pendingTokens} pending token(s), ${r.sessions} session(s), ${r.identityLocks} identity lock(s).`,
+        `Purged: ${n(r.activations, 'activation key', 'activation keys')}, ${n(r.pendingTokens, 'pending token', 'pending tokens')}, ${n(r.sessions, 'session', 'sessions')}, ${n(r.identityLocks, 'identity lock', 'identity locks')}.`,
       ]);
     },
   },
