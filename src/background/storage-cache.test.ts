@@ -144,6 +144,23 @@ describe('cachedArea', () => {
     expect(await area.get('vault')).toEqual({ vault: { v: 1 } });
   });
 
+  it('a read while a write is in flight sees what storage holds, never a value a refused write would leave', async () => {
+    const { backing, area } = setup();
+    backing.data.set('vault', { v: 1 });
+    await area.get('vault');
+    let refuse!: (err: Error) => void;
+    const realSet = backing.set.bind(backing);
+    backing.set = () => new Promise<void>((_, reject) => (refuse = reject));
+    const writing = area.set({ vault: { v: 2 } });
+    expect(await area.get('vault')).toEqual({ vault: { v: 1 } });
+    refuse(new Error('QUOTA_BYTES quota exceeded'));
+    await expect(writing).rejects.toThrow('QUOTA');
+    expect(await area.get('vault')).toEqual({ vault: { v: 1 } });
+    backing.set = realSet;
+    await area.set({ vault: { v: 3 } });
+    expect(await area.get('vault')).toEqual({ vault: { v: 3 } });
+  });
+
   it('the vault reads and writes through it as through storage', async () => {
     const { backing, area, reads } = setup();
     const keys = new MemoryKeyStore();

@@ -1,9 +1,9 @@
 /**
  * A read-through memory copy of the storage areas the popup's answer reads
  * (vault, session, policy), so opening the popup costs the worker no storage
- * round trip once a key has been read. Storage stays the truth: a write goes
- * to the copy and to storage together (the copy forgets the key if storage
- * refuses it), and a change reported by the browser (another context, the
+ * round trip once a key has been read. Storage stays the truth: the copy
+ * takes a write once storage has accepted it (never a refused one), and a
+ * change reported by the browser (another context, the
  * service centre's policy) makes the copy forget the key, so the next read
  * goes to storage again. The copy lives as long as the worker; nothing
  * outlives it. A read that started before a write never fills the copy.
@@ -49,25 +49,23 @@ export function cachedArea(area: StorageArea, onChanged: OnChanged): StorageArea
       if (generation === started) for (const key of wanted) held.set(key, { value: copy(got[key]) });
       return got;
     },
+    // The copy takes a write once storage has it: while it is in flight, reads go to storage (and
+    // do not fill the copy), so nobody sees a value that a refused write (a full quota) never stored.
+    // The worker is these areas' one writer (the popup and the content script only send messages),
+    // so no other write can land between storage accepting this one and the copy taking it.
     async set(items) {
       generation++;
+      for (const key of Object.keys(items)) held.delete(key);
+      await area.set(items);
+      generation++;
       for (const [key, value] of Object.entries(items)) held.set(key, { value: copy(value) });
-      try {
-        await area.set(items);
-      } catch (err) {
-        for (const key of Object.keys(items)) held.delete(key);
-        throw err;
-      }
     },
     async remove(keys) {
       generation++;
+      for (const key of list(keys)) held.delete(key);
+      await area.remove(keys);
+      generation++;
       for (const key of list(keys)) held.set(key, { value: undefined });
-      try {
-        await area.remove(keys);
-      } catch (err) {
-        for (const key of list(keys)) held.delete(key);
-        throw err;
-      }
     },
   };
 }
