@@ -6,11 +6,11 @@
  * superseded; a token revoked with the admin CLI shows as revoked; five wrong
  * PINs end in the lockout message, not an unlock.
  */
-import type { Page, Worker } from '@playwright/test';
+import type { Locator, Page, Worker } from '@playwright/test';
 import { expect, test as base } from './fixtures.ts';
 import { addToken, readFreshCode, submitActivationLink } from './popup.ts';
 import { loginOnSamplePage } from './portal.ts';
-import { startJetonServer, type JetonServer } from './server.ts';
+import { startJetonServer, type JetonServer, type TestUser } from './server.ts';
 import { SHORT_PROFILES } from './short-profiles.ts';
 
 const test = base.extend<object, { shortServer: JetonServer }>({
@@ -55,6 +55,14 @@ function worker(page: Page, extensionId: string): Worker {
 
 const badgeText = (w: Worker): Promise<string> => w.evaluate(() => (globalThis as unknown as { chrome: { action: { getBadgeText(d: object): Promise<string> } } }).chrome.action.getBadgeText({}));
 
+
+/** The popup's code, fresh, logs the user in on the sample /login page. */
+async function expectCodeAccepted(popup: Page, account: Locator, server: JetonServer, user: TestUser): Promise<void> {
+  const code = await readFreshCode(account);
+  const outcome = await loginOnSamplePage(await popup.context().newPage(), server.url, user, code);
+  expect(outcome.status, outcome.text).toBe(200);
+}
+
 test('a token 10 days from expiry: warned, badged, renewed in one click, the new code accepted', async ({ openPopup, shortServer: server, extensionId }) => {
   const user = await server.createUser('expire');
   const popup = await openPopup();
@@ -85,9 +93,7 @@ test('a token 10 days from expiry: warned, badged, renewed in one click, the new
   expect(renewed).toMatchObject({ state: 'active', renews_token_id: old!.id });
 
   // Right after the confirmation the popup already shows a code the server takes (the next step's, §7): no waiting.
-  const code = await readFreshCode(account);
-  const outcome = await loginOnSamplePage(await popup.context().newPage(), server.url, user, code);
-  expect(outcome.status, outcome.text).toBe(200);
+  await expectCodeAccepted(popup, account, server, user);
 });
 
 test('a PIN token is renewed with its PIN, typed once', async ({ openPopup, shortServer: server }) => {
@@ -112,9 +118,7 @@ test('a PIN token is renewed with its PIN, typed once', async ({ openPopup, shor
   await account.getByTestId('unlock').click();
   await expect(account.getByTestId('code')).toHaveText(/^\d{3} \d{3}$/, { timeout: 30_000 });
   await expect(popup.getByTestId('error')).toHaveCount(0);
-  const code = await readFreshCode(account);
-  const outcome = await loginOnSamplePage(await popup.context().newPage(), server.url, user, code);
-  expect(outcome.status, outcome.text).toBe(200);
+  await expectCodeAccepted(popup, account, server, user);
 });
 
 test('a token revoked with the admin CLI shows as revoked at the next opening, without a code', async ({ openPopup, shortServer: server }) => {

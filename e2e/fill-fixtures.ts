@@ -29,25 +29,18 @@ interface FillTest {
   token: { popup: Page };
 }
 
+/** A pages server for one worker, stopped when the worker ends. */
+// Playwright needs the destructuring pattern even when no fixture is used.
+// eslint-disable-next-line no-empty-pattern
+const pagesServer = async ({}, use: (pages: PagesServer) => Promise<void>) => {
+  const pages = await startPagesServer();
+  await use(pages);
+  await pages.stop();
+};
+
 export const test = base.extend<FillTest, FillWorker>({
-  pinned: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const pages = await startPagesServer();
-      await use(pages);
-      await pages.stop();
-    },
-    { scope: 'worker' },
-  ],
-  other: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      const pages = await startPagesServer();
-      await use(pages);
-      await pages.stop();
-    },
-    { scope: 'worker' },
-  ],
+  pinned: [pagesServer, { scope: 'worker' }],
+  other: [pagesServer, { scope: 'worker' }],
   pinnedServer: [
     async ({ pinned }, use) => {
       const server = await startJetonServer({ config: { defaultProfile: 'teleacces', profiles: { teleacces: { loginOrigins: [pinned.origin] } } } });

@@ -23,6 +23,17 @@ async function addPinToken(h: H, pin: string): Promise<string> {
   await h.ok('account.add', { serverUrl: SERVER_URL, userId: 'format01', code: h.code });
   return (await h.ok('account.set-pin', { pin })).id;
 }
+/** Storage refuses the vault write that follows the server's answer to `path` (a full quota, or the worker stopped); the function returned lets writes through again. */
+function refuseWriteAfter(h: H, path: string): () => void {
+  h.server.afterAnswer = (answered) => {
+    if (answered === path) h.local.failSet = new Error('QUOTA_BYTES quota exceeded');
+  };
+  return () => {
+    h.local.failSet = null;
+    h.server.afterAnswer = null;
+  };
+}
+
 const refresh = async (h: H) => {
   const state = await h.ok('status.refresh', {});
   await h.settle();
@@ -236,12 +247,9 @@ describe('one-click renewal (§6 + §4)', () => {
 
   it('leaves the old token intact when the write after §6 fails (quota, or the worker stopped), and a retry drops the lost renewal', async () => {
     const { h, id, old } = await ready();
-    h.server.afterAnswer = (path) => {
-      if (path === '/aotp/v1/renew') h.local.failSet = new Error('QUOTA_BYTES quota exceeded');
-    };
+    const writable = refuseWriteAfter(h, '/aotp/v1/renew');
     expect((await h.send('account.renew', { id })).ok).toBe(false);
-    h.local.failSet = null;
-    h.server.afterAnswer = null;
+    writable();
     h.restart();
     const before = await stored(h);
     expect(before.tokens[0]!.renewal).toBeUndefined();
@@ -271,12 +279,9 @@ describe('one-click renewal (§6 + §4)', () => {
 
   it('finishes when the last write failed after the server confirmed', async () => {
     const { h, id, old } = await ready();
-    h.server.afterAnswer = (path) => {
-      if (path === '/aotp/v1/confirm') h.local.failSet = new Error('QUOTA_BYTES quota exceeded');
-    };
+    const writable = refuseWriteAfter(h, '/aotp/v1/confirm');
     expect((await h.send('account.renew', { id })).ok).toBe(false);
-    h.local.failSet = null;
-    h.server.afterAnswer = null;
+    writable();
     expect(old.status).toBe('superseded');
     const vault = await stored(h);
     expect(vault.tokens[0]!.renewal).toBeDefined();
