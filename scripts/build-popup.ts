@@ -1,9 +1,9 @@
 /**
- * The popup as one script file and one style sheet, built on its own: in the
- * extension's build the popup shares modules with the service worker, and
+ * The popup as one page (its style sheet written in) and one script file,
+ * built on its own: in the extension's build the popup shares modules with the service worker, and
  * the bundler puts them in a chunk both import, a second file the popup
  * would fetch only once its own script has been read. Built alone, the popup
- * has a single entry and no shared chunk; the page asks for its two files at
+ * has a single entry and no shared chunk; the page asks for its one file at
  * once. A Vite plugin adds it to the extension's output and names it in
  * the manifest.
  */
@@ -36,7 +36,7 @@ interface PopupFile {
   source: string | Uint8Array;
 }
 
-/** Builds the popup page alone; returns its files (the page, one script, one style sheet), paths relative to the extension's root. */
+/** Builds the popup page alone; returns its files (the page with its style, one script), paths relative to the extension's root. */
 async function buildPopup(root: string, target: string): Promise<PopupFile[]> {
   const result = await build({
     configFile: false,
@@ -61,8 +61,28 @@ async function buildPopup(root: string, target: string): Promise<PopupFile[]> {
   }
   const scripts = files.filter((f) => f.fileName.endsWith('.js'));
   if (scripts.length !== 1) throw new Error(`The popup built to ${scripts.length} script files (${scripts.map((f) => f.fileName).join(', ')}), not one.`);
-  if (!files.some((f) => f.fileName === POPUP_HTML)) throw new Error(`The popup build made no ${POPUP_HTML}.`);
-  return files;
+  return withStyleInline(files);
+}
+
+const text = (source: string | Uint8Array): string => (typeof source === 'string' ? source : new TextDecoder().decode(source));
+
+/**
+ * The style sheet written into the page: a linked one is one more file to
+ * fetch, and the page's script waits for it before it runs. The extension's
+ * CSP restricts scripts, not styles.
+ */
+function withStyleInline(files: PopupFile[]): PopupFile[] {
+  const page = files.find((f) => f.fileName === POPUP_HTML);
+  if (!page) throw new Error(`The popup build made no ${POPUP_HTML}.`);
+  const sheets = files.filter((f) => f.fileName.endsWith('.css'));
+  let html = text(page.source);
+  for (const sheet of sheets) {
+    const link = new RegExp(`<link rel="stylesheet"[^>]*href="/${sheet.fileName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"[^>]*>`);
+    const css = text(sheet.source);
+    if (!link.test(html) || css.includes('</')) throw new Error(`The popup's style sheet ${sheet.fileName} cannot be written into the page.`);
+    html = html.replace(link, () => `<style>${css}</style>`);
+  }
+  return [...files.filter((f) => f !== page && !sheets.includes(f)), { fileName: POPUP_HTML, source: html }];
 }
 
 /**
