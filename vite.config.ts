@@ -8,7 +8,7 @@
 import { crx, type ManifestV3Export } from '@crxjs/vite-plugin';
 import { defineConfig } from 'vite';
 import { contentScript } from './scripts/build-content.ts';
-import { popupPage, withoutPopup } from './scripts/build-popup.ts';
+import { popupPage, preactWithoutInnerHTML, withoutPopup } from './scripts/build-popup.ts';
 import { deriveManifest, loginHostsFromEnv, readBaseManifest, type TargetBrowser } from './scripts/build-manifest.ts';
 
 export default defineConfig(({ mode }) => {
@@ -19,7 +19,8 @@ export default defineConfig(({ mode }) => {
   const target = 'es2022';
   return {
     // The popup is built on its own (scripts/build-popup.ts): one script file, no chunk shared with the service worker.
-    plugins: [crx({ manifest: withoutPopup(manifest) as unknown as ManifestV3Export, browser }), contentScript(), popupPage(target)],
+    // The service worker renders the popup's first frame (background/popup-page.ts): Preact there too, without innerHTML.
+    plugins: [preactWithoutInnerHTML(), crx({ manifest: withoutPopup(manifest) as unknown as ManifestV3Export, browser }), contentScript(), popupPage(target)],
     build: {
       outDir: `dist/${e2e ? 'e2e-' : ''}${browser}`,
       emptyOutDir: true,

@@ -22,6 +22,8 @@ import { serialSync, type PermissionsArea, type ScriptingArea } from './content-
 import { fillCommand, FILL_COMMAND } from './fill-command.ts';
 import { readPolicy } from './policy.ts';
 import { taskDeps } from './task-deps.ts';
+import { popupPage } from './popup-page.ts';
+import { prerender } from '../popup/prerender.tsx';
 
 const AUTO_LOCK_ALARM = 'jeton-auto-lock';
 // Only Firefox has getBrowserInfo.
@@ -91,7 +93,8 @@ const deps: RootDeps = {
 };
 
 const extensionOrigin = browser.runtime.getURL('').replace(/\/$/, '');
-const route = createRouter(createHandlers(deps), {
+const handlers = createHandlers(deps);
+const route = createRouter(handlers, {
   extensionId: browser.runtime.id,
   extensionOrigin,
   // Only the message name and error class: requests may hold PINs or codes.
@@ -100,6 +103,26 @@ const route = createRouter(createHandlers(deps), {
 
 // With the polyfill, returning a Promise is the reply (no `return true`).
 browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => route(message, sender));
+
+// A service worker (Chrome, Edge) sees its pages' requests: it serves the popup with the codes already in the page.
+/** A service worker's fetch event (the DOM types Jeton compiles with do not have the worker's). */
+interface FetchEventLike extends Event {
+  readonly request: Request;
+  respondWith(response: Promise<Response>): void;
+}
+if ('ServiceWorkerGlobalScope' in globalThis) {
+  const manifest = browser.runtime.getManifest() as { action?: { default_popup?: string }; content_security_policy?: { extension_pages?: string } };
+  const page = manifest.action?.default_popup;
+  const csp = manifest.content_security_policy?.extension_pages;
+  if (page && csp) {
+    const answer = popupPage({ pageUrl: browser.runtime.getURL(page), csp, state: () => handlers['state.get']({}, { kind: 'extension' }), render: prerender, fetch: (url) => globalThis.fetch(url) });
+    globalThis.addEventListener('fetch', (event) => {
+      const fetchEvent = event as FetchEventLike;
+      const response = answer(fetchEvent.request);
+      if (response) fetchEvent.respondWith(response);
+    });
+  }
+}
 
 browser.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === AUTO_LOCK_ALARM) void lockNow(deps);
