@@ -62,6 +62,17 @@ describe('the popup page served with its first frame', () => {
     expect(takeFirstState(doc)).toBeUndefined();
   });
 
+  it('speaks the language the user chose, and says so in the page’s lang', async () => {
+    const state = await demoState();
+    const { answer } = served({ state: async () => ({ ...state, settings: { ...state.settings, language: 'en' } }) });
+    const doc = parse(await (await answer(request()))!.text());
+    expect(doc.documentElement.getAttribute('lang')).toBe('en');
+    expect(doc.querySelector('[data-testid="add-account"]')?.textContent).toBe('Add a token');
+    const french = parse(await (await served({ state: async () => ({ ...state, settings: { ...state.settings, language: 'fr' } }) }).answer(request()))!.text());
+    expect(french.documentElement.getAttribute('lang')).toBe('fr');
+    expect(french.querySelector('[data-testid="add-account"]')?.textContent).not.toBe('Add a token');
+  });
+
   it('keeps what the state holds as text: no markup of a token’s name reaches the page', async () => {
     const state = await demoState();
     const hostile = '</script><script>globalThis.ran = 1</script><img src=x onerror="globalThis.ran = 2">';

@@ -18,8 +18,8 @@ export interface PopupPageOptions {
   csp: string;
   /** The popup's state (the `state.get` handler). */
   state(): Promise<PopupState>;
-  /** What goes inside the page's `<div id="app">` for that state (popup/prerender.tsx). */
-  render(state: PopupState): string;
+  /** What goes inside the page's `<div id="app">` for that state, and the language it speaks (popup/prerender.tsx). */
+  render(state: PopupState): { app: string; lang: string };
   /** Fetches a packaged file of the extension. */
   fetch(url: string): Promise<Response>;
   /** How long the state may take before the packaged page is served instead (ms). */
@@ -27,6 +27,10 @@ export interface PopupPageOptions {
 }
 
 const APP = '<div id="app"></div>';
+
+/** The packaged page with the rendered popup in it, in the language it speaks. */
+const withFirstFrame = (page: string, { app, lang }: { app: string; lang: string }): string =>
+  page.replace(APP, () => `<div id="app">${app}</div>`).replace(/<html lang="[a-z-]*">/, `<html lang="${lang.replace(/[^a-z-]/gi, '')}">`);
 
 /** An answer for `request`, or null when the browser should serve it itself. */
 export function popupPage(options: PopupPageOptions): (request: Request) => Promise<Response> | null {
@@ -48,7 +52,7 @@ export function popupPage(options: PopupPageOptions): (request: Request) => Prom
     const late = new Promise<null>((resolve) => setTimeout(() => resolve(null), deadlineMs));
     const [page, state] = await Promise.all([packaged(), Promise.race([options.state().catch(() => null), late])]);
     // No state (a vault that cannot be opened, a slow start…): the packaged page, whose script says why.
-    const html = state && page.includes(APP) ? page.replace(APP, () => `<div id="app">${options.render(state)}</div>`) : page;
+    const html = state && page.includes(APP) ? withFirstFrame(page, options.render(state)) : page;
     return new Response(html, {
       headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': options.csp },
     });
