@@ -4,14 +4,19 @@
  * moved to another row or column. Passwords and security answers are hashed
  * with scrypt.
  */
-import { createCipheriv, createDecipheriv, randomBytes as nodeRandomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes as nodeRandomBytes, type KeyObject, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { b64u, fromB64u, T } from '../core/bytes.ts';
 import { aesGcmDecrypt, aesGcmEncrypt, hkdf, hmac, randomBytes } from '../core/crypto.ts';
 
 export class MasterKey {
-  private constructor(private readonly key: Uint8Array) {}
+  /** The key as node:crypto holds it, made once: each cipher then starts from it instead of raw bytes. */
+  private readonly keyObject: KeyObject;
+
+  private constructor(private readonly key: Uint8Array) {
+    this.keyObject = createSecretKey(key);
+  }
 
   /** From base64url of 32 bytes (`JETON_MASTER_KEY`). */
   static fromText(text: string): MasterKey {
@@ -65,7 +70,7 @@ export class MasterKey {
    */
   sealSync(plaintext: Uint8Array, context: string): string {
     const iv = nodeRandomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const cipher = createCipheriv('aes-256-gcm', this.keyObject, iv);
     cipher.setAAD(T('jeton/at-rest/v1', context));
     const ct = Buffer.concat([iv, cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
     return b64u(ct);
@@ -75,10 +80,12 @@ export class MasterKey {
   openSync(sealed: string, context: string): Uint8Array {
     const bytes = fromB64u(sealed);
     if (bytes.length < 12 + 16) throw new Error('Sealed value too short.');
-    const decipher = createDecipheriv('aes-256-gcm', this.key, bytes.subarray(0, 12));
+    const decipher = createDecipheriv('aes-256-gcm', this.keyObject, bytes.subarray(0, 12));
     decipher.setAAD(T('jeton/at-rest/v1', context));
     decipher.setAuthTag(bytes.subarray(bytes.length - 16));
-    return new Uint8Array(Buffer.concat([decipher.update(bytes.subarray(12, bytes.length - 16)), decipher.final()]));
+    const plaintext = decipher.update(bytes.subarray(12, bytes.length - 16));
+    decipher.final(); // throws when the tag is wrong; GCM gives no more bytes here
+    return new Uint8Array(plaintext.buffer, plaintext.byteOffset, plaintext.length);
   }
 }
 

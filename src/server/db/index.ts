@@ -14,6 +14,10 @@ import type { Database } from './schema.ts';
 // BIGINT columns hold milliseconds, well inside Number's safe range.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number.parseInt(v, 10));
 
+/** SQLite's memory map and page cache: the database file's hot part stays in memory. */
+const MMAP_BYTES = 256 * 1024 * 1024;
+const CACHE_KIB = 64 * 1024;
+
 export type Dialect = 'sqlite' | 'postgres';
 
 export interface DatabaseHandle {
@@ -81,6 +85,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
+    // Reads without a copy or a system call per page once the file is mapped,
+    // and a page cache that holds a busy server's hot pages (the default is
+    // 2 MiB). Neither changes when a commit is durable.
+    sqlite.pragma(`mmap_size = ${MMAP_BYTES}`);
+    sqlite.pragma(`cache_size = -${CACHE_KIB}`);
+    sqlite.pragma('temp_store = MEMORY');
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   }
   // Areas of the server add their migrations independently; order by name, tolerate gaps.

@@ -10,7 +10,8 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../context.ts';
 import { hitRateLimitsPg } from './pg-batches.ts';
-import { writes } from './write-queue.ts';
+import { prepared } from './prepared.ts';
+import { writes, type Tx } from './write-queue.ts';
 
 export interface Limit {
   /** Hits allowed in one window. */
@@ -86,6 +87,30 @@ export function rateWait(keys: RateKey[], counted: RateCount[], now: number): nu
   return wait;
 }
 
+/** The UPSERT of `n` keys' hits: one more in the same window, the count restarted in a later one. */
+const upsertOf = <A extends readonly unknown[]>(n: number) => (db: Ctx['db'], ...args: A) =>
+  db
+    .insertInto('rate_limits')
+    .values(Array.from({ length: n }, (_, i) => ({ key: args[2 * i] as string, window_start: args[2 * i + 1] as number, hits: 1 })))
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet({
+        hits: sql<number>`CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.hits + 1 ELSE 1 END`,
+        window_start: sql<number>`excluded.window_start`,
+      }),
+    )
+    .returning(['key', 'hits', 'window_start']);
+
+// Prepared once (see prepared.ts): a request hits one key (its address) or two (and its user).
+const upsertOne = prepared(upsertOf<[string, number]>(1), ['\u0000key', -424_242]);
+const upsertTwo = prepared(upsertOf<[string, number, string, number]>(2), ['\u0000key', -424_242, '\u0000key2', -424_243]);
+
+/** Counts one hit on each of `keys` (one or two) in a write; returns their rows after it. */
+async function upsertHits(tx: Tx, keys: RateKey[]): Promise<Array<{ key: string; hits: number; window_start: number }>> {
+  const [a, b] = keys as [RateKey, RateKey | undefined];
+  const res = b === undefined ? await upsertOne(tx, a.key, a.windowStart) : await upsertTwo(tx, a.key, a.windowStart, b.key, b.windowStart);
+  return res.rows;
+}
+
 /**
  * Counts one hit of `bucket` for the client address and, when known, the
  * user; returns the seconds to wait when a limit is passed, else null.
@@ -94,25 +119,20 @@ export async function hitRateLimit(ctx: Ctx, bucket: Bucket, who: { ip: string; 
   const now = ctx.now();
   const keys = rateKeys(ctx, bucket, who, now);
   if (keys.length === 0) return null;
-  const upsert = (db: Ctx['db']) =>
-    db
-      .insertInto('rate_limits')
-      .values(keys.map((k) => ({ key: k.key, window_start: k.windowStart, hits: 1 })))
-      .onConflict((oc) =>
-        oc.column('key').doUpdateSet({
-          // The same window: one more hit; a later one: the count starts again.
-          hits: sql<number>`CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.hits + 1 ELSE 1 END`,
-          window_start: sql<number>`excluded.window_start`,
-        }),
-      )
-      .returning(['key', 'hits', 'window_start'])
-      .execute();
+  if (ctx.dialect === 'sqlite') return writes(ctx).run((tx) => hitRateLimitInWrite(tx, keys, now));
   // PostgreSQL: one statement for the hits arriving together (pg-batches.ts).
-  const counted =
-    ctx.dialect === 'sqlite'
-      ? (await writes(ctx).run((tx) => upsert(tx))).map((r) => ({ key: r.key, hits: r.hits, windowStart: Number(r.window_start) }))
-      : await hitRateLimitsPg(ctx.db, keys);
-  return rateWait(keys, counted, now);
+  return rateWait(keys, await hitRateLimitsPg(ctx.db, keys), now);
+}
+
+/**
+ * SQLite: counts one hit on each of `keys` inside a write (see write-queue.ts),
+ * so that what the request then does commits with its hits; the seconds to
+ * wait when a limit is passed, else null.
+ */
+export async function hitRateLimitInWrite(tx: Tx, keys: RateKey[], now: number): Promise<number | null> {
+  if (keys.length === 0) return null;
+  const rows = await upsertHits(tx, keys);
+  return rateWait(keys, rows.map((r) => ({ key: r.key, hits: r.hits, windowStart: Number(r.window_start) })), now);
 }
 
 /** Drops the rows of windows that ended: for the purge job. */

@@ -31,9 +31,9 @@ async function confirmToken(ctx: AppContext, body: unknown, ip: string): Promise
   const confirmEntry = { ...entry, detail: { tokenId: token.id, renews: token.renews_token_id } };
 
   // A pending token's code is checked before anything is written. The usual
-  // request, a first token confirmed in time with its right code, is then one
-  // statement on PostgreSQL: the request's rate-limit hits and the
-  // confirmation, which happens only within the limits.
+  // request, a token confirmed in time with its right code, is then one write
+  // on SQLite and (a first token) one statement on PostgreSQL: the request's
+  // rate-limit hits and the confirmation, which happens only within the limits.
   const step = token.state === 'pending' && !isPastDeadline(ctx, token, profile) ? matchCode(ctx, token, profile, req.otp, now) : null;
   const done = step === null ? null : await confirmWithinLimits(ctx, now, token, step, confirmEntry, limit);
   if (done) {

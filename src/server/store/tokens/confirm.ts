@@ -9,7 +9,7 @@ import type { Token } from '../../db/schema.ts';
 import { audit } from '../audit.ts';
 import { confirmBatchedPg } from '../pg-batches.ts';
 import { prepared } from '../prepared.ts';
-import { rateKeys, rateWait, type Bucket, type RateKey } from '../rate-limits.ts';
+import { hitRateLimitInWrite, rateKeys, rateWait, type Bucket, type RateKey } from '../rate-limits.ts';
 import { writes, type Tx } from '../write-queue.ts';
 import type { AuditFields } from './row.ts';
 
@@ -108,12 +108,13 @@ export async function confirmPending(
 }
 
 /**
- * PostgreSQL, a first token (not a renewal): counts the request's rate-limit
- * hits and confirms the token in one statement, shared with the
- * confirmations arriving together; the token is activated only when no limit
- * is passed. `wait` is the seconds to wait when one was (nothing else was
- * written then). Elsewhere, null: count the hits first, then `confirmPending`.
- * @see docs/protocol.md §1, §4
+ * Counts the request's rate-limit hits and confirms the token together; the
+ * token is activated only when no limit is passed. `wait` is the seconds to
+ * wait when one was (nothing else was written then). On SQLite, one write
+ * (hits, activation and audit row commit together); on PostgreSQL, for a
+ * first token (not a renewal), one statement shared with the confirmations
+ * arriving together. Null for a PostgreSQL renewal: count the hits first,
+ * then `confirmPending`. @see docs/protocol.md §1, §4
  */
 export async function confirmWithinLimits(
   ctx: Pick<AppContext, 'db' | 'dialect' | 'config'>,
@@ -123,8 +124,17 @@ export async function confirmWithinLimits(
   entry: AuditFields,
   limit: { bucket: Bucket; ip: string },
 ): Promise<{ outcome: ActivateOutcome; wait: null } | { outcome: null; wait: number } | null> {
-  if (ctx.dialect !== 'postgres' || token.renews_token_id !== null) return null;
   const keys = rateKeys(ctx, limit.bucket, { ip: limit.ip, user: entry.username }, now);
+  if (ctx.dialect === 'sqlite') {
+    return writes(ctx).run(async (tx) => {
+      const wait = await hitRateLimitInWrite(tx, keys, now);
+      if (wait !== null) return { outcome: null, wait };
+      const outcome = await activateToken(tx, now, token, step);
+      if (outcome === 'activated') await audit({ db: tx, now: () => now }, 'token.confirmed', entry);
+      return { outcome, wait: null };
+    });
+  }
+  if (token.renews_token_id !== null) return null;
   return confirmFirstTokenPg(ctx, now, token.id, step, entry, keys);
 }
 

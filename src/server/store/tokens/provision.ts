@@ -10,7 +10,7 @@ import { audit } from '../audit.ts';
 import { provisionBatchedPg } from '../pg-batches.ts';
 import { prepared } from '../prepared.ts';
 import { writes, type Tx } from '../write-queue.ts';
-import type { AuditFields } from './row.ts';
+import { NEW_TOKEN_COLUMNS, type AuditFields } from './row.ts';
 
 /**
  * Counts a wrong proof against an activation; an open one reaching
@@ -40,6 +40,12 @@ const takeActivation = prepared(
   [-424_242, '\u0000token', -434_343],
 );
 
+// A new token's row, its columns in NEW_TOKEN_COLUMNS order (one placeholder each).
+const insertToken = prepared(
+  (db, ...values: unknown[]) => db.insertInto('tokens').values(Object.fromEntries(NEW_TOKEN_COLUMNS.map((c, i) => [c, values[i]])) as NewToken),
+  NEW_TOKEN_COLUMNS.map((c) => `\u0000${c}`),
+);
+
 export type ConsumeOutcome = 'provisioned' | 'used' | 'expired' | 'locked';
 
 /**
@@ -55,7 +61,7 @@ async function consumeActivation(tx: Tx, now: number, activationId: number, toke
     if (row.state === 'locked') return 'locked';
     return 'expired';
   }
-  await tx.insertInto('tokens').values(token).execute();
+  await insertToken(tx, ...NEW_TOKEN_COLUMNS.map((c) => token[c] ?? null));
   return 'provisioned';
 }
 
