@@ -104,12 +104,12 @@ const route = createRouter(handlers, {
 // With the polyfill, returning a Promise is the reply (no `return true`).
 browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) => route(message, sender));
 
-// A service worker (Chrome, Edge) sees its pages' requests: it serves the popup with the codes already in the page.
 /** A service worker's fetch event (the DOM types Jeton compiles with do not have the worker's). */
 interface FetchEventLike extends Event {
   readonly request: Request;
   respondWith(response: Promise<Response>): void;
 }
+// A service worker (Chrome, Edge) sees its pages' requests: it serves the popup with the codes already in the page.
 if ('ServiceWorkerGlobalScope' in globalThis) {
   const manifest = browser.runtime.getManifest() as { action?: { default_popup?: string }; content_security_policy?: { extension_pages?: string } };
   const page = manifest.action?.default_popup;
