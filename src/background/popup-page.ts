@@ -4,8 +4,9 @@
  * worker answers the navigation to the popup with the packaged page, the
  * accounts already rendered into it. The codes are on screen as soon as the
  * page is parsed, as in a static page, instead of after the script has loaded
- * and asked for them; the script then takes the page over and asks for the
- * state as usual. The page carries codes, never seeds, like every answer to
+ * and asked for them; the script then takes the page over with the state the
+ * page carries, and asks only for what comes after (the servers' word, the
+ * next code). The page carries codes, never seeds, like every answer to
  * the popup. Anything amiss (no state in time, an error) and the browser
  * serves the packaged page as it is. @see docs/vault.md "The popup's page"
  */
@@ -49,8 +50,9 @@ export function popupPage(options: PopupPageOptions): (request: Request) => Prom
   };
 
   async function answer(): Promise<Response> {
-    const late = new Promise<null>((resolve) => setTimeout(() => resolve(null), deadlineMs));
-    const [page, state] = await Promise.all([packaged(), Promise.race([options.state().catch(() => null), late])]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), deadlineMs)));
+    const [page, state] = await Promise.all([packaged(), Promise.race([options.state().catch(() => null), late]).finally(() => clearTimeout(timer))]);
     // No state (a vault that cannot be opened, a slow start…): the packaged page, whose script says why.
     const html = state && page.includes(APP) ? withFirstFrame(page, options.render(state)) : page;
     return new Response(html, {

@@ -25,7 +25,7 @@ const nextRefresh = (state: PopupState): number | null => {
   return ends.length === 0 ? null : Math.max(0, Math.min(...ends) - Date.now());
 };
 
-/** `first`: the state request already in flight when the popup script started; `initial`: the state of the first render (that answer, or the one the page was served with). */
+/** `first`: the state request already in flight when the popup script started; `initial`: the state of the first render (that request's answer, or the state the page was served with), when there is one. */
 export function App({ first, initial }: { first?: Promise<PopupState>; initial?: PopupState | undefined }) {
   const [state, setState] = useState<PopupState | null>(initial ?? null);
   const [screen, setScreen] = useState<Screen>('main');
@@ -51,12 +51,12 @@ export function App({ first, initial }: { first?: Promise<PopupState>; initial?:
     send('status.refresh', {}).then(setState, () => undefined);
   }, [state]);
 
-  // Layout effect: runs right after the first render, not a frame later. The answer replaces a first frame the
-  // service worker rendered into the page (the same state, a moment later); when it is that frame's own, nothing changes.
+  // Layout effect: runs right after the first render, not a frame later.
   useLayoutEffect(() => {
+    if (initial) return;
     if (!first) return void refresh();
     first.then(setState, (err: unknown) => setError(toUiError(err)));
-  }, [first, refresh]);
+  }, [first, initial, refresh]);
 
   // A new code at each step change: ask again just after the earliest one ends.
   useEffect(() => {

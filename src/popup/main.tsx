@@ -1,10 +1,10 @@
 /**
- * The popup's entry. It asks for the state at once. When the service worker
- * served the page with its first frame in it (first-frame.ts), the codes are
- * already on screen and the script takes that frame over (hydrate);
- * otherwise it renders when the answer arrives, so the first frame already
- * shows the codes (one render, no "loading" frame), and a slow background
- * gets the loading line after 150 ms.
+ * The popup's entry. When the service worker served the page with its first
+ * frame in it (first-frame.ts), the codes are already on screen and the
+ * script takes that frame over (hydrate), with the state it was drawn from:
+ * nothing to ask. Otherwise it asks for the state at once and renders when it
+ * arrives, so the first frame already shows the codes (one render, no
+ * "loading" frame), and a slow background gets the loading line after 150 ms.
  */
 import { hydrate, render } from 'preact';
 import type { PopupState } from '../core/messages.ts';
@@ -15,11 +15,11 @@ import { send } from './send.ts';
 // For the benchmark: when the popup's script started (the modules are evaluated by then).
 performance.mark('jeton:script');
 const app = document.getElementById('app')!;
-const first = send('state.get', {});
 const served = takeFirstState(document);
 if (served) {
-  hydrate(<App first={first} initial={served} />, app);
+  hydrate(<App initial={served} />, app);
 } else {
+  const first = send('state.get', {});
   let shown = false;
   const show = (initial?: PopupState) => {
     if (shown) return;

@@ -56,6 +56,13 @@ async function activateToken(tx: Tx, now: number, token: Pick<Token, 'id' | 'ren
   return 'stale_renewal';
 }
 
+/** `activateToken` with the `token.confirmed` audit row when it activated, in the same write. */
+async function activateAudited(tx: Tx, now: number, token: Pick<Token, 'id' | 'renews_token_id'>, step: number, entry: AuditFields): Promise<ActivateOutcome> {
+  const outcome = await activateToken(tx, now, token, step);
+  if (outcome === 'activated') await audit({ db: tx, now: () => now }, 'token.confirmed', entry);
+  return outcome;
+}
+
 /**
  * Counts a wrong code at confirmation, only while the pending token has
  * attempts left (one conditional UPDATE: of a burst, at most
@@ -100,11 +107,7 @@ export async function confirmPending(
     // No rate-limit keys: never limited.
     return (await confirmFirstTokenPg(ctx, now, token.id, step, entry, [])).outcome ?? 'gone';
   }
-  return writes(ctx).run(async (tx) => {
-    const outcome = await activateToken(tx, now, token, step);
-    if (outcome === 'activated') await audit({ db: tx, now: () => now }, 'token.confirmed', entry);
-    return outcome;
-  });
+  return writes(ctx).run((tx) => activateAudited(tx, now, token, step, entry));
 }
 
 /**
@@ -129,9 +132,7 @@ export async function confirmWithinLimits(
     return writes(ctx).run(async (tx) => {
       const wait = await hitRateLimitInWrite(tx, keys, now);
       if (wait !== null) return { outcome: null, wait };
-      const outcome = await activateToken(tx, now, token, step);
-      if (outcome === 'activated') await audit({ db: tx, now: () => now }, 'token.confirmed', entry);
-      return { outcome, wait: null };
+      return { outcome: await activateAudited(tx, now, token, step, entry), wait: null };
     });
   }
   if (token.renews_token_id !== null) return null;
