@@ -39,7 +39,17 @@ export interface DatabaseOptions {
  * good part of a short query's cost. The server runs a handful of distinct
  * statements, so each is prepared once and reused (bounded, in case of many).
  */
-function withStatementCache(sqlite: SQLite.Database, max = 1_000): SqliteDatabase {
+/** A SQLite connection's cached `prepare`, for statements run synchronously (store/prepared.ts). */
+export type SqliteStatements = Pick<SQLite.Database, 'prepare'>;
+
+const sqliteConnections = new WeakMap<Kysely<Database>, SqliteStatements>();
+
+/** The SQLite connection behind a handle (undefined on PostgreSQL); a transaction of the handle uses this same connection. */
+export function sqliteConnection(db: Kysely<Database>): SqliteStatements | undefined {
+  return sqliteConnections.get(db);
+}
+
+function withStatementCache(sqlite: SQLite.Database, max = 1_000): SqliteDatabase & SqliteStatements {
   const cache = new Map<string, SQLite.Statement>();
   return {
     close: () => void sqlite.close(),
@@ -52,7 +62,7 @@ function withStatementCache(sqlite: SQLite.Database, max = 1_000): SqliteDatabas
       }
       return stmt;
     },
-  };
+  } as SqliteDatabase & SqliteStatements;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
@@ -88,7 +98,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     // is durable. No memory-mapped I/O: there a disk error ends the process (SIGBUS) instead of failing one request.
     sqlite.pragma(`cache_size = -${CACHE_KIB}`);
     sqlite.pragma('temp_store = MEMORY');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    const statements = withStatementCache(sqlite);
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
+    sqliteConnections.set(db, statements);
   }
   // Areas of the server add their migrations independently; order by name, tolerate gaps.
   // With a schema, Kysely must keep its migration tables there too: it otherwise

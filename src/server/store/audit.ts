@@ -35,7 +35,7 @@ export interface AuditEntry {
 }
 
 // Prepared once: an audit row is written on every login (see prepared.ts).
-const insertAudit = prepared(
+export const insertAudit = prepared(
   (db, at: number, event: AuditEvent, username: string | null, ip: string | null, detail: string) =>
     db.insertInto('audit').values({ at, event, username, ip, detail }),
   [-424_242, '\u0000event' as AuditEvent, '\u0000username', '\u0000ip', '\u0000detail'],

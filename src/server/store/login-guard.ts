@@ -4,6 +4,7 @@
  * several instances count exactly. @see docs/protocol.md §7
  */
 import { sql } from 'kysely';
+import { prepared } from './prepared.ts';
 import type { Tx } from './write-queue.ts';
 
 export interface LockoutPolicy {
@@ -17,14 +18,23 @@ export function lockRemaining(user: { login_locked_until: number | null }, now: 
   return Math.max(1, Math.ceil((user.login_locked_until - now) / 1000));
 }
 
+/** A user's failure count and lock (prepared: read on every login, see prepared.ts). */
+export const selectLockState = prepared((db, userId: number) => db.selectFrom('users').select(['login_failures', 'login_locked_until']).where('id', '=', userId), [-424_242]);
+
+/** Clears a user's failures and lock, when there is anything to clear. */
+export const clearLoginFailures = prepared(
+  (db, userId: number) =>
+    db
+      .updateTable('users')
+      .set({ login_failures: 0, login_locked_until: null })
+      .where('id', '=', userId)
+      .where((eb) => eb.or([eb('login_failures', '<>', 0), eb('login_locked_until', 'is not', null)])),
+  [-424_242],
+);
+
 /** Resets the count after an accepted code; writes nothing when there is nothing to reset. */
 export async function resetLoginFailures(tx: Tx, userId: number): Promise<void> {
-  await tx
-    .updateTable('users')
-    .set({ login_failures: 0, login_locked_until: null })
-    .where('id', '=', userId)
-    .where((eb) => eb.or([eb('login_failures', '<>', 0), eb('login_locked_until', 'is not', null)]))
-    .execute();
+  await clearLoginFailures(tx, userId);
 }
 
 /** What counting a failure did: counted (and maybe locked), or refused because the user was already locked. */

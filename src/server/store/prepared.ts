@@ -7,6 +7,7 @@
  */
 import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely';
 import type { Database } from '../db/schema.ts';
+import { sqliteConnection } from '../db/index.ts';
 import { registerStatement } from '../db/statements.ts';
 
 type Slot = { arg: number } | { constant: unknown };
@@ -19,12 +20,22 @@ export type Placeholders<A extends readonly unknown[]> = { [K in keyof A]: A[K] 
  * not otherwise in the query) and returns a function that runs it with real
  * arguments on any handle of the same dialect, transactions included.
  */
+export interface PreparedQuery<A extends readonly unknown[], R> {
+  (db: Kysely<Database>, ...args: A): Promise<QueryResult<R>>;
+  /**
+   * SQLite only: runs at once, on the connection behind the handle `db`, with
+   * no promise and no connection lock. Inside a write of the handle's queue
+   * (write-queue.ts) it is part of that write's transaction.
+   */
+  sync(db: Kysely<Database>, ...args: A): { rows: R[]; changes: number };
+}
+
 export function prepared<A extends readonly unknown[], R>(
   build: (db: Kysely<Database>, ...args: A) => Compilable<R>,
   placeholders: Placeholders<A>,
-): (db: Kysely<Database>, ...args: A) => Promise<QueryResult<R>> {
+): PreparedQuery<A, R> {
   const byDialect = new Map<unknown, { sql: string; slots: Slot[] }>();
-  return (db, ...args) => {
+  function compiledFor(db: Kysely<Database>) {
     // The adapter's class names the dialect; a transaction shares its database's.
     const dialect = db.getExecutor().adapter.constructor;
     let compiled = byDialect.get(dialect);
@@ -40,7 +51,21 @@ export function prepared<A extends readonly unknown[], R>(
       byDialect.set(dialect, compiled);
       if (c.sql.includes('$1')) registerStatement(c.sql); // PostgreSQL's placeholders: run it as a named statement
     }
+    return compiled;
+  }
+  const run = (db: Kysely<Database>, ...args: A): Promise<QueryResult<R>> => {
+    const compiled = compiledFor(db);
     const parameters = compiled.slots.map((s) => ('arg' in s ? args[s.arg] : s.constant));
     return db.executeQuery<R>(CompiledQuery.raw(compiled.sql, parameters));
   };
+  run.sync = (db: Kysely<Database>, ...args: A): { rows: R[]; changes: number } => {
+    const conn = sqliteConnection(db);
+    if (conn === undefined) throw new Error('prepared().sync: not a SQLite handle');
+    const compiled = compiledFor(db);
+    const parameters = compiled.slots.map((s) => ('arg' in s ? args[s.arg] : s.constant));
+    const stmt = conn.prepare(compiled.sql);
+    if (stmt.reader) return { rows: stmt.all(parameters) as R[], changes: 0 };
+    return { rows: [], changes: stmt.run(parameters).changes };
+  };
+  return run;
 }

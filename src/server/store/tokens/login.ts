@@ -1,7 +1,7 @@
 /** Logins: a right code's time step accepted once, unless the user is locked. @see docs/protocol.md §7 */
 import type { AppContext } from '../../context.ts';
-import { audit } from '../audit.ts';
-import { lockRemaining, resetLoginFailures } from '../login-guard.ts';
+import { insertAudit } from '../audit.ts';
+import { clearLoginFailures, lockRemaining, selectLockState } from '../login-guard.ts';
 import { acceptLoginBatchedPg } from '../pg-batches.ts';
 import { prepared } from '../prepared.ts';
 import { writes, type Tx } from '../write-queue.ts';
@@ -45,13 +45,14 @@ export async function acceptLogin(
     const user = await ctx.db.selectFrom('users').select('login_locked_until').where('id', '=', login.userId).executeTakeFirst();
     return user && lockRemaining(user, login.at) !== null ? 'locked' : 'taken';
   }
-  // SQLite: writes are serialised (write-queue.ts), so the read inside the write is the state the write sees.
-  return writes(ctx).run(async (tx) => {
-    const user = await tx.selectFrom('users').select(['login_failures', 'login_locked_until']).where('id', '=', login.userId).executeTakeFirst();
+  // SQLite: writes are serialised (write-queue.ts), so the read inside the write is the
+  // state the write sees. The statements run synchronously: no promise or lock each.
+  return writes(ctx).run(async () => {
+    const user = selectLockState.sync(ctx.db, login.userId).rows[0];
     if (!user || lockRemaining(user, login.at) !== null) return 'locked';
-    if (!(await acceptStep(tx, login.tokenId, login.step))) return 'taken';
-    if (user.login_failures !== 0 || user.login_locked_until !== null) await resetLoginFailures(tx, login.userId);
-    await audit({ db: tx, now: () => login.at }, 'login.ok', { username: login.username, ip: login.ip, detail: login.detail });
+    if (!recordStep.sync(ctx.db, login.tokenId, login.step).changes) return 'taken';
+    if (user.login_failures !== 0 || user.login_locked_until !== null) clearLoginFailures.sync(ctx.db, login.userId);
+    insertAudit.sync(ctx.db, login.at, 'login.ok', login.username, login.ip, detail);
     return 'accepted';
   });
 }
