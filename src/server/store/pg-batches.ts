@@ -4,7 +4,7 @@
  * confirmation with the reads before them. A provisioning's rate-limit hits
  * ride with its activation read, a first confirmation's with the confirmation
  * itself (which then happens only within the limits). Each is one statement
- * over arrays (or one JSON array of rows), one round trip and (for writes) one
+ * over arrays (a new token row as JSON), one round trip and (for writes) one
  * commit for a whole batch, with the same guarantees as one statement per request:
  * - a login's lock check, step and failure reset stay one atomic step per
  *   user: the users' rows are locked (`FOR UPDATE`, in id order so two
@@ -314,8 +314,14 @@ export interface Provisioning {
 // Consumes each open, unexpired activation, inserts its pending token (the
 // row as tokens/row.ts builds it, passed as JSON) and the `token.provisioned`
 // row: as tokens/provision.ts `provisionToken`, for a batch.
+//
+// The batch comes as arrays (`unnest`), not as one JSON array of rows: the
+// planner then knows how many rows it holds. A JSON array counts as 100 rows,
+// for which a scan of the whole activations table looks cheaper than 100
+// lookups by key, and was chosen up to tens of thousands of activations.
 const PROVISION = `WITH q AS MATERIALIZED (
-  SELECT * FROM jsonb_to_recordset($1::jsonb) AS q(n integer, now bigint, activation_id bigint, username text, ip text, detail text, token jsonb)),
+  SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::jsonb[])
+    WITH ORDINALITY AS q(now, activation_id, username, ip, detail, token, n)),
 taken AS (UPDATE activations SET state = 'used', used_at = q.now, token_id = q.token->>'id' FROM q
   WHERE activations.id = q.activation_id AND activations.state = 'open' AND activations.expires_at > q.now
   RETURNING q.*),
@@ -330,7 +336,12 @@ const provisionings = perDatabase((db) =>
   batcher<Provisioning, boolean>(
     async (items) => {
       const rows = await query<{ n: number }>(db, PROVISION, [
-        jsonParam(items.map((p, i) => ({ n: i + 1, now: p.now, activation_id: p.activationId, username: p.username, ip: p.ip, detail: p.detail, token: p.token }))),
+        items.map((p) => p.now),
+        items.map((p) => p.activationId),
+        items.map((p) => p.username),
+        items.map((p) => p.ip),
+        items.map((p) => p.detail),
+        items.map((p) => jsonParam(p.token)),
       ]);
       const done = new Set(rows.map((r) => Number(r.n)));
       return items.map((_, i) => done.has(i + 1));
@@ -364,6 +375,7 @@ export interface Confirmation {
 // their limits: as rate-limits.ts `hitRateLimit` then tokens/confirm.ts `confirmPending`,
 // for a batch, in one statement. Each request's count of a key is the key's
 // count before the statement plus its place among the batch's hits of that key.
+// The requests come as arrays, as PROVISION's do (the planner counts their rows).
 const CONFIRM = `WITH hit AS (INSERT INTO rate_limits (key, window_start, hits)
   SELECT * FROM unnest($1::text[], $2::bigint[], $3::integer[])
   ON CONFLICT (key) DO UPDATE SET
@@ -373,13 +385,13 @@ const CONFIRM = `WITH hit AS (INSERT INTO rate_limits (key, window_start, hits)
 counts AS (SELECT hit.key, hit.hits - t.c AS before, hit.window_start FROM hit JOIN unnest($1::text[], $3::integer[]) AS t(key, c) ON t.key = hit.key),
 q AS MATERIALIZED (
   SELECT q.*, a.before + q.a_place AS a_hits, a.window_start AS a_window, b.before + q.b_place AS b_hits, b.window_start AS b_window
-  FROM jsonb_to_recordset($4::jsonb)
-    AS q(n integer, now bigint, token_id text, step bigint, username text, ip text, detail text, a_key text, a_place integer, a_max integer, b_key text, b_place integer, b_max integer)
+  FROM unnest($4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[], $11::integer[], $12::integer[], $13::text[], $14::integer[], $15::integer[])
+    WITH ORDINALITY AS q(now, token_id, step, username, ip, detail, a_key, a_place, a_max, b_key, b_place, b_max, n)
   LEFT JOIN counts a ON a.key = q.a_key
   LEFT JOIN counts b ON b.key = q.b_key),
 activated AS (UPDATE tokens SET state = 'active', confirmed_at = q.now, last_step = q.step FROM q
   WHERE (q.a_key IS NULL OR q.a_hits <= q.a_max) AND (q.b_key IS NULL OR q.b_hits <= q.b_max)
-    AND tokens.id = q.token_id AND tokens.state = 'pending' AND tokens.confirm_failures < $5::integer AND tokens.renews_token_id IS NULL
+    AND tokens.id = q.token_id AND tokens.state = 'pending' AND tokens.confirm_failures < $16::integer AND tokens.renews_token_id IS NULL
   RETURNING q.n, q.now, q.username, q.ip, q.detail),
 audited AS (INSERT INTO audit (at, event, username, ip, detail) SELECT now, 'token.confirmed', username, ip, detail FROM activated ORDER BY n)
 SELECT q.n, q.a_hits, q.a_window, q.b_hits, q.b_window, activated.n IS NOT NULL AS activated FROM q LEFT JOIN activated ON activated.n = q.n`;
@@ -396,15 +408,23 @@ async function confirmRun(db: Db, items: Confirmation[]): Promise<ConfirmResult[
   const places = hitPlaces(hits);
   // Each request's keys in two slots (a: the address, b: the user), null when absent.
   const slot = (c: Confirmation, i: number, k: 0 | 1) => (c.limits[k] ? { key: c.limits[k].key, place: places[i]![k]!, max: c.limits[k].max } : { key: null, place: null, max: null });
-  const requests = items.map((c, i) => {
-    const [a, b] = [slot(c, i, 0), slot(c, i, 1)];
-    return { n: i + 1, now: c.now, token_id: c.tokenId, step: c.step, username: c.username, ip: c.ip, detail: c.detail, a_key: a.key, a_place: a.place, a_max: a.max, b_key: b.key, b_place: b.place, b_max: b.max };
-  });
+  const [a, b] = [items.map((c, i) => slot(c, i, 0)), items.map((c, i) => slot(c, i, 1))];
   const rows = await query<{ n: number; a_hits: number | null; a_window: number | null; b_hits: number | null; b_window: number | null; activated: boolean }>(db, CONFIRM, [
     keys,
     windows,
     counts,
-    jsonParam(requests),
+    items.map((c) => c.now),
+    items.map((c) => c.tokenId),
+    items.map((c) => c.step),
+    items.map((c) => c.username),
+    items.map((c) => c.ip),
+    items.map((c) => c.detail),
+    a.map((s) => s.key),
+    a.map((s) => s.place),
+    a.map((s) => s.max),
+    b.map((s) => s.key),
+    b.map((s) => s.place),
+    b.map((s) => s.max),
     items[0]!.maxFailures,
   ]);
   const out: ConfirmResult[] = items.map(() => ({ activated: false, counted: [] }));

@@ -38,6 +38,14 @@ for (const target of testDatabases()) {
       expect(stored.device_name).toBe('Edge rouge exe.pdf');
     });
 
+    it('stores a device name with quotes, backslashes, braces and commas as it was typed', async () => {
+      const act = await issue(h, 'format01');
+      const name = 'PC "salle 2", {poste\\B} NULL \\"';
+      const token = await provision(h.fetch, { serverUrl: act.serverUrl, userId: 'format01', code: act.code, deviceName: name });
+      const stored = await h.ctx.db.selectFrom('tokens').select('device_name').where('id', '=', token.envelope.tokenId).executeTakeFirstOrThrow();
+      expect(stored.device_name).toBe(name);
+    });
+
     it('answers 200 with an envelope the client opens, and consumes the activation', async () => {
       const act = await issue(h, 'format01');
       const token = await provision(h.fetch, { serverUrl: act.serverUrl, userId: 'format01', code: act.code, deviceName: 'Edge on Windows' });
