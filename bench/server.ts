@@ -9,10 +9,12 @@
  * - on PostgreSQL, the same with two server processes on one schema, the
  *   load split across both (both on the server's core: the same CPU as one);
  * - provision + confirm pairs per second (each pair: proof checked, envelope
- *   sealed, activation consumed, code confirmed).
- * Besides requests per second, it prints the server's CPU time per request
- * (from /proc): on a shared machine the rates move with the neighbours' load,
- * the CPU cost per request much less.
+ *   sealed, activation consumed, code confirmed), after a warm-up run.
+ * Each path is measured warm, on a PostgreSQL bulk load that has been
+ * vacuumed and analyzed. Besides requests per second, it prints the CPU time
+ * per request of the server and of PostgreSQL (from /proc): on a shared
+ * machine the rates move with the neighbours' load, the CPU cost per request
+ * much less. PostgreSQL's processes are not pinned: they share both cores.
  * Set BENCH_PROFILE=1 to write V8 CPU profiles of the servers to .tmp/prof.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
