@@ -49,7 +49,7 @@ const ROUNDS = 2;
 const USERS_PER_ROUND = 36_000;
 /** Activations issued: the warm-up's, then enough that the measured run ends on its clock. */
 const WARM_PAIRS = 1500;
-const PAIRS = 9000;
+const PAIRS = 12_000;
 /**
  * Verifications that warm the second instance up before the two-instance run:
  * about what the first has had by then (its warm-up and the rounds), so that
@@ -211,19 +211,25 @@ function codes(users: BenchUser[]): () => { userId: string; otp: string } {
   };
 }
 
+interface PairRun {
+  perSecond: number;
+  ok: number;
+  tried: number;
+  /** Server CPU per pair (µs). */
+  cpuUs: number | null;
+  /** PostgreSQL's CPU per pair (µs). */
+  databaseCpuUs: number | null;
+  /** Share of a core the load generator used: near 1, it may be the bottleneck. */
+  loadBusy: number;
+}
+
 interface DbFigures {
   verify: LoadResult;
   /** PostgreSQL only: two server processes on one schema, the load split across both (both on the server's core). */
   twoInstances: LoadResult | null;
   bare: LoadResult;
-  pairsPerSecond: number;
-  pairsOk: number;
-  pairsTried: number;
-  pairCpuUs: number | null;
-  /** PostgreSQL's CPU per pair (µs). */
-  pairDatabaseCpuUs: number | null;
-  /** Share of a core the load generator used during the pair run: near 1, it may be the bottleneck. */
-  pairLoadBusy: number;
+  /** The best provision+confirm round, with the failed pairs of every round. */
+  pairs: PairRun & { failed: number };
 }
 
 interface PairContext {
@@ -238,7 +244,7 @@ interface PairContext {
  * is autocannon's (as for verify): node:http cost the load generator about
  * 2.5 times more CPU per request, on the core it shares with PostgreSQL.
  */
-function runPairs(provisionUrl: string, pairs: PreparedProvision[], seconds: number): Promise<{ ok: number; tried: number; seconds: number }> {
+function runPairs(provisionUrl: string, pairs: PreparedProvision[], seconds: number): Promise<{ ok: number; tried: number; started: number; seconds: number }> {
   let next = 0;
   let ok = 0;
   let finished = 0;
@@ -283,7 +289,7 @@ function runPairs(provisionUrl: string, pairs: PreparedProvision[], seconds: num
           },
         ],
       },
-      (error, result) => (error ? reject(error) : resolve({ ok, tried: finished, seconds: result.duration })),
+      (error, result) => (error ? reject(error) : resolve({ ok, tried: finished, started: Math.min(next, pairs.length), seconds: result.duration })),
     );
   });
 }
@@ -304,7 +310,8 @@ async function benchDatabase(kind: 'sqlite' | 'postgres', bare: { url: string; c
   const warm = await seedUsers(handle, masterKey, 'warm', 2_000, now);
   const rounds = [];
   for (let r = 0; r < ROUNDS; r++) rounds.push(await seedUsers(handle, masterKey, `r${r}u`, USERS_PER_ROUND, now));
-  const twoUsers = kind === 'postgres' ? await seedUsers(handle, masterKey, 'two', USERS_PER_ROUND, now) : [];
+  const twoRounds = [];
+  if (kind === 'postgres') for (let r = 0; r < ROUNDS; r++) twoRounds.push(await seedUsers(handle, masterKey, `two${r}u`, USERS_PER_ROUND, now));
   const warm2 = kind === 'postgres' ? await seedUsers(handle, masterKey, 'warmtwo', SECOND_WARM_USERS, now) : [];
   const { key } = await createApiKey(ctx, 'bench');
   await seedUsers(handle, masterKey, 'pair', PAIRS, now);
@@ -348,7 +355,8 @@ async function benchDatabase(kind: 'sqlite' | 'postgres', bare: { url: string; c
     const bareRun = best(bareRuns);
 
     // Two instances sharing the schema, as an organisation runs them: half the
-    // connections to each, every request a distinct user's fresh code.
+    // connections to each, every request a distinct user's fresh code; the best
+    // of ROUNDS rounds, as for one instance.
     let twoInstances: DbFigures['twoInstances'] = null;
     if (kind === 'postgres') {
       const port2 = nextPort++;
@@ -356,15 +364,19 @@ async function benchDatabase(kind: 'sqlite' | 'postgres', bare: { url: string; c
       const verifyUrl2 = `http://127.0.0.1:${port2}/aotp/v1/verify`;
       await waitReady(verifyUrl2, second);
       await load(verifyUrl2, second, key, codes(warm2), { amount: warm2.length });
-      const half = Math.floor(twoUsers.length / 2);
-      const db0 = databaseCpuSeconds();
-      const [a, b] = await Promise.all([
-        load(verifyUrl, server, key, codes(twoUsers.slice(0, half)), { seconds: MEASURE_SECONDS }, CONNECTIONS / 2),
-        load(verifyUrl2, second, key, codes(twoUsers.slice(half)), { seconds: MEASURE_SECONDS }, CONNECTIONS / 2),
-      ]);
-      const requests = a.requests + b.requests;
-      const serverCpuUs = a.serverCpuUs === null || b.serverCpuUs === null ? null : (a.serverCpuUs * a.requests + b.serverCpuUs * b.requests) / requests;
-      twoInstances = { rps: a.rps + b.rps, requests, ok: a.ok + b.ok, other: a.other + b.other, serverCpuUs, databaseCpuUs: perUnitUs(db0, databaseCpuSeconds(), requests) };
+      const twoRuns: LoadResult[] = [];
+      for (const users of twoRounds) {
+        const half = Math.floor(users.length / 2);
+        const db0 = databaseCpuSeconds();
+        const [a, b] = await Promise.all([
+          load(verifyUrl, server, key, codes(users.slice(0, half)), { seconds: MEASURE_SECONDS }, CONNECTIONS / 2),
+          load(verifyUrl2, second, key, codes(users.slice(half)), { seconds: MEASURE_SECONDS }, CONNECTIONS / 2),
+        ]);
+        const requests = a.requests + b.requests;
+        const serverCpuUs = a.serverCpuUs === null || b.serverCpuUs === null ? null : (a.serverCpuUs * a.requests + b.serverCpuUs * b.requests) / requests;
+        twoRuns.push({ rps: a.rps + b.rps, requests, ok: a.ok + b.ok, other: a.other + b.other, serverCpuUs, databaseCpuUs: perUnitUs(db0, databaseCpuSeconds(), requests) });
+      }
+      twoInstances = { ...best(twoRuns), other: twoRuns.reduce((n, r) => n + r.other, 0) };
       await stop(second);
     }
 
@@ -374,25 +386,26 @@ async function benchDatabase(kind: 'sqlite' | 'postgres', bare: { url: string; c
     const serverUrl = `${publicUrl}/aotp/v1/provision?profile=teleacces`;
     const prepared = activations.map((a) => prepareProvision(a.userId, a.code));
     await runPairs(serverUrl, prepared.splice(0, WARM_PAIRS), PAIR_SECONDS);
-    const cpu0 = cpuSeconds(server.pid);
-    const db0 = databaseCpuSeconds();
-    const loadCpu0 = process.cpuUsage();
-    const pairs = await runPairs(serverUrl, prepared, PAIR_SECONDS);
-    const cpu1 = cpuSeconds(server.pid);
-    const db1 = databaseCpuSeconds();
-    const loadCpu = process.cpuUsage(loadCpu0);
-    const { ok: pairsOk, tried: pairsTried, seconds: pairSeconds } = pairs;
-    return {
-      verify,
-      twoInstances,
-      bare: bareRun,
-      pairsPerSecond: pairsOk / pairSeconds,
-      pairsOk,
-      pairsTried,
-      pairCpuUs: perUnitUs(cpu0, cpu1, pairsOk),
-      pairDatabaseCpuUs: kind === 'postgres' ? perUnitUs(db0, db1, pairsOk) : null,
-      pairLoadBusy: (loadCpu.user + loadCpu.system) / 1e6 / pairSeconds,
-    };
+    const pairRuns: PairRun[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const cpu0 = cpuSeconds(server.pid);
+      const db0 = databaseCpuSeconds();
+      const loadCpu0 = process.cpuUsage();
+      // Each round takes the pairs the previous one left (the cut ones are lost, not reused).
+      const run = await runPairs(serverUrl, prepared, PAIR_SECONDS);
+      prepared.splice(0, run.started);
+      const loadCpu = process.cpuUsage(loadCpu0);
+      pairRuns.push({
+        perSecond: run.ok / run.seconds,
+        ok: run.ok,
+        tried: run.tried,
+        cpuUs: perUnitUs(cpu0, cpuSeconds(server.pid), run.ok),
+        databaseCpuUs: kind === 'postgres' ? perUnitUs(db0, databaseCpuSeconds(), run.ok) : null,
+        loadBusy: (loadCpu.user + loadCpu.system) / 1e6 / run.seconds,
+      });
+    }
+    const pairs = { ...pairRuns.reduce((x, y) => (y.perSecond > x.perSecond ? y : x)), failed: pairRuns.reduce((n, r) => n + r.tried - r.ok, 0) };
+    return { verify, twoInstances, bare: bareRun, pairs };
   } finally {
     if (second) await stop(second);
     await stop(server);
@@ -456,7 +469,7 @@ export const serverSection: BenchSection = {
         const ratio = f.verify.rps / f.bare.rps;
         const ratioTarget = kind === 'sqlite' ? TARGETS.sqliteRatio : TARGETS.postgresRatio;
         const ratioMet = ratio >= ratioTarget && f.verify.other === 0;
-        const pairsMet = f.pairsPerSecond >= TARGETS.pairsPerSecond;
+        const pairsMet = f.pairs.perSecond >= TARGETS.pairsPerSecond && f.pairs.failed === 0;
         met = met && ratioMet && pairsMet;
         const cpuRatio = f.verify.serverCpuUs && f.bare.serverCpuUs ? ` (by server CPU per request: ${(f.bare.serverCpuUs / f.verify.serverCpuUs).toFixed(2)}×)` : '';
         console.info(`${kind.padEnd(8)} bare route  ${fmt(f.bare.rps)} req/s${cpu(f.bare.serverCpuUs)}`);
@@ -471,9 +484,9 @@ export const serverSection: BenchSection = {
           console.info(`${kind.padEnd(8)} ratio, two instances ${twoRatio.toFixed(2)}× (target ≥ ${ratioTarget}) ${twoMet ? 'ok' : 'MISSED'}`);
           addSummary({ figure: `${kind} verify, two instances / bare route`, measured: `${twoRatio.toFixed(2)}× (${fmt(f.twoInstances.rps)} req/s)`, target: `≥ ${ratioTarget}×`, met: twoMet });
         }
-        addSummary({ figure: `${kind} provision+confirm`, measured: `${fmt(f.pairsPerSecond)} pairs/s`, target: `≥ ${TARGETS.pairsPerSecond} pairs/s`, met: pairsMet });
+        addSummary({ figure: `${kind} provision+confirm`, measured: `${fmt(f.pairs.perSecond)} pairs/s`, target: `≥ ${TARGETS.pairsPerSecond} pairs/s`, met: pairsMet });
         console.info(
-          `${kind.padEnd(8)} provision+confirm ${fmt(f.pairsPerSecond)} pairs/s (${f.pairsOk}/${f.pairsTried} ok${cpu(f.pairCpuUs, f.pairDatabaseCpuUs, 'pair')}, load generator ${Math.round(f.pairLoadBusy * 100)}% busy; target ≥ ${TARGETS.pairsPerSecond}) ${pairsMet ? 'ok' : 'MISSED'}`,
+          `${kind.padEnd(8)} provision+confirm ${fmt(f.pairs.perSecond)} pairs/s (${f.pairs.ok}/${f.pairs.tried} ok, ${f.pairs.failed} failed in all rounds${cpu(f.pairs.cpuUs, f.pairs.databaseCpuUs, 'pair')}, load generator ${Math.round(f.pairs.loadBusy * 100)}% busy; target ≥ ${TARGETS.pairsPerSecond}) ${pairsMet ? 'ok' : 'MISSED'}`,
         );
       }
     } finally {
