@@ -77,9 +77,13 @@ export async function verifyCode(ctx: AppContext, userId: string, otp: string, m
     return { ok: false, error: 'no_active_token' };
   }
   const now = ctx.now();
-  // One indexed read: the user's lock state and their live tokens.
-  // On PostgreSQL, shared with the verifications arriving together (pg-batches.ts).
-  const rows = ctx.dialect === 'postgres' ? await selectUserTokensPg(ctx.db, username, now) : (await selectUserTokens(ctx.db, username, now)).rows;
+  // One indexed read: the user's lock state and their live tokens. On
+  // PostgreSQL, shared with the verifications arriving together (pg-batches.ts);
+  // on SQLite, at once unless a transaction is open (then it waits its turn).
+  const rows =
+    ctx.dialect === 'postgres'
+      ? await selectUserTokensPg(ctx.db, username, now)
+      : (selectUserTokens.syncOutsideTransactions(ctx.db, username, now) ?? (await selectUserTokens(ctx.db, username, now))).rows;
   const user = rows[0];
   if (!user) return { ok: false, error: 'no_active_token' };
   const detail = { via: meta.via ?? 'api' };

@@ -39,8 +39,8 @@ export interface DatabaseOptions {
  * good part of a short query's cost. The server runs a handful of distinct
  * statements, so each is prepared once and reused (bounded, in case of many).
  */
-/** A SQLite connection's cached `prepare`, for statements run synchronously (store/prepared.ts). */
-export type SqliteStatements = Pick<SQLite.Database, 'prepare'>;
+/** A SQLite connection's cached `prepare`, for statements run synchronously (store/prepared.ts), and whether a transaction is open on it. */
+export type SqliteStatements = Pick<SQLite.Database, 'prepare' | 'inTransaction'>;
 
 const sqliteConnections = new WeakMap<Kysely<Database>, SqliteStatements>();
 
@@ -53,6 +53,9 @@ function withStatementCache(sqlite: SQLite.Database, max = 1_000): SqliteDatabas
   const cache = new Map<string, SQLite.Statement>();
   return {
     close: () => void sqlite.close(),
+    get inTransaction() {
+      return sqlite.inTransaction;
+    },
     prepare(sql: string) {
       let stmt = cache.get(sql);
       if (stmt === undefined) {

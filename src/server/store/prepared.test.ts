@@ -39,8 +39,21 @@ describe('prepared().sync on SQLite', () => {
     expect(hitsOf.sync(db, 'kept').rows).toEqual([{ key: 'kept', hits: 2 }]);
   });
 
+  it('outside transactions only: while a write is under way it gives way, and then reads what was committed', async () => {
+    handle = await openDatabase({ sqliteFile: ':memory:' });
+    const { db, dialect } = handle;
+    let during: unknown = 'not run';
+    await writes({ db, dialect }).run(async (tx) => {
+      await insertKey(tx, 'pending', 1);
+      during = hitsOf.syncOutsideTransactions(db, 'pending');
+    });
+    expect(during).toBeUndefined();
+    expect(hitsOf.syncOutsideTransactions(db, 'pending')?.rows).toEqual([{ key: 'pending', hits: 1 }]);
+  });
+
   it('refuses a PostgreSQL handle', async () => {
     handle = await openDatabase({ databaseUrl: TEST_PG_URL, schema: freshSchema(), poolSize: 1 });
     expect(() => hitsOf.sync(handle!.db, 'a')).toThrow('not a SQLite handle');
+    expect(() => hitsOf.syncOutsideTransactions(handle!.db, 'a')).toThrow('not a SQLite handle');
   });
 });

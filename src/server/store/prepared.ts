@@ -7,7 +7,7 @@
  */
 import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { sqliteConnection } from '../db/index.ts';
+import { sqliteConnection, type SqliteStatements } from '../db/index.ts';
 import { registerStatement } from '../db/statements.ts';
 
 type Slot = { arg: number } | { constant: unknown };
@@ -28,6 +28,12 @@ export interface PreparedQuery<A extends readonly unknown[], R> {
    * (write-queue.ts) it is part of that write's transaction.
    */
   sync(db: Kysely<Database>, ...args: A): { rows: R[]; changes: number };
+  /**
+   * SQLite only: `sync` when no transaction is open on the connection, so that
+   * it reads the committed state, as a queued read would; undefined otherwise
+   * (a write of the queue, or any other transaction, is under way).
+   */
+  syncOutsideTransactions(db: Kysely<Database>, ...args: A): { rows: R[]; changes: number } | undefined;
 }
 
 export function prepared<A extends readonly unknown[], R>(
@@ -58,14 +64,18 @@ export function prepared<A extends readonly unknown[], R>(
     const parameters = compiled.slots.map((s) => ('arg' in s ? args[s.arg] : s.constant));
     return db.executeQuery<R>(CompiledQuery.raw(compiled.sql, parameters));
   };
-  run.sync = (db: Kysely<Database>, ...args: A): { rows: R[]; changes: number } => {
-    const conn = sqliteConnection(db);
+  const runNow = (db: Kysely<Database>, conn: SqliteStatements | undefined, args: A): { rows: R[]; changes: number } => {
     if (conn === undefined) throw new Error('prepared().sync: not a SQLite handle');
     const compiled = compiledFor(db);
     const parameters = compiled.slots.map((s) => ('arg' in s ? args[s.arg] : s.constant));
     const stmt = conn.prepare(compiled.sql);
     if (stmt.reader) return { rows: stmt.all(parameters) as R[], changes: 0 };
     return { rows: [], changes: stmt.run(parameters).changes };
+  };
+  run.sync = (db: Kysely<Database>, ...args: A) => runNow(db, sqliteConnection(db), args);
+  run.syncOutsideTransactions = (db: Kysely<Database>, ...args: A) => {
+    const conn = sqliteConnection(db);
+    return conn?.inTransaction ? undefined : runNow(db, conn, args);
   };
   return run;
 }
