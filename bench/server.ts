@@ -100,10 +100,10 @@ function cpuSeconds(pid: number | undefined): number | null {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** CPU seconds used by PostgreSQL's processes (the bench's database is the only busy one); null without /proc. */
-function databaseCpuSeconds(): number | null {
+/** CPU seconds used so far by each of PostgreSQL's processes (the bench's database is the only busy one); null without /proc. */
+function databaseCpu(): Map<number, number> | null {
   if (!existsSync('/proc/self/stat')) return null;
-  let total = 0;
+  const byPid = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     let stat: string;
@@ -114,14 +114,29 @@ function databaseCpuSeconds(): number | null {
     }
     if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
     const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-    total += (Number(fields[11]) + Number(fields[12])) / 100;
+    byPid.set(Number(entry), (Number(fields[11]) + Number(fields[12])) / 100);
   }
+  return byPid;
+}
+
+/**
+ * PostgreSQL's CPU seconds between two readings, over the processes alive at
+ * the second: a backend that exited in between (a pool's idle connection, a
+ * stopped instance's) would otherwise take its whole past off the sum.
+ */
+function databaseCpuBetween(before: Map<number, number> | null, after: Map<number, number> | null): number | null {
+  if (before === null || after === null) return null;
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
   return total;
 }
 
 /** Microseconds per unit between two CPU readings, or null when one is missing. */
 const perUnitUs = (before: number | null, after: number | null, units: number): number | null =>
   before === null || after === null || units === 0 ? null : ((after - before) * 1e6) / units;
+
+/** PostgreSQL's CPU per unit (µs) since `before`. */
+const databaseUsSince = (before: Map<number, number> | null, units: number): number | null => perUnitUs(0, databaseCpuBetween(before, databaseCpu()), units);
 
 let nextPort = 18_700 + Math.floor(Math.random() * 500);
 
@@ -180,7 +195,7 @@ async function load(
   connections = CONNECTIONS,
 ): Promise<LoadResult> {
   const cpu0 = cpuSeconds(server.pid);
-  const db0 = databaseCpuSeconds();
+  const db0 = databaseCpu();
   const result = await autocannon({
     url,
     method: 'POST',
@@ -190,7 +205,7 @@ async function load(
     requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify(next()) }) }],
   });
   const cpu1 = cpuSeconds(server.pid);
-  const db1 = databaseCpuSeconds();
+  const databaseCpuUs = databaseUsSince(db0, result['2xx'] + result.non2xx);
   const total = result['2xx'] + result.non2xx;
   return {
     rps: total / result.duration,
@@ -198,7 +213,7 @@ async function load(
     ok: result['2xx'],
     other: result.non2xx + result.errors + result.timeouts,
     serverCpuUs: perUnitUs(cpu0, cpu1, total),
-    databaseCpuUs: perUnitUs(db0, db1, total),
+    databaseCpuUs,
   };
 }
 
@@ -367,14 +382,14 @@ async function benchDatabase(kind: 'sqlite' | 'postgres', bare: { url: string; c
       const twoRuns: LoadResult[] = [];
       for (const users of twoRounds) {
         const half = Math.floor(users.length / 2);
-        const db0 = databaseCpuSeconds();
+        const db0 = databaseCpu();
         const [a, b] = await Promise.all([
           load(verifyUrl, server, key, codes(users.slice(0, half)), { seconds: MEASURE_SECONDS }, CONNECTIONS / 2),
           load(verifyUrl2, second, key, codes(users.slice(half)), { seconds: MEASURE_SECONDS }, CONNECTIONS / 2),
         ]);
         const requests = a.requests + b.requests;
         const serverCpuUs = a.serverCpuUs === null || b.serverCpuUs === null ? null : (a.serverCpuUs * a.requests + b.serverCpuUs * b.requests) / requests;
-        twoRuns.push({ rps: a.rps + b.rps, requests, ok: a.ok + b.ok, other: a.other + b.other, serverCpuUs, databaseCpuUs: perUnitUs(db0, databaseCpuSeconds(), requests) });
+        twoRuns.push({ rps: a.rps + b.rps, requests, ok: a.ok + b.ok, other: a.other + b.other, serverCpuUs, databaseCpuUs: databaseUsSince(db0, requests) });
       }
       twoInstances = { ...best(twoRuns), other: twoRuns.reduce((n, r) => n + r.other, 0) };
       await stop(second);
@@ -389,7 +404,7 @@ async function benchDatabase(kind: 'sqlite' | 'postgres', bare: { url: string; c
     const pairRuns: PairRun[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       const cpu0 = cpuSeconds(server.pid);
-      const db0 = databaseCpuSeconds();
+      const db0 = databaseCpu();
       const loadCpu0 = process.cpuUsage();
       // Each round takes the pairs the previous one left (the cut ones are lost, not reused).
       const run = await runPairs(serverUrl, prepared, PAIR_SECONDS);
@@ -400,7 +415,7 @@ async function benchDatabase(kind: 'sqlite' | 'postgres', bare: { url: string; c
         ok: run.ok,
         tried: run.tried,
         cpuUs: perUnitUs(cpu0, cpuSeconds(server.pid), run.ok),
-        databaseCpuUs: kind === 'postgres' ? perUnitUs(db0, databaseCpuSeconds(), run.ok) : null,
+        databaseCpuUs: kind === 'postgres' ? databaseUsSince(db0, run.ok) : null,
         loadBusy: (loadCpu.user + loadCpu.system) / 1e6 / run.seconds,
       });
     }
