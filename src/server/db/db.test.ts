@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from './index.ts';
 import { testDatabases } from '../../testing/server/databases.ts';
@@ -18,6 +19,19 @@ describe('openDatabase', () => {
         expect(row.created_at).toBe(1_764_370_800_000);
         expect(row.login_failures).toBe(0);
         expect(typeof row.id).toBe('number');
+      } finally {
+        await close();
+      }
+    });
+  }
+
+  for (const target of testDatabases().filter((t) => t.name === 'postgres')) {
+    it('plans PostgreSQL statements once per connection (generic plans), in the schema it was given', async () => {
+      const options = target.options();
+      const { db, close } = await openDatabase(options);
+      try {
+        const { rows } = await sql<{ mode: string; path: string }>`SELECT current_setting('plan_cache_mode') AS mode, current_setting('search_path') AS path`.execute(db);
+        expect(rows).toEqual([{ mode: 'force_generic_plan', path: options.schema }]);
       } finally {
         await close();
       }
