@@ -34,11 +34,6 @@ export interface DatabaseOptions {
   poolSize?: number;
 }
 
-/**
- * Kysely's SQLite driver prepares every statement anew; compiling the SQL is a
- * good part of a short query's cost. The server runs a handful of distinct
- * statements, so each is prepared once and reused (bounded, in case of many).
- */
 /** A SQLite connection's cached `prepare`, for statements run synchronously (store/prepared.ts), and whether a transaction is open on it. */
 export type SqliteStatements = Pick<SQLite.Database, 'prepare' | 'inTransaction'>;
 
@@ -49,6 +44,11 @@ export function sqliteConnection(db: Kysely<Database>): SqliteStatements | undef
   return sqliteConnections.get(db);
 }
 
+/**
+ * Kysely's SQLite driver prepares every statement anew; compiling the SQL is a
+ * good part of a short query's cost. The server runs a handful of distinct
+ * statements, so each is prepared once and reused (bounded, in case of many).
+ */
 function withStatementCache(sqlite: SQLite.Database, max = 1_000): SqliteDatabase & SqliteStatements {
   const cache = new Map<string, SQLite.Statement>();
   return {

@@ -15,11 +15,7 @@ type Slot = { arg: number } | { constant: unknown };
 /** Distinct placeholder values, one per argument; strings and numbers as the arguments are. */
 export type Placeholders<A extends readonly unknown[]> = { [K in keyof A]: A[K] };
 
-/**
- * Prepares `build` (called with `placeholders`, which must be distinct values
- * not otherwise in the query) and returns a function that runs it with real
- * arguments on any handle of the same dialect, transactions included.
- */
+/** What `prepared` returns: called, it runs through Kysely, on any handle of its dialect. */
 export interface PreparedQuery<A extends readonly unknown[], R> {
   (db: Kysely<Database>, ...args: A): Promise<QueryResult<R>>;
   /**
@@ -36,6 +32,11 @@ export interface PreparedQuery<A extends readonly unknown[], R> {
   syncOutsideTransactions(db: Kysely<Database>, ...args: A): { rows: R[]; changes: number } | undefined;
 }
 
+/**
+ * Prepares `build` (called with `placeholders`, which must be distinct values
+ * not otherwise in the query) and returns a function that runs it with real
+ * arguments on any handle of the same dialect, transactions included.
+ */
 export function prepared<A extends readonly unknown[], R>(
   build: (db: Kysely<Database>, ...args: A) => Compilable<R>,
   placeholders: Placeholders<A>,
@@ -59,15 +60,15 @@ export function prepared<A extends readonly unknown[], R>(
     }
     return compiled;
   }
+  const parametersOf = (compiled: { slots: Slot[] }, args: A): unknown[] => compiled.slots.map((s) => ('arg' in s ? args[s.arg] : s.constant));
   const run = (db: Kysely<Database>, ...args: A): Promise<QueryResult<R>> => {
     const compiled = compiledFor(db);
-    const parameters = compiled.slots.map((s) => ('arg' in s ? args[s.arg] : s.constant));
-    return db.executeQuery<R>(CompiledQuery.raw(compiled.sql, parameters));
+    return db.executeQuery<R>(CompiledQuery.raw(compiled.sql, parametersOf(compiled, args)));
   };
   const runNow = (db: Kysely<Database>, conn: SqliteStatements | undefined, args: A): { rows: R[]; changes: number } => {
     if (conn === undefined) throw new Error('prepared().sync: not a SQLite handle');
     const compiled = compiledFor(db);
-    const parameters = compiled.slots.map((s) => ('arg' in s ? args[s.arg] : s.constant));
+    const parameters = parametersOf(compiled, args);
     const stmt = conn.prepare(compiled.sql);
     if (stmt.reader) return { rows: stmt.all(parameters) as R[], changes: 0 };
     return { rows: [], changes: stmt.run(parameters).changes };
