@@ -47,7 +47,7 @@ const MEASURE_SECONDS = 3;
 const ROUNDS = 2;
 /** Fresh users per verify round: more than a round can use, so no code is ever replayed. */
 const USERS_PER_ROUND = 36_000;
-/** Activations issued: the warm-up's, then enough that the measured run ends on its clock. */
+/** Activations issued: the warm-up's, then enough that each measured round ends on its clock. */
 const WARM_PAIRS = 1500;
 const PAIRS = 12_000;
 /**
@@ -256,8 +256,8 @@ interface PairContext {
  * Provision + confirm pairs over PAIR_CONCURRENCY connections, each running
  * one pair after the other, until `pairs` run out or `seconds` pass; `tried`
  * counts the pairs that ended (those cut by the stop are left out). The load
- * is autocannon's (as for verify): node:http cost the load generator about
- * 2.5 times more CPU per request, on the core it shares with PostgreSQL.
+ * is autocannon's (as for verify): with node:http the load generator, on the
+ * core it shares with PostgreSQL, used about a fifth more CPU per pair.
  */
 function runPairs(provisionUrl: string, pairs: PreparedProvision[], seconds: number): Promise<{ ok: number; tried: number; started: number; seconds: number }> {
   let next = 0;
