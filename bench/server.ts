@@ -257,7 +257,7 @@ interface PairContext {
  * one pair after the other, until `pairs` run out or `seconds` pass; `tried`
  * counts the pairs that ended (those cut by the stop are left out). The load
  * is autocannon's (as for verify): with node:http the load generator, on the
- * core it shares with PostgreSQL, used about a fifth more CPU per pair.
+ * core it shares with PostgreSQL, used up to a fifth more CPU per pair.
  */
 function runPairs(provisionUrl: string, pairs: PreparedProvision[], seconds: number): Promise<{ ok: number; tried: number; started: number; seconds: number }> {
   let next = 0;
