@@ -21,7 +21,7 @@ export function lockRemaining(user: { login_locked_until: number | null }, now: 
 /** A user's failure count and lock (prepared: read on every login, see prepared.ts). */
 export const selectLockState = prepared((db, userId: number) => db.selectFrom('users').select(['login_failures', 'login_locked_until']).where('id', '=', userId), [-424_242]);
 
-/** Clears a user's failures and lock, when there is anything to clear. */
+/** Clears a user's failures and lock after an accepted code; writes nothing when there is nothing to clear. */
 export const clearLoginFailures = prepared(
   (db, userId: number) =>
     db
@@ -31,11 +31,6 @@ export const clearLoginFailures = prepared(
       .where((eb) => eb.or([eb('login_failures', '<>', 0), eb('login_locked_until', 'is not', null)])),
   [-424_242],
 );
-
-/** Resets the count after an accepted code; writes nothing when there is nothing to reset. */
-export async function resetLoginFailures(tx: Tx, userId: number): Promise<void> {
-  await clearLoginFailures(tx, userId);
-}
 
 /** What counting a failure did: counted (and maybe locked), or refused because the user was already locked. */
 export type FailureCount =

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../db/index.ts';
-import { TEST_PG_URL, freshSchema } from '../../testing/server/databases.ts';
+import { testDatabases } from '../../testing/server/databases.ts';
 import { prepared } from './prepared.ts';
 import { writes } from './write-queue.ts';
 
@@ -51,9 +51,11 @@ describe('prepared().sync on SQLite', () => {
     expect(hitsOf.syncOutsideTransactions(db, 'pending')?.rows).toEqual([{ key: 'pending', hits: 1 }]);
   });
 
-  it('refuses a PostgreSQL handle', async () => {
-    handle = await openDatabase({ databaseUrl: TEST_PG_URL, schema: freshSchema(), poolSize: 1 });
-    expect(() => hitsOf.sync(handle!.db, 'a')).toThrow('not a SQLite handle');
-    expect(() => hitsOf.syncOutsideTransactions(handle!.db, 'a')).toThrow('not a SQLite handle');
-  });
+  for (const target of testDatabases().filter((t) => t.name === 'postgres')) {
+    it('refuses a PostgreSQL handle', async () => {
+      handle = await openDatabase(target.options());
+      expect(() => hitsOf.sync(handle!.db, 'a')).toThrow('not a SQLite handle');
+      expect(() => hitsOf.syncOutsideTransactions(handle!.db, 'a')).toThrow('not a SQLite handle');
+    });
+  }
 });

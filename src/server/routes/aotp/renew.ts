@@ -9,7 +9,7 @@ import type { NewToken } from '../../db/schema.ts';
 import { checkRenewMacSync, newTokenSecretsSync, sealEnvelopeSync } from '../../protocol-crypto.ts';
 import { audit } from '../../store/audit.ts';
 import { writes } from '../../store/write-queue.ts';
-import { countFailureUnlessLocked, lockRemaining, lockUserRow, resetLoginFailures } from '../../store/login-guard.ts';
+import { countFailureUnlessLocked, lockRemaining, lockUserRow, clearLoginFailures } from '../../store/login-guard.ts';
 import { acceptStep } from '../../store/tokens/login.ts';
 import { insertRenewal } from '../../store/tokens/renew.ts';
 import { pendingTokenRow, tokenStatus, type TokenWithUser } from '../../store/tokens/row.ts';
@@ -49,7 +49,7 @@ async function renewToken(ctx: AppContext, body: unknown, ip: string): Promise<P
       if (locked !== null) return { locked };
       // The code is used up, the renewal stored and audited in one write.
       if (!(await acceptStep(tx, old.id, step))) return 'replay';
-      if (user && (user.login_failures !== 0 || user.login_locked_until !== null)) await resetLoginFailures(tx, old.user_id);
+      if (user && (user.login_failures !== 0 || user.login_locked_until !== null)) await clearLoginFailures(tx, old.user_id);
       await insertRenewal(tx, fresh.row);
       await audit(at, 'token.renewed', { ...entry, detail: { tokenId: fresh.row.id, renews: old.id } });
       return 'renewed';
