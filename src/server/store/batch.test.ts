@@ -13,6 +13,26 @@ describe('batcher', () => {
     expect(batches).toEqual([[1, 2, 3, 4, 5]]);
   });
 
+  it('by default runs one batch at a time: the callers that arrive meanwhile gather into the next', async () => {
+    const batches: number[][] = [];
+    let release!: () => void;
+    const first = new Promise<void>((r) => (release = r));
+    const run = batcher(async (items: number[]) => {
+      batches.push(items);
+      if (batches.length === 1) await first;
+      return items;
+    });
+    const early = run(1);
+    await new Promise((r) => setImmediate(r));
+    expect(batches).toEqual([[1]]);
+    const late = [2, 3, 4].map((i) => run(i));
+    await new Promise((r) => setImmediate(r));
+    expect(batches).toEqual([[1]]); // still in flight: nothing else has started
+    release();
+    expect(await Promise.all([early, ...late])).toEqual([1, 2, 3, 4]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
+
   it('never puts two items with one key in the same batch, and keeps their order', async () => {
     const batches: string[][] = [];
     const run = batcher(
