@@ -13,7 +13,7 @@ describe('batcher', () => {
     expect(batches).toEqual([[1, 2, 3, 4, 5]]);
   });
 
-  it('by default runs one batch at a time: the callers that arrive meanwhile gather into the next', async () => {
+  it('runs one batch at a time: the callers that arrive meanwhile gather into the next', async () => {
     const batches: number[][] = [];
     let release!: () => void;
     const first = new Promise<void>((r) => (release = r));
@@ -40,7 +40,7 @@ describe('batcher', () => {
         batches.push(items.map((i) => i.id));
         return items.map((i) => i.id);
       },
-      { keyOf: (i) => i.user, inFlight: 1 },
+      { keyOf: (i) => i.user },
     );
     await Promise.all([
       run({ user: 1, id: 'a' }),
@@ -71,7 +71,7 @@ describe('batcher', () => {
         sizes.push(items.length);
         return items;
       },
-      { maxBatch: 3, inFlight: 1 },
+      { maxBatch: 3 },
     );
     await Promise.all(Array.from({ length: 7 }, (_, i) => run(i)));
     expect(sizes).toEqual([3, 3, 1]);
