@@ -9,7 +9,7 @@ import type { NewToken } from '../../db/schema.ts';
 import { checkRenewMacSync, newTokenSecretsSync, sealEnvelopeSync } from '../../protocol-crypto.ts';
 import { audit } from '../../store/audit.ts';
 import { writes } from '../../store/write-queue.ts';
-import { countFailureUnlessLocked, lockRemaining, lockUserRow, clearLoginFailures } from '../../store/login-guard.ts';
+import { clearLoginFailures, countFailureUnlessLocked, lockRemaining, lockUserRow } from '../../store/login-guard.ts';
 import { acceptStep } from '../../store/tokens/login.ts';
 import { insertRenewal } from '../../store/tokens/renew.ts';
 import { pendingTokenRow, tokenStatus, type TokenWithUser } from '../../store/tokens/row.ts';

@@ -42,7 +42,7 @@ export async function acceptLogin(
       return 'accepted';
     }
     // Nothing written: tell a lock from a lost race (only on this rare path).
-    const user = await ctx.db.selectFrom('users').select('login_locked_until').where('id', '=', login.userId).executeTakeFirst();
+    const user = (await selectLockState(ctx.db, login.userId)).rows[0];
     return user && lockRemaining(user, login.at) !== null ? 'locked' : 'taken';
   }
   // SQLite: writes are serialised (write-queue.ts), so the read inside the write is the
