@@ -22,19 +22,30 @@ export function generateTOTP(params: OTPParams, timestamp: number): string {
 export const timeStep = (period: number, timestamp: number): number => Math.floor(timestamp / 1000 / period);
 
 /**
- * Finds `code` within ±`window` steps of `timestamp`; returns the matching time step,
- * or null. Compares every candidate in constant time. @see RFC 6238 §5.2
+ * The time steps within ±`window` of `now`, in the order a code is looked
+ * for: `now`, then the nearer ones, past before future (now, now−1, now+1,
+ * now−2…); none below 0. A right code is nearly always the current one, so
+ * a search in this order usually stops at the first.
+ */
+export function candidateSteps(now: number, window: number): number[] {
+  const steps = [now];
+  for (let d = 1; d <= window; d++) steps.push(now - d, now + d);
+  return steps.filter((step) => step >= 0);
+}
+
+/**
+ * Finds `code` within ±`window` steps of `timestamp`, in `candidateSteps`
+ * order; returns the matching time step, or null. Each comparison is
+ * constant-time. @see RFC 6238 §5.2
  */
 export function matchTOTP(params: OTPParams, code: string, timestamp: number, window = 1): number | null {
   if (!/^\d+$/.test(code) || code.length !== params.digits) return null;
   const t = totp(params);
-  const now = timeStep(params.period, timestamp);
-  let found: number | null = null;
-  for (let d = -window; d <= window; d++) {
-    const candidate = t.generate({ timestamp: (now + d) * params.period * 1000 });
+  for (const step of candidateSteps(timeStep(params.period, timestamp), window)) {
+    const candidate = t.generate({ timestamp: step * params.period * 1000 });
     let diff = 0;
     for (let i = 0; i < code.length; i++) diff |= code.charCodeAt(i) ^ candidate.charCodeAt(i);
-    if (diff === 0 && found === null) found = now + d;
+    if (diff === 0) return step;
   }
-  return found;
+  return null;
 }

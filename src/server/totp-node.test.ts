@@ -20,10 +20,21 @@ describe('node:crypto TOTP', () => {
           const code = generateTOTP(params, at);
           expect(matchTOTPFast(params, code, at, 1)).toBe(matchTOTP(params, code, at, 1));
           expect(matchTOTPFast(params, generateTOTP(params, at - 30_000), at, 1)).toBe(matchTOTP(params, generateTOTP(params, at - 30_000), at, 1));
+          expect(matchTOTPFast(params, generateTOTP(params, at + 30_000), at, 1)).toBe(Math.floor(at / 30_000) + 1);
           expect(matchTOTPFast(params, generateTOTP(params, at + 60_000), at, 1)).toBeNull();
         }
       }
     }
+  });
+
+  it('gives the current step when a code is also an earlier one, as the core does', () => {
+    const params = { seed: RFC6238_SEEDS.SHA1, algorithm: 'SHA1' as const, digits: 1, period: 30 };
+    const at = 1_111_111_109_000;
+    const code = hotp(params, Math.floor(at / 30_000));
+    const back = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].find((d) => hotp(params, Math.floor(at / 30_000) - d) === code)!;
+    expect(back).toBeDefined();
+    expect(matchTOTPFast(params, code, at, back)).toBe(Math.floor(at / 30_000));
+    expect(matchTOTPFast(params, code, at, back)).toBe(matchTOTP(params, code, at, back));
   });
 
   it('refuses codes of the wrong length or with non-digits', () => {
