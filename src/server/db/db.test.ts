@@ -1,10 +1,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from './index.ts';
-import { testDatabases } from '../../testing/server/databases.ts';
+import type { Database } from './schema.ts';
+import { TEST_PG_URL, testDatabases } from '../../testing/server/databases.ts';
 
 describe('openDatabase', () => {
   for (const target of testDatabases()) {
@@ -26,15 +28,105 @@ describe('openDatabase', () => {
   }
 
   for (const target of testDatabases().filter((t) => t.name === 'postgres')) {
-    it('plans PostgreSQL statements once per connection (generic plans), in the schema it was given', async () => {
+    it('plans PostgreSQL statements once per connection (generic plans), in the schema it was given, with bounds on lock waits and idle transactions', async () => {
       const options = target.options();
       const { db, close } = await openDatabase(options);
       try {
-        const { rows } = await sql<{ mode: string; path: string }>`SELECT current_setting('plan_cache_mode') AS mode, current_setting('search_path') AS path`.execute(db);
-        expect(rows).toEqual([{ mode: 'force_generic_plan', path: options.schema }]);
+        const { rows } = await sql<{ mode: string; path: string; lock: string; idle: string }>`SELECT current_setting('plan_cache_mode') AS mode, current_setting('search_path') AS path,
+          current_setting('lock_timeout') AS lock, current_setting('idle_in_transaction_session_timeout') AS idle`.execute(db);
+        expect(rows).toEqual([{ mode: 'force_generic_plan', path: options.schema, lock: '5s', idle: '30s' }]);
       } finally {
         await close();
       }
+    });
+  }
+
+  for (const target of testDatabases().filter((t) => t.name === 'postgres')) {
+    describe('when PostgreSQL ends a connection or a lock is held', () => {
+      const backend = async (db: Kysely<Database>): Promise<number> => (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(db)).rows[0]!.pid;
+      /** Runs `text` on a connection of its own (the test's, or an instance Jeton does not control). */
+      async function outside<T>(schema: string | undefined, work: (client: pg.Client) => Promise<T>): Promise<T> {
+        const client = new pg.Client({ connectionString: TEST_PG_URL, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+        await client.connect();
+        try {
+          return await work(client);
+        } finally {
+          await client.end();
+        }
+      }
+      const until = async (done: () => Promise<boolean> | boolean): Promise<void> => {
+        while (!(await done())) await new Promise((r) => setTimeout(r, 20));
+      };
+      const addUser = (db: Kysely<Database>, username: string) =>
+        db.insertInto('users').values({ username, email: `${username}@example.org`, password_hash: null, message: '', image_type: null, image_data: null, created_at: 1 }).execute();
+
+      it('lives on when the server ends an idle connection: it says so, and the next query opens another', async () => {
+        const lost: string[] = [];
+        const { db, close } = await openDatabase({ ...target.options(), onConnectionLost: (message) => lost.push(message) });
+        try {
+          const pid = await backend(db);
+          await outside(undefined, (c) => c.query('SELECT pg_terminate_backend($1)', [pid]));
+          await until(() => lost.length > 0);
+          expect(lost[0]).toMatch(/^PostgreSQL ended an idle connection \(57P01: terminating connection/);
+          expect(await backend(db)).not.toBe(pid);
+        } finally {
+          await close();
+        }
+      });
+
+      it('lives on when the server ends a connection inside a transaction: the transaction fails, nothing of it is kept', async () => {
+        const { db, close } = await openDatabase(target.options());
+        try {
+          const failed = db.transaction().execute(async (tx) => {
+            await addUser(tx, 'format01');
+            const pid = await backend(tx);
+            await outside(undefined, (c) => c.query('SELECT pg_terminate_backend($1)', [pid]));
+            // The session is gone while this transaction has no statement running: the error comes on its own.
+            await until(async () => (await outside(undefined, (c) => c.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid]))).rowCount === 0);
+            await addUser(tx, 'format02');
+          });
+          await expect(failed).rejects.toThrow();
+          expect(await db.selectFrom('users').select('username').execute()).toEqual([]);
+        } finally {
+          await close();
+        }
+      });
+
+      it('gives up a row lock held longer than the lock timeout, and ends a transaction left idle past its limit, which frees its locks', async () => {
+        const options = target.options();
+        const { db, close } = await openDatabase({ ...options, lockTimeoutMs: 200 });
+        const stalled = await openDatabase({ ...options, idleInTransactionTimeoutMs: 300 });
+        try {
+          await addUser(db, 'format01');
+          // An instance takes the user's row and stops mid-transaction (frozen, cut off).
+          let resume = () => {};
+          const held = stalled.db.transaction().execute(async (tx) => {
+            await tx.updateTable('users').set({ message: 'stalled' }).where('username', '=', 'format01').execute();
+            await new Promise<void>((r) => (resume = r));
+            await tx.updateTable('users').set({ message: 'too late' }).where('username', '=', 'format01').execute();
+          });
+          await until(async () => (await outside(undefined, (c) => c.query("SELECT 1 FROM pg_locks WHERE locktype = 'transactionid' AND mode = 'ExclusiveLock'"))).rowCount! > 0);
+          // Meanwhile the other instance's write waits for the row, then fails with the lock timeout's error.
+          await expect(db.updateTable('users').set({ login_failures: 1 }).where('username', '=', 'format01').execute()).rejects.toMatchObject({ code: '55P03' });
+          // PostgreSQL ends the stalled session: its row is free again, its change undone.
+          await until(async () => {
+            try {
+              await db.updateTable('users').set({ login_failures: 1 }).where('username', '=', 'format01').execute();
+              return true;
+            } catch {
+              return false;
+            }
+          });
+          resume();
+          await expect(held).rejects.toThrow();
+          expect(await db.selectFrom('users').select(['message', 'login_failures']).execute()).toEqual([{ message: '', login_failures: 1 }]);
+          // The stalled instance's pool works again.
+          expect(await stalled.db.selectFrom('users').select('username').execute()).toEqual([{ username: 'format01' }]);
+        } finally {
+          await stalled.close();
+          await close();
+        }
+      });
     });
   }
 

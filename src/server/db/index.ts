@@ -32,7 +32,29 @@ export interface DatabaseOptions {
   /** PostgreSQL schema to use (created if missing); tests give each run its own. */
   schema?: string;
   poolSize?: number;
+  /**
+   * PostgreSQL: told when the server ends one of the pool's idle connections
+   * (a restart, a failover, an administrator, the idle-transaction limit
+   * below). The pool drops that connection and opens another at the next query.
+   */
+  onConnectionLost?: (message: string) => void;
+  /** PostgreSQL: how long a statement may wait for a row lock before it fails (ms). */
+  lockTimeoutMs?: number;
+  /** PostgreSQL: how long a connection may sit idle inside a transaction before the server ends it (ms). */
+  idleInTransactionTimeoutMs?: number;
 }
+
+/**
+ * Bounds on a stall. One batch of a kind runs at a time (store/batch.ts), so a
+ * batch waiting on a row lock holds back every login of its instance behind
+ * it: a statement gives up after 5 s (the batch's callers are then run again
+ * one by one, and only the one on the locked row fails), and a transaction
+ * whose instance has stopped talking mid-way (frozen, cut off) is ended by
+ * PostgreSQL after 30 s, which frees its locks. Jeton's own transactions take
+ * milliseconds and never wait on anything but the database.
+ */
+const LOCK_TIMEOUT_MS = 5_000;
+const IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
 
 /** A SQLite connection's cached `prepare`, for statements run synchronously (store/prepared.ts), and whether a transaction is open on it. */
 export type SqliteStatements = Pick<SQLite.Database, 'prepare' | 'inTransaction'>;
@@ -92,9 +114,21 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     // a plan for the real length always looks cheaper). Planned once, its CPU
     // per provision+confirm pair fell from 620–640 µs to 430–540 µs. Set by a
     // statement, not a startup option, which poolers such as PgBouncer refuse;
-    // it runs before any other on the new connection. A server that does not
-    // know the setting keeps its default plans: nothing else depends on it.
-    pool.on('connect', (client) => void client.query('SET plan_cache_mode = force_generic_plan').catch(() => undefined));
+    // it runs before any other on the new connection, with the bounds on a
+    // stall (LOCK_TIMEOUT_MS). A server older than PostgreSQL 12 (past its end
+    // of life) does not know the setting and refuses the three together: it
+    // keeps its default plans and no bounds, and Jeton works as before.
+    pool.on('connect', (client) => {
+      // A connection in use has no listener of the pool's: an error the server sends then (it ended the
+      // session inside a transaction) would end the process. The transaction fails at its next statement
+      // instead, and the pool drops the connection when it comes back (pg-pool checks it is still queryable).
+      client.on('error', () => undefined);
+      const lockMs = Math.round(options.lockTimeoutMs ?? LOCK_TIMEOUT_MS);
+      const idleMs = Math.round(options.idleInTransactionTimeoutMs ?? IDLE_IN_TRANSACTION_TIMEOUT_MS);
+      void client.query(`SET lock_timeout = ${lockMs}; SET idle_in_transaction_session_timeout = ${idleMs}; SET plan_cache_mode = force_generic_plan`).catch(() => undefined);
+    });
+    // An idle connection the server ended: without a listener, the pool's 'error' event would end the process.
+    pool.on('error', (err: Error & { code?: string }) => options.onConnectionLost?.(`PostgreSQL ended an idle connection (${err.code ?? 'no code'}: ${err.message}); the next query opens another.`));
     nameHotStatements(pool);
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
