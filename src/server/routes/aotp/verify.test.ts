@@ -1,5 +1,6 @@
+import pg from 'pg';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { testDatabases } from '../../../testing/server/databases.ts';
+import { TEST_PG_URL, testDatabases } from '../../../testing/server/databases.ts';
 import { confirm } from '../../../core/protocol/client.ts';
 import { revokeApiKey } from '../../store/api-keys.ts';
 import { revokeToken } from '../../store/tokens/revoke.ts';
@@ -197,6 +198,41 @@ for (const target of testDatabases()) {
     it('answers no CORS preflight: verify is for servers, not browsers', async () => {
       const pre = await h.app.inject({ method: 'OPTIONS', url: '/aotp/v1/verify', headers: { origin: 'chrome-extension://abc', 'access-control-request-method': 'POST' } });
       expect(pre.headers['access-control-allow-origin']).toBeUndefined();
+    });
+  });
+}
+
+for (const target of testDatabases().filter((t) => t.name === 'postgres')) {
+  describe('POST /aotp/v1/verify (postgres) beside an instance that stalls holding a token', () => {
+    // One opening: the test's own connection goes to the same schema. A short lock timeout keeps the test short.
+    const options = { ...target.options(), lockTimeoutMs: 200 };
+    const h = useHarness({ name: 'postgres', options: () => options });
+
+    it("answers everyone else's logins; the held token's answers 500 and keeps its code for when the row is free", async () => {
+      const key = await apiKey(h);
+      const verify = (body: unknown) => post(h, 'verify', body, { authorization: `Bearer ${key}` });
+      const held = await activeToken(h, 'format01');
+      const others = await Promise.all(['format02', 'format03', 'format04'].map((u) => activeToken(h, u)));
+      h.advance(30_000); // past the steps that confirmed the tokens
+      const before = (await tokenRow(h, held.envelope.tokenId))!.last_step;
+      const stalled = new pg.Client({ connectionString: TEST_PG_URL, options: `-c search_path=${options.schema}` });
+      await stalled.connect();
+      try {
+        await stalled.query('BEGIN');
+        await stalled.query('SELECT 1 FROM tokens WHERE id = $1 FOR UPDATE', [held.envelope.tokenId]);
+        const [first, ...rest] = await Promise.all([
+          verify({ userId: 'format01', otp: codeOf(held, h.now()) }),
+          ...others.map((t, i) => verify({ userId: `format0${i + 2}`, otp: codeOf(t, h.now()) })),
+        ]);
+        expect(rest.map((r) => r.status)).toEqual([200, 200, 200]);
+        expect(first).toMatchObject({ status: 500, body: { error: 'internal_error' } });
+        expect((await tokenRow(h, held.envelope.tokenId))!.last_step).toBe(before);
+      } finally {
+        await stalled.query('ROLLBACK');
+        await stalled.end();
+      }
+      expect(await verify({ userId: 'format01', otp: codeOf(held, h.now()) })).toMatchObject({ status: 200, body: { ok: true } });
+      expect((await userRow(h, 'format01')).login_failures).toBe(0);
     });
   });
 }
