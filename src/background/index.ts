@@ -26,6 +26,8 @@ import { popupPage } from './popup-page.ts';
 import { prerender } from '../popup/prerender.tsx';
 
 const AUTO_LOCK_ALARM = 'jeton-auto-lock';
+/** How long a policy read waits for the browser before the kept copy stands in: it answers in a few ms once its policy service is up. */
+const MANAGED_WAIT_MS = 100;
 // Only Firefox has getBrowserInfo.
 const IS_FIREFOX = typeof (browser.runtime as { getBrowserInfo?: unknown }).getBrowserInfo === 'function';
 
@@ -48,7 +50,12 @@ const deps: RootDeps = {
   vault: new VaultStore(local, indexedDBKeyStore()),
   session: new SessionStore(session),
   // Read at each decision (from a copy kept until the policy changes); readPolicy treats a throw (Firefox without a policy) or a missing area as "no policy".
-  managed: cachedManaged({ get: () => browser.storage.managed.get() }, changesIn('managed')),
+  // While the browser is slow to answer after it starts, the last policy it gave stands in (storage-cache.ts).
+  managed: cachedManaged({ get: () => browser.storage.managed.get() }, changesIn('managed'), {
+    area: local,
+    waitMs: MANAGED_WAIT_MS,
+    onLateChange: () => void syncFill(),
+  }),
   fetch: fetchJSON,
   now: () => Date.now(),
   lockTimer: {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStorageArea, VaultStore, MemoryKeyStore } from '../core/vault-store.ts';
 import { SessionStore } from './session.ts';
-import { cachedArea, cachedManaged, type OnChanged } from './storage-cache.ts';
+import { cachedArea, cachedManaged, MANAGED_COPY_KEY, type OnChanged } from './storage-cache.ts';
 
 /** A storage area that counts reads, and the browser's change reports, fired by hand. */
 function setup() {
@@ -211,5 +211,104 @@ describe('cachedManaged', () => {
     await expect(managed.get()).rejects.toThrow('manifest');
     await expect(managed.get()).rejects.toThrow('manifest');
     expect(calls).toBe(1);
+  });
+
+  describe('with a copy kept for the browser\'s slow start', () => {
+    /** A policy area whose answers the test gives by hand, a clock the test moves, and the copy's storage. */
+    function slowStart() {
+      const answers: Array<{ resolve: (v: Record<string, unknown>) => void; reject: (e: Error) => void }> = [];
+      const sleepers: Array<() => void> = [];
+      const local = new MemoryStorageArea();
+      const listeners: Array<(keys: string[]) => void> = [];
+      let lateChanges = 0;
+      const managed = cachedManaged(
+        { get: () => new Promise((resolve, reject) => answers.push({ resolve, reject })) },
+        (listener) => void listeners.push(listener),
+        { area: local, waitMs: 100, sleep: () => new Promise<void>((r) => sleepers.push(r)), onLateChange: () => void lateChanges++ },
+      );
+      const settled = <T>(p: Promise<T>) => {
+        const box: { value?: T; done: boolean } = { done: false };
+        void p.then((value) => Object.assign(box, { value, done: true }));
+        return box;
+      };
+      const tick = () => new Promise((r) => setTimeout(r, 0));
+      return { answers, sleepers, local, managed, settled, tick, lateChanges: () => lateChanges, changed: () => listeners.forEach((l) => l(['x'])) };
+    }
+
+    it('keeps each answer of the browser, and gives the browser\'s answer when it comes in time', async () => {
+      const t = slowStart();
+      const read = t.managed.get();
+      await t.tick();
+      t.answers[0]!.resolve({ demoAllowed: false });
+      expect(await read).toEqual({ demoAllowed: false });
+      await t.tick();
+      expect(t.local.data.get(MANAGED_COPY_KEY)).toEqual({ demoAllowed: false });
+    });
+
+    it('gives the kept copy when the browser is late, then the browser\'s answer once it comes, and says the policy changed', async () => {
+      const t = slowStart();
+      t.local.data.set(MANAGED_COPY_KEY, { demoAllowed: false, forcePin: true });
+      const read = t.managed.get();
+      await t.tick();
+      t.sleepers.shift()!(); // the wait is over, the browser has not answered
+      expect(await read).toEqual({ demoAllowed: false, forcePin: true });
+      expect(t.answers).toHaveLength(1); // still the one question
+      t.answers[0]!.resolve({ demoAllowed: true });
+      await t.tick();
+      expect(await t.managed.get()).toEqual({ demoAllowed: true });
+      expect(t.lateChanges()).toBe(1);
+      expect(t.local.data.get(MANAGED_COPY_KEY)).toEqual({ demoAllowed: true });
+    });
+
+    it('says nothing changed when the late answer is the copy', async () => {
+      const t = slowStart();
+      t.local.data.set(MANAGED_COPY_KEY, { demoAllowed: false });
+      const read = t.managed.get();
+      await t.tick();
+      t.sleepers.shift()!();
+      await read;
+      t.answers[0]!.resolve({ demoAllowed: false });
+      await t.tick();
+      expect(t.lateChanges()).toBe(0);
+    });
+
+    it('with no copy yet (first start after installing), waits for the browser however long it takes', async () => {
+      const t = slowStart();
+      const read = t.settled(t.managed.get());
+      await t.tick();
+      t.sleepers.shift()!();
+      await t.tick();
+      expect(read.done).toBe(false);
+      t.answers[0]!.resolve({ forcePin: true });
+      await t.tick();
+      expect(read).toEqual({ done: true, value: { forcePin: true } });
+    });
+
+    it('keeps an error answer (no policy) as a policy with no key', async () => {
+      const t = slowStart();
+      t.local.data.set(MANAGED_COPY_KEY, { forcePin: true });
+      const read = t.managed.get();
+      await t.tick();
+      t.answers[0]!.reject(new Error('Managed storage manifest not found'));
+      await expect(read).rejects.toThrow('manifest');
+      await t.tick();
+      expect(t.local.data.get(MANAGED_COPY_KEY)).toEqual({});
+    });
+
+    it('asks again after a reported change, and its answer replaces the copy', async () => {
+      const t = slowStart();
+      const first = t.managed.get();
+      await t.tick();
+      t.answers[0]!.resolve({ demoAllowed: false });
+      await first;
+      t.changed();
+      const second = t.managed.get();
+      await t.tick();
+      expect(t.answers).toHaveLength(2);
+      t.answers[1]!.resolve({ demoAllowed: true });
+      expect(await second).toEqual({ demoAllowed: true });
+      await t.tick();
+      expect(t.local.data.get(MANAGED_COPY_KEY)).toEqual({ demoAllowed: true });
+    });
   });
 });

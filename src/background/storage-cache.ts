@@ -70,21 +70,84 @@ export function cachedArea(area: StorageArea, onChanged: OnChanged): StorageArea
   };
 }
 
+/** Where the last policy the browser gave is kept (storage.local), for the next start of the browser. */
+export const MANAGED_COPY_KEY = 'managedPolicy';
+
+/** The kept copy of the policy, for the reads the browser is slow to answer. */
+export interface ManagedCopy {
+  /** The extension's local storage: the copy outlives the browser's restarts. */
+  area: StorageArea;
+  /** How long a read waits for the browser before it takes the kept copy (ms). */
+  waitMs: number;
+  /** Waits `ms` (tests pass their own clock). */
+  sleep?: (ms: number) => Promise<void>;
+  /** The browser's answer came after a read took the copy, and differs from it: the policy in force changed. */
+  onLateChange?: () => void;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+
 /**
  * The policy area with the last answer kept until the browser reports a
  * change; an answer that is an error (Firefox without a policy) is kept too,
  * since readPolicy reads it as "no policy" each time anyway.
+ *
+ * With `keep`, the browser's slowness at start is not the user's: Chromium
+ * answers its first policy read only once its policy service is up (3–8 s
+ * are reported after the browser starts, and Edge has been seen never to
+ * answer), and meanwhile the popup would say « Chargement… ». Each answer is
+ * kept in `keep.area`; a read the browser has not answered within
+ * `keep.waitMs` takes that copy, and the browser's answer replaces it when it
+ * comes. With no copy yet (the first start after installing), a read waits
+ * for the browser: the organisation's rules (a PIN for every token, where
+ * codes may go) are never guessed.
  */
-export function cachedManaged(area: ManagedArea, onChanged: OnChanged): ManagedArea {
-  let held: Promise<Record<string, unknown>> | null = null;
+export function cachedManaged(area: ManagedArea, onChanged: OnChanged, keep?: ManagedCopy): ManagedArea {
+  /** The browser's answer, asked once until a change; `done` once it came. */
+  let held: { answer: Promise<Record<string, unknown>>; done: boolean } | null = null;
+  /** The copy some read was given while the browser had not answered. */
+  let gaveCopy: Record<string, unknown> | null = null;
   onChanged(() => {
     held = null;
   });
+  const sleep = keep?.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const kept = async (): Promise<Record<string, unknown> | null> => {
+    const stored = (await keep!.area.get(MANAGED_COPY_KEY).catch((): Record<string, unknown> => ({})))[MANAGED_COPY_KEY];
+    return isRecord(stored) ? stored : null;
+  };
+
+  function ask(): NonNullable<typeof held> {
+    const asked = { answer: area.get(), done: false };
+    // An error answer is "no policy" for readPolicy, so the copy says the same: no key set.
+    void asked.answer.then(
+      (value) => settle(asked, value),
+      () => settle(asked, {}),
+    );
+    return asked;
+  }
+
+  async function settle(asked: NonNullable<typeof held>, value: Record<string, unknown>): Promise<void> {
+    asked.done = true;
+    if (!keep || held !== asked) return;
+    const given = gaveCopy;
+    gaveCopy = null;
+    // Kept for the next start; a write that fails (a full quota) costs only that copy's freshness.
+    if (!same(await kept(), value)) await keep.area.set({ [MANAGED_COPY_KEY]: value }).catch(() => undefined);
+    if (given && !same(given, value)) keep.onLateChange?.();
+  }
+
   return {
-    get() {
+    async get() {
       // A change reported while this read is in flight clears it: the next get reads again.
-      held ??= area.get();
-      return held.then(copy);
+      held ??= ask();
+      const asked = held;
+      if (!keep || asked.done) return asked.answer.then(copy);
+      const late = await Promise.race([asked.answer.then(() => false, () => false), sleep(keep.waitMs).then(() => true)]);
+      const stored = late ? await kept() : null;
+      if (!stored || asked.done) return asked.answer.then(copy);
+      gaveCopy = stored;
+      return copy(stored);
     },
   };
 }
