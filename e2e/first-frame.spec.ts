@@ -4,7 +4,15 @@
  * over (buttons work, codes change with their step), and the extension's
  * content security policy holds on the page the worker made.
  */
-import { expect, test } from './fixtures.ts';
+import type { Worker } from '@playwright/test';
+import { expect, launchWithExtension, popupPath, test, type LoadedBrowser } from './fixtures.ts';
+
+/** The extension's service worker, and what it can reach of the browser's storage. */
+const workerOf = ({ context, extensionId }: LoadedBrowser): Worker => context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${extensionId}/`))!;
+interface ChromeStorage {
+  chrome: { storage: { local: { get(key: string): Promise<Record<string, unknown>> }; managed: { get(): Promise<unknown> } } };
+  policyAnswered?: boolean;
+}
 
 /** Stamps, before any page script, when a code first stands in the page (ms since navigation start). */
 const PROBE = `(() => {
@@ -57,4 +65,38 @@ test('the popup opens with its codes already in the page, then works as usual', 
       }),
   );
   expect(inline).toMatch(/^blocked by script-src/);
+});
+
+test('after the browser restarts, the popup shows its codes before the browser has its policy ready', async ({ userDataDir }) => {
+  const first = await launchWithExtension(userDataDir);
+  try {
+    const popup = await first.context.newPage();
+    await popup.goto(`chrome-extension://${first.extensionId}/${popupPath()}`);
+    await popup.getByTestId('settings').click();
+    await popup.getByTestId('demo').check();
+    await popup.getByTestId('back').click();
+    await expect(popup.getByTestId('code')).toHaveText(/^\d{3} \d{3}$/);
+    // The browser's answer (no policy here) is kept for the next start.
+    const kept = () => workerOf(first).evaluate(async () => (await (globalThis as unknown as ChromeStorage).chrome.storage.local.get('managedPolicy')).managedPolicy ?? null);
+    await expect.poll(kept).toEqual({});
+  } finally {
+    await first.context.close();
+  }
+
+  // Chromium answers its first policy read seconds after it starts (its policy service): the kept copy stands in.
+  const second = await launchWithExtension(userDataDir);
+  try {
+    const worker = workerOf(second);
+    await worker.evaluate(() => {
+      const scope = globalThis as unknown as ChromeStorage;
+      scope.policyAnswered = false;
+      void scope.chrome.storage.managed.get().then(() => (scope.policyAnswered = true));
+    });
+    const popup = await second.context.newPage();
+    await popup.goto(`chrome-extension://${second.extensionId}/${popupPath()}`);
+    await expect(popup.getByTestId('code')).toHaveText(/^\d{3} \d{3}$/);
+    expect(await worker.evaluate(() => (globalThis as unknown as ChromeStorage).policyAnswered), 'the code came before the browser answered its policy').toBe(false);
+  } finally {
+    await second.context.close();
+  }
 });
