@@ -260,6 +260,17 @@ describe('cachedManaged', () => {
       expect(t.local.data.get(MANAGED_COPY_KEY)).toEqual({ demoAllowed: true });
     });
 
+    it('waits once: while the browser stays silent, the next reads take the copy at once', async () => {
+      const t = slowStart();
+      t.local.data.set(MANAGED_COPY_KEY, { forcePin: true });
+      const first = t.managed.get();
+      await t.tick();
+      t.sleepers.shift()!();
+      expect(await first).toEqual({ forcePin: true });
+      expect(await t.managed.get()).toEqual({ forcePin: true });
+      expect(t.sleepers).toHaveLength(0);
+    });
+
     it('says nothing changed when the late answer is the copy', async () => {
       const t = slowStart();
       t.local.data.set(MANAGED_COPY_KEY, { demoAllowed: false });

@@ -104,8 +104,8 @@ const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.str
  * codes may go) are never guessed.
  */
 export function cachedManaged(area: ManagedArea, onChanged: OnChanged, keep?: ManagedCopy): ManagedArea {
-  /** The browser's answer, asked once until a change; `done` once it came. */
-  let held: { answer: Promise<Record<string, unknown>>; done: boolean } | null = null;
+  /** The browser's answer, asked once until a change; `done` once it came, `late` once a read stopped waiting for it. */
+  let held: { answer: Promise<Record<string, unknown>>; done: boolean; late: boolean } | null = null;
   /** The copy some read was given while the browser had not answered. */
   let gaveCopy: Record<string, unknown> | null = null;
   onChanged(() => {
@@ -118,7 +118,7 @@ export function cachedManaged(area: ManagedArea, onChanged: OnChanged, keep?: Ma
   };
 
   function ask(): NonNullable<typeof held> {
-    const asked = { answer: area.get(), done: false };
+    const asked = { answer: area.get(), done: false, late: false };
     // An error answer is "no policy" for readPolicy, so the copy says the same: no key set.
     void asked.answer.then(
       (value) => settle(asked, value),
@@ -143,8 +143,9 @@ export function cachedManaged(area: ManagedArea, onChanged: OnChanged, keep?: Ma
       held ??= ask();
       const asked = held;
       if (!keep || asked.done) return asked.answer.then(copy);
-      const late = await Promise.race([asked.answer.then(() => false, () => false), sleep(keep.waitMs).then(() => true)]);
-      const stored = late ? await kept() : null;
+      // Waited for once: while the browser stays silent, the next reads take the copy at once.
+      if (!asked.late) asked.late = await Promise.race([asked.answer.then(() => false, () => false), sleep(keep.waitMs).then(() => true)]);
+      const stored = asked.late ? await kept() : null;
       if (!stored || asked.done) return asked.answer.then(copy);
       gaveCopy = stored;
       return copy(stored);
