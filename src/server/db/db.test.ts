@@ -44,9 +44,9 @@ describe('openDatabase', () => {
   for (const target of testDatabases().filter((t) => t.name === 'postgres')) {
     describe('when PostgreSQL ends a connection or a lock is held', () => {
       const backend = async (db: Kysely<Database>): Promise<number> => (await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(db)).rows[0]!.pid;
-      /** Runs `text` on a connection of its own (the test's, or an instance Jeton does not control). */
-      async function outside<T>(schema: string | undefined, work: (client: pg.Client) => Promise<T>): Promise<T> {
-        const client = new pg.Client({ connectionString: TEST_PG_URL, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+      /** Runs `work` on a connection outside the pool under test (an administrator's, say). */
+      async function outside<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+        const client = new pg.Client({ connectionString: TEST_PG_URL });
         await client.connect();
         try {
           return await work(client);
@@ -65,7 +65,7 @@ describe('openDatabase', () => {
         const { db, close } = await openDatabase({ ...target.options(), onConnectionLost: (message) => lost.push(message) });
         try {
           const pid = await backend(db);
-          await outside(undefined, (c) => c.query('SELECT pg_terminate_backend($1)', [pid]));
+          await outside((c) => c.query('SELECT pg_terminate_backend($1)', [pid]));
           await until(() => lost.length > 0);
           expect(lost[0]).toMatch(/^PostgreSQL ended an idle connection \(57P01: terminating connection/);
           expect(await backend(db)).not.toBe(pid);
@@ -80,9 +80,9 @@ describe('openDatabase', () => {
           const failed = db.transaction().execute(async (tx) => {
             await addUser(tx, 'format01');
             const pid = await backend(tx);
-            await outside(undefined, (c) => c.query('SELECT pg_terminate_backend($1)', [pid]));
+            await outside((c) => c.query('SELECT pg_terminate_backend($1)', [pid]));
             // The session is gone while this transaction has no statement running: the error comes on its own.
-            await until(async () => (await outside(undefined, (c) => c.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid]))).rowCount === 0);
+            await until(async () => (await outside((c) => c.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [pid]))).rowCount === 0);
             await addUser(tx, 'format02');
           });
           await expect(failed).rejects.toThrow();
@@ -105,7 +105,7 @@ describe('openDatabase', () => {
             await new Promise<void>((r) => (resume = r));
             await tx.updateTable('users').set({ message: 'too late' }).where('username', '=', 'format01').execute();
           });
-          await until(async () => (await outside(undefined, (c) => c.query("SELECT 1 FROM pg_locks WHERE locktype = 'transactionid' AND mode = 'ExclusiveLock'"))).rowCount! > 0);
+          await until(async () => (await outside((c) => c.query("SELECT 1 FROM pg_locks WHERE locktype = 'transactionid' AND mode = 'ExclusiveLock'"))).rowCount! > 0);
           // Meanwhile the other instance's write waits for the row, then fails with the lock timeout's error.
           await expect(db.updateTable('users').set({ login_failures: 1 }).where('username', '=', 'format01').execute()).rejects.toMatchObject({ code: '55P03' });
           // PostgreSQL ends the stalled session: its row is free again, its change undone.
