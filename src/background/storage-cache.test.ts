@@ -232,7 +232,15 @@ describe('cachedManaged', () => {
         return box;
       };
       const tick = () => new Promise((r) => setTimeout(r, 0));
-      return { answers, sleepers, local, managed, settled, tick, lateChanges: () => lateChanges, changed: () => listeners.forEach((l) => l(['x'])) };
+      /** With `kept` as the copy, a read whose wait runs out before the browser answers. */
+      const lateRead = async (kept: Record<string, unknown>) => {
+        local.data.set(MANAGED_COPY_KEY, kept);
+        const read = managed.get();
+        await tick();
+        sleepers.shift()!();
+        return read;
+      };
+      return { answers, sleepers, local, managed, settled, tick, lateRead, lateChanges: () => lateChanges, changed: () => listeners.forEach((l) => l(['x'])) };
     }
 
     it('keeps each answer of the browser, and gives the browser\'s answer when it comes in time', async () => {
@@ -247,11 +255,7 @@ describe('cachedManaged', () => {
 
     it('gives the kept copy when the browser is late, then the browser\'s answer once it comes, and says the policy changed', async () => {
       const t = slowStart();
-      t.local.data.set(MANAGED_COPY_KEY, { demoAllowed: false, forcePin: true });
-      const read = t.managed.get();
-      await t.tick();
-      t.sleepers.shift()!(); // the wait is over, the browser has not answered
-      expect(await read).toEqual({ demoAllowed: false, forcePin: true });
+      expect(await t.lateRead({ demoAllowed: false, forcePin: true })).toEqual({ demoAllowed: false, forcePin: true });
       expect(t.answers).toHaveLength(1); // still the one question
       t.answers[0]!.resolve({ demoAllowed: true });
       await t.tick();
@@ -262,22 +266,14 @@ describe('cachedManaged', () => {
 
     it('waits once: while the browser stays silent, the next reads take the copy at once', async () => {
       const t = slowStart();
-      t.local.data.set(MANAGED_COPY_KEY, { forcePin: true });
-      const first = t.managed.get();
-      await t.tick();
-      t.sleepers.shift()!();
-      expect(await first).toEqual({ forcePin: true });
+      expect(await t.lateRead({ forcePin: true })).toEqual({ forcePin: true });
       expect(await t.managed.get()).toEqual({ forcePin: true });
       expect(t.sleepers).toHaveLength(0);
     });
 
     it('says nothing changed when the late answer is the copy', async () => {
       const t = slowStart();
-      t.local.data.set(MANAGED_COPY_KEY, { demoAllowed: false });
-      const read = t.managed.get();
-      await t.tick();
-      t.sleepers.shift()!();
-      await read;
+      await t.lateRead({ demoAllowed: false });
       t.answers[0]!.resolve({ demoAllowed: false });
       await t.tick();
       expect(t.lateChanges()).toBe(0);

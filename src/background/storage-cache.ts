@@ -8,6 +8,7 @@
  * goes to storage again. The copy lives as long as the worker; nothing
  * outlives it. A read that started before a write never fills the copy.
  */
+import { isRecord } from '../core/policy.ts';
 import type { StorageArea } from '../core/vault-store.ts';
 import type { ManagedArea } from './policy.ts';
 
@@ -85,7 +86,6 @@ export interface ManagedCopy {
   onLateChange?: () => void;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /**

@@ -208,7 +208,7 @@ for (const target of testDatabases().filter((t) => t.name === 'postgres')) {
     const options = { ...target.options(), lockTimeoutMs: 200 };
     const h = useHarness({ name: 'postgres', options: () => options });
 
-    it("answers everyone else's logins; the held token's answers 500 and keeps its code for when the row is free", async () => {
+    it("answers everyone else's logins; the login on the held token answers 500 and its code still logs in once the row is free", async () => {
       const key = await apiKey(h);
       const verify = (body: unknown) => post(h, 'verify', body, { authorization: `Bearer ${key}` });
       const held = await activeToken(h, 'format01');
