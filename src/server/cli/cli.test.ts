@@ -182,6 +182,20 @@ for (const target of testDatabases()) {
       expect((await admin('remind')).out[0]).toBe('0 reminders sent.');
     });
 
+    it('takes an ID that begins with "-" (base64url) as the value of --id, and still says when --id has none', async () => {
+      await addUser();
+      const user = await h.ctx.db.selectFrom('users').select('id').executeTakeFirstOrThrow();
+      for (const id of ['-50ox7LHnoipeDOXd_tCLQ', '--5x']) {
+        await h.ctx.db
+          .insertInto('tokens')
+          .values({ id, user_id: user.id, profile: 'teleacces', activation_id: null, renews_token_id: null, device_name: 'Poste', seed: 's', k_status: 'k', algorithm: 'SHA1', digits: 6, period: 30, state: 'active', issued_at: T0 - DAY, expires_at: T0 + 30 * DAY, confirmed_at: T0, revoked_at: null })
+          .execute();
+        expect((await admin('token', 'revoke', '--id', id, '--json')).json()).toMatchObject({ ok: true, username: 'format01' });
+      }
+      expect((await admin('token', 'revoke', '--id')).code).toBe(EXIT.usage);
+      expect((await admin('apikey', 'revoke', '--id', '--name', 'x')).code).toBe(EXIT.usage);
+    });
+
     it('never prints control characters, escapes or bidi overrides from a stored device name', async () => {
       const user = await h.ctx.db.insertInto('users').values({ username: 'format01', email: 'f@example.org', password_hash: null, message: '', image_type: null, image_data: null, created_at: T0 }).returning('id').executeTakeFirstOrThrow();
       await h.ctx.db

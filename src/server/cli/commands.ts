@@ -61,6 +61,24 @@ interface Command {
 }
 
 const str = { type: 'string' } as const;
+
+/**
+ * `--id -50ox…`: IDs are base64url and may begin with "-", which parseArgs
+ * takes for an option and refuses as ambiguous. The argument after a string
+ * option is its value unless it is one of the command's own options, so it is
+ * handed over as `--id=-50ox…`.
+ */
+function joinValues(args: string[], options: Options): string[] {
+  const own = (arg: string | undefined): boolean => arg !== undefined && arg.startsWith('--') && Object.hasOwn(options, arg.slice(2).split('=')[0]!);
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const name = arg.startsWith('--') ? arg.slice(2) : '';
+    if (options[name]?.type === 'string' && i + 1 < args.length && !own(args[i + 1])) joined.push(`${arg}=${args[++i]}`);
+    else joined.push(arg);
+  }
+  return joined;
+}
 const ok = (json: Record<string, unknown>, lines: string[]): Result => ({ code: EXIT.ok, json: { ok: true, ...json }, lines });
 const s = (v: string | boolean | undefined): string => (typeof v === 'string' ? v : '');
 
@@ -379,7 +397,7 @@ export async function runCli(argv: string[], io: CliIO, deps: CliDeps): Promise<
   let values: Values;
   let positionals: string[];
   try {
-    const parsed = parseArgs({ args: found.rest, options: command.options, allowPositionals: true, strict: true });
+    const parsed = parseArgs({ args: joinValues(found.rest, command.options), options: command.options, allowPositionals: true, strict: true });
     values = parsed.values as Values;
     positionals = parsed.positionals;
     const expected = command.positionals ?? [];
