@@ -64,6 +64,11 @@ export async function launchWithExtension(userDataDir: string, extensionDir = EX
   return { context, extensionId: new URL(worker.url()).host };
 }
 
+/** The extension's service worker as it runs now (undefined when the browser has stopped it). */
+export function extensionWorker(context: BrowserContext, extensionId: string): Worker | undefined {
+  return context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${extensionId}/`));
+}
+
 /**
  * The id Chromium gives an unpacked extension without a `key`: the first 128
  * bits of SHA-256 of its absolute path, each hex digit written a–p.

@@ -7,6 +7,7 @@
  * PINs end in the lockout message, not an unlock.
  */
 import type { Locator, Page, Worker } from '@playwright/test';
+import { extensionWorker } from './chromium.ts';
 import { expect, test as base } from './fixtures.ts';
 import { addToken, readFreshCode, submitActivationLink } from './popup.ts';
 import { loginOnSamplePage } from './portal.ts';
@@ -48,7 +49,7 @@ async function activationLink(server: JetonServer, username: string, profile?: s
 
 /** The extension's service worker, to read the toolbar badge. */
 function worker(page: Page, extensionId: string): Worker {
-  const found = page.context().serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${extensionId}/`));
+  const found = extensionWorker(page.context(), extensionId);
   if (!found) throw new Error('no service worker');
   return found;
 }

@@ -6,6 +6,7 @@
  * page, a click the page made itself, and a locked PIN token.
  */
 import type { Page } from '@playwright/test';
+import { extensionWorker } from './chromium.ts';
 import { clickOffer, offerLabels, offerOf, registeredPatterns } from './fill.ts';
 import { expect, test } from './fill-fixtures.ts';
 
@@ -108,7 +109,7 @@ test('a locked PIN token: « Déverrouiller Jeton », and no code until it is un
   expect(await offerLabels(page)).toEqual(['Déverrouiller Jeton']);
   await clickOffer(page);
   // Jeton's popup opens (action.openPopup) where the browser lets it; otherwise the button says where to unlock.
-  const worker = context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${extensionId}/`))!;
+  const worker = extensionWorker(context, extensionId)!;
   const popupOpen = () =>
     worker.evaluate(async () => {
       const api = (globalThis as unknown as { chrome: { runtime: { getContexts(f: { contextTypes: string[] }): Promise<unknown[]> } } }).chrome;

@@ -4,6 +4,7 @@
  * click at its centre, as a person would.
  */
 import { expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
+import { extensionWorker } from './chromium.ts';
 
 /** The button Jeton shows next to a code field. */
 export const offerOf = (page: Page): Locator => page.locator('[data-jeton-offer]');
@@ -19,7 +20,7 @@ export async function clickOffer(page: Page): Promise<void> {
 
 /** What the extension's worker has registered as content scripts' match patterns. */
 export async function registeredPatterns(context: BrowserContext, extensionId: string): Promise<string[]> {
-  const worker = context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${extensionId}/`));
+  const worker = extensionWorker(context, extensionId);
   if (!worker) return [];
   // The worker's own chrome.scripting: what the browser will inject, not what Jeton meant to.
   return worker.evaluate(async () => {
@@ -67,7 +68,7 @@ export async function offerLabels(page: Page): Promise<string[]> {
  * key events, so tests start here.
  */
 export async function runFillCommand(context: BrowserContext, extensionId: string, pageUrl: string): Promise<void> {
-  const worker = context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${extensionId}/`));
+  const worker = extensionWorker(context, extensionId);
   if (!worker) throw new Error('The extension’s worker is not running.');
   await worker.evaluate(async (url) => {
     type Tabs = { query(q: object): Promise<Array<{ id: number }>>; sendMessage(id: number, m: unknown): Promise<unknown> };

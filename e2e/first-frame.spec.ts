@@ -4,11 +4,10 @@
  * over (buttons work, codes change with their step), and the extension's
  * content security policy holds on the page the worker made.
  */
-import type { Worker } from '@playwright/test';
-import { expect, launchWithExtension, popupPath, test, type LoadedBrowser } from './fixtures.ts';
+import { extensionWorker } from './chromium.ts';
+import { expect, launchWithExtension, popupPath, test } from './fixtures.ts';
 
-/** The extension's service worker, and what it can reach of the browser's storage. */
-const workerOf = ({ context, extensionId }: LoadedBrowser): Worker => context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${extensionId}/`))!;
+/** What the extension's service worker reaches of the browser's storage. */
 interface ChromeStorage {
   chrome: { storage: { local: { get(key: string): Promise<Record<string, unknown>> }; managed: { get(): Promise<unknown> } } };
   policyAnswered?: boolean;
@@ -77,7 +76,7 @@ test('after the browser restarts, the popup shows its codes before the browser h
     await popup.getByTestId('back').click();
     await expect(popup.getByTestId('code')).toHaveText(/^\d{3} \d{3}$/);
     // The browser's answer (no policy here) is kept for the next start.
-    const kept = () => workerOf(first).evaluate(async () => (await (globalThis as unknown as ChromeStorage).chrome.storage.local.get('managedPolicy')).managedPolicy ?? null);
+    const kept = () => extensionWorker(first.context, first.extensionId)!.evaluate(async () => (await (globalThis as unknown as ChromeStorage).chrome.storage.local.get('managedPolicy')).managedPolicy ?? null);
     await expect.poll(kept).toEqual({});
   } finally {
     await first.context.close();
@@ -86,7 +85,7 @@ test('after the browser restarts, the popup shows its codes before the browser h
   // Chromium answers its first policy read seconds after it starts (its policy service): the kept copy stands in.
   const second = await launchWithExtension(userDataDir);
   try {
-    const worker = workerOf(second);
+    const worker = extensionWorker(second.context, second.extensionId)!;
     await worker.evaluate(() => {
       const scope = globalThis as unknown as ChromeStorage;
       scope.policyAnswered = false;

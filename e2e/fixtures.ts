@@ -11,7 +11,7 @@ import { test as base, type BrowserContext, type Page } from '@playwright/test';
 import { launchWithExtension, popupPath, type LoadedBrowser } from './chromium.ts';
 import { startJetonServer, type JetonServer } from './server.ts';
 
-export { launchWithExtension, popupPath, type LoadedBrowser } from './chromium.ts';
+export { launchWithExtension, popupPath } from './chromium.ts';
 
 interface TestFixtures {
   /** A fresh Chromium profile directory, removed afterwards. */

@@ -104,10 +104,11 @@ const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.str
  * codes may go) are never guessed.
  */
 export function cachedManaged(area: ManagedArea, onChanged: OnChanged, keep?: ManagedCopy): ManagedArea {
-  /** The browser's answer, asked once until a change; `done` once it came, `late` once a read stopped waiting for it. */
-  let held: { answer: Promise<Record<string, unknown>>; done: boolean; late: boolean } | null = null;
-  /** The copy some read was given while the browser had not answered. */
-  let gaveCopy: Record<string, unknown> | null = null;
+  /**
+   * The browser's answer, asked once until a change; `done` once it came, `late` once a read stopped
+   * waiting for it, `gave` the copy reads were given meanwhile.
+   */
+  let held: { answer: Promise<Record<string, unknown>>; done: boolean; late: boolean; gave: Record<string, unknown> | null } | null = null;
   onChanged(() => {
     held = null;
   });
@@ -118,7 +119,7 @@ export function cachedManaged(area: ManagedArea, onChanged: OnChanged, keep?: Ma
   };
 
   function ask(): NonNullable<typeof held> {
-    const asked = { answer: area.get(), done: false, late: false };
+    const asked: NonNullable<typeof held> = { answer: area.get(), done: false, late: false, gave: null };
     // An error answer is "no policy" for readPolicy, so the copy says the same: no key set.
     void asked.answer.then(
       (value) => settle(asked, value),
@@ -130,11 +131,9 @@ export function cachedManaged(area: ManagedArea, onChanged: OnChanged, keep?: Ma
   async function settle(asked: NonNullable<typeof held>, value: Record<string, unknown>): Promise<void> {
     asked.done = true;
     if (!keep || held !== asked) return;
-    const given = gaveCopy;
-    gaveCopy = null;
     // Kept for the next start; a write that fails (a full quota) costs only that copy's freshness.
     if (!same(await kept(), value)) await keep.area.set({ [MANAGED_COPY_KEY]: value }).catch(() => undefined);
-    if (given && !same(given, value)) keep.onLateChange?.();
+    if (asked.gave && !same(asked.gave, value)) keep.onLateChange?.();
   }
 
   return {
@@ -147,7 +146,7 @@ export function cachedManaged(area: ManagedArea, onChanged: OnChanged, keep?: Ma
       if (!asked.late) asked.late = await Promise.race([asked.answer.then(() => false, () => false), sleep(keep.waitMs).then(() => true)]);
       const stored = asked.late ? await kept() : null;
       if (!stored || asked.done) return asked.answer.then(copy);
-      gaveCopy = stored;
+      asked.gave = stored;
       return copy(stored);
     },
   };
