@@ -17,6 +17,7 @@ export async function createContext(config: Config, log: (msg: string) => void =
     sqliteFile: sqliteFile(config),
     ...(config.databaseSchema ? { schema: config.databaseSchema } : {}),
     onConnectionLost: log,
+    onMigrationWait: log,
   });
   let masterKey = loadMasterKey(config.masterKey, config.dataDir, log);
   if (!config.masterKey) masterKey = await settleInterruptedRotation(handle.db, config.dataDir, masterKey, log);

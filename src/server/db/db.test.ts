@@ -92,6 +92,66 @@ describe('openDatabase', () => {
         }
       });
 
+      describe('when a lock the migrations need is held longer than the lock timeout (a backup, a long transaction)', () => {
+        /** Opens a transaction outside the pool holding the migrations' table: they wait out the lock timeout until it ends. */
+        async function holdMigrationTable(schema: string): Promise<{ release(): Promise<void>; end(): Promise<void> }> {
+          const client = new pg.Client({ connectionString: TEST_PG_URL });
+          await client.connect();
+          await client.query('BEGIN');
+          await client.query(`LOCK TABLE ${client.escapeIdentifier(schema)}.kysely_migration IN ACCESS EXCLUSIVE MODE`);
+          return { release: async () => void (await client.query('COMMIT')), end: () => client.end() };
+        }
+
+        it('tries the migrations again after a pause, says so each time, and opens once the lock is released', async () => {
+          const options = target.options();
+          await (await openDatabase(options)).close();
+          const holder = await holdMigrationTable(options.schema!);
+          try {
+            const waits: string[] = [];
+            const opening = openDatabase({
+              ...options,
+              lockTimeoutMs: 50,
+              migrationPauseMs: 0,
+              migrationAttempts: 100,
+              onMigrationWait: (message) => {
+                waits.push(message);
+                if (waits.length === 2) void holder.release();
+              },
+            });
+            const { db, close } = await opening;
+            try {
+              expect(waits.length).toBeGreaterThanOrEqual(2);
+              expect(waits[0]).toBe(
+                "Migrations waiting: another session holds a lock on Jeton's tables (a backup, a long transaction) longer than the lock timeout; trying again in 0 s (attempt 2 of 100).",
+              );
+              await addUser(db, 'format01');
+              expect(await db.selectFrom('users').select('username').execute()).toEqual([{ username: 'format01' }]);
+            } finally {
+              await close();
+            }
+          } finally {
+            await holder.end();
+          }
+        });
+
+        it('fails the start after its attempts with an error that says why', async () => {
+          const options = target.options();
+          await (await openDatabase(options)).close();
+          const holder = await holdMigrationTable(options.schema!);
+          try {
+            const waits: string[] = [];
+            const opening = openDatabase({ ...options, lockTimeoutMs: 50, migrationPauseMs: 0, migrationAttempts: 3, onMigrationWait: (message) => waits.push(message) });
+            await expect(opening).rejects.toThrow(
+              "The database could not be migrated: another session holds a lock on Jeton's tables (a backup, a long transaction) longer than the lock timeout, 3 times. Start again once it is released.",
+            );
+            await expect(opening).rejects.toMatchObject({ cause: { code: '55P03' } });
+            expect(waits).toHaveLength(2);
+          } finally {
+            await holder.end();
+          }
+        });
+      });
+
       it('gives up a row lock held longer than the lock timeout, and ends a transaction left idle past its limit, which frees its locks', async () => {
         const options = target.options();
         const { db, close } = await openDatabase({ ...options, lockTimeoutMs: 200 });

@@ -42,6 +42,12 @@ export interface DatabaseOptions {
   lockTimeoutMs?: number;
   /** PostgreSQL: how long a connection may sit idle inside a transaction before the server ends it (ms). */
   idleInTransactionTimeoutMs?: number;
+  /** PostgreSQL: told each time the migrations wait out the lock timeout and are tried again. */
+  onMigrationWait?: (message: string) => void;
+  /** PostgreSQL: how many times the migrations are tried when a lock stays held (default 12). */
+  migrationAttempts?: number;
+  /** PostgreSQL: the pause before trying the migrations again (ms, default 5 s). */
+  migrationPauseMs?: number;
 }
 
 /**
@@ -55,6 +61,19 @@ export interface DatabaseOptions {
  */
 const LOCK_TIMEOUT_MS = 5_000;
 const IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
+
+/**
+ * The migrations wait for their locks as any statement does, no longer than
+ * the lock timeout: a schema change queued behind a long reader (a backup's
+ * pg_dump holds its locks for the whole dump) would hold back every query of
+ * the other instances on that table behind it. They give way instead, and are
+ * tried again after a pause (one transaction: nothing is half done), for
+ * about two minutes in all before the start fails and says why.
+ */
+const MIGRATION_ATTEMPTS = 12;
+const MIGRATION_PAUSE_MS = 5_000;
+/** PostgreSQL's lock_not_available: a statement waited lock_timeout for a lock. */
+const LOCK_NOT_AVAILABLE = '55P03';
 
 /** A SQLite connection's cached `prepare`, for statements run synchronously (store/prepared.ts), and whether a transaction is open on it. */
 export type SqliteStatements = Pick<SQLite.Database, 'prepare' | 'inTransaction'>;
@@ -148,6 +167,17 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
     sqliteConnections.set(db, statements);
   }
+  try {
+    await migrate(db, options);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return { db, dialect, close: () => db.destroy() };
+}
+
+/** Brings the schema up to date; on PostgreSQL, tried again while a lock held elsewhere outlasts the lock timeout. */
+async function migrate(db: Kysely<Database>, options: DatabaseOptions): Promise<void> {
   // Areas of the server add their migrations independently; order by name, tolerate gaps.
   // With a schema, Kysely must keep its migration tables there too: it otherwise
   // finds another schema's `kysely_migration` by introspection and skips creating its own.
@@ -157,10 +187,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     allowUnorderedMigrations: true,
     ...(options.schema ? { migrationTableSchema: options.schema } : {}),
   });
-  const { error } = await migrator.migrateToLatest();
-  if (error) {
-    await db.destroy();
-    throw error instanceof Error ? error : new Error(String(error));
+  const attempts = options.migrationAttempts ?? MIGRATION_ATTEMPTS;
+  const pauseMs = options.migrationPauseMs ?? MIGRATION_PAUSE_MS;
+  for (let attempt = 1; ; attempt++) {
+    const { error } = await migrator.migrateToLatest();
+    if (error === undefined) return;
+    const lockHeld = (error as { code?: unknown }).code === LOCK_NOT_AVAILABLE;
+    if (!lockHeld) throw error instanceof Error ? error : new Error(String(error));
+    const held = `another session holds a lock on Jeton's tables (a backup, a long transaction) longer than the lock timeout`;
+    if (attempt >= attempts) throw new Error(`The database could not be migrated: ${held}, ${attempts} times. Start again once it is released.`, { cause: error });
+    options.onMigrationWait?.(`Migrations waiting: ${held}; trying again in ${Math.round(pauseMs / 1000)} s (attempt ${attempt + 1} of ${attempts}).`);
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
   }
-  return { db, dialect, close: () => db.destroy() };
 }
