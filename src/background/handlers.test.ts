@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { generateActivationCode } from '../core/activation-code.ts';
 import { generateTOTP } from '../core/totp.ts';
 import { openVault, VAULT_STORAGE_KEY } from '../core/vault.ts';
 import { SERVER_URL } from '../testing/background/fake-server.ts';
 import { harness, T0 } from '../testing/background/harness.ts';
+import { cachedManaged } from './storage-cache.ts';
 
 const codeOf = (seed: Uint8Array, at: number) => generateTOTP({ seed, algorithm: 'SHA1', digits: 6, period: 30 }, at);
 
@@ -150,6 +151,20 @@ describe('state.get', () => {
     expect([...h.local.data]).toEqual(local);
     expect([...h.session.data]).toEqual(session);
     expect(h.timer.at).toBe(timer);
+  });
+});
+
+describe('state.waiting', () => {
+  it('says when the state waits for the browser’s first answer about the organisation’s rules, and not once it came', async () => {
+    const h = harness();
+    let answer: (policy: Record<string, unknown>) => void = () => undefined;
+    h.deps.managed = cachedManaged({ get: () => new Promise((resolve) => (answer = resolve)) }, () => undefined);
+    expect(await h.ok('state.waiting', {})).toEqual({ policy: false });
+    const state = h.ok('state.get', {});
+    await vi.waitFor(async () => expect(await h.ok('state.waiting', {})).toEqual({ policy: true }));
+    answer({ demoMode: false });
+    expect((await state).policy).toMatchObject({ managed: true, demoAllowed: false });
+    expect(await h.ok('state.waiting', {})).toEqual({ policy: false });
   });
 });
 

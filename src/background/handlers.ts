@@ -74,6 +74,7 @@ function handlersOver(deps: Deps): Handlers {
   return {
     ...fillHandlers(deps),
     'state.get': () => state(deps),
+    'state.waiting': async () => ({ policy: deps.managed.waiting?.() ?? false }),
     'account.add': (req) => addAccount(deps, req),
     'account.set-pin': async ({ pin }) => {
       const result = await setPin(deps, pin);

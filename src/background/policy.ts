@@ -9,6 +9,8 @@ import { autoLockChoices, NO_POLICY, parsePolicy, type Policy } from '../core/po
 /** The part of the browser's managed storage area Jeton uses. */
 export interface ManagedArea {
   get(): Promise<Record<string, unknown>>;
+  /** True while a read waits for the browser's answer with no kept copy to stand in (the popup says why it waits). */
+  waiting?(): boolean;
 }
 
 /** The policy in force. No area, an error (Firefox throws when no policy names Jeton) or garbage all mean "no policy". */

@@ -264,11 +264,12 @@ describe('cachedManaged', () => {
       expect(t.local.data.get(MANAGED_COPY_KEY)).toEqual({ demoAllowed: true });
     });
 
-    it('waits once: while the browser stays silent, the next reads take the copy at once', async () => {
+    it('waits once: while the browser stays silent, the next reads take the copy at once (no read waits)', async () => {
       const t = slowStart();
       expect(await t.lateRead({ forcePin: true })).toEqual({ forcePin: true });
       expect(await t.managed.get()).toEqual({ forcePin: true });
       expect(t.sleepers).toHaveLength(0);
+      expect(t.managed.waiting!()).toBe(false);
     });
 
     it('says nothing changed when the late answer is the copy', async () => {
@@ -279,16 +280,19 @@ describe('cachedManaged', () => {
       expect(t.lateChanges()).toBe(0);
     });
 
-    it('with no copy yet (first start after installing), waits for the browser however long it takes', async () => {
+    it('with no copy yet (first start after installing), waits for the browser however long it takes, and says it waits', async () => {
       const t = slowStart();
+      expect(t.managed.waiting!()).toBe(false);
       const read = t.settled(t.managed.get());
       await t.tick();
       t.sleepers.shift()!();
       await t.tick();
       expect(read.done).toBe(false);
+      expect(t.managed.waiting!()).toBe(true);
       t.answers[0]!.resolve({ forcePin: true });
       await t.tick();
       expect(read).toEqual({ done: true, value: { forcePin: true } });
+      expect(t.managed.waiting!()).toBe(false);
     });
 
     it('keeps an error answer (no policy) as a policy with no key', async () => {

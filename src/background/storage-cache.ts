@@ -149,5 +149,6 @@ export function cachedManaged(area: ManagedArea, onChanged: OnChanged, keep?: Ma
       asked.gave = stored;
       return copy(stored);
     },
+    waiting: () => held !== null && !held.done && held.gave === null,
   };
 }

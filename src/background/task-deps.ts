@@ -51,10 +51,10 @@ class TaskVault implements Vault {
   }
 }
 
-/** The policy area read once (a throw, as Firefox's without a policy, is kept too: readPolicy reads it as "no policy"). */
+/** The policy area read once (a throw, as Firefox's without a policy, is kept too: readPolicy reads it as "no policy"); whether a read waits is the area's. */
 function managedOnce(area: ManagedArea): ManagedArea {
   let read: Promise<Record<string, unknown>> | null = null;
-  return { get: () => (read ??= area.get()) };
+  return { get: () => (read ??= area.get()), waiting: () => area.waiting?.() ?? false };
 }
 
 /** The dependencies of one task over `root`'s stores. */

@@ -135,6 +135,8 @@ export interface FillOffer {
 /** Every message: its request and its response. The background must handle each one. */
 interface MessageMap {
   'state.get': { req: Empty; res: PopupState };
+  /** What a `state.get` still unanswered waits for: `policy`, the browser's first answer about the organisation's rules. */
+  'state.waiting': { req: Empty; res: { policy: boolean } };
   'account.add': { req: { serverUrl: string; userId: string; code: string }; res: AddResult };
   'account.set-pin': { req: { pin: string }; res: Extract<AddResult, { kind: 'added' }> };
   'account.cancel-setup': { req: Empty; res: null };
@@ -182,6 +184,7 @@ export type Audience = 'extension' | 'content';
 
 export const MESSAGE_AUDIENCE: { [N in MessageName]: Audience } = {
   'state.get': 'extension',
+  'state.waiting': 'extension',
   'account.add': 'extension',
   'account.set-pin': 'extension',
   'account.cancel-setup': 'extension',
@@ -244,6 +247,7 @@ const accountId = text(64, 1);
 /** One validator per message; the compiler forces one for every name. */
 export const REQUEST_READERS: { [N in MessageName]: Reader<RequestOf<N>> } = {
   'state.get': empty,
+  'state.waiting': empty,
   'account.add': object({ serverUrl: text(2048, 1), userId: text(256, 1), code: text(64, 1) }),
   'account.set-pin': object({ pin: text(64, 1) }),
   'account.cancel-setup': empty,

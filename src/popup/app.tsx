@@ -9,6 +9,7 @@ import { AccountList } from './accounts.tsx';
 import { AddAccount } from './add-account.tsx';
 import { ErrorLine, NoticeLine, toUiError, type UiError } from './feedback.tsx';
 import { dict, resolveLanguage, type Dict } from './i18n.ts';
+import { Loading } from './loading.tsx';
 import { PinSetup } from './pin-setup.tsx';
 import { send } from './send.ts';
 import { SettingsScreen } from './settings.tsx';
@@ -155,7 +156,7 @@ export function App({ first, initial }: { first?: Promise<PopupState>; initial?:
         {state === null ? (
           <>
             <ErrorLine error={error} d={d} />
-            {error ? null : <p class="loading">{d.loading}</p>}
+            {error ? null : <Loading d={d} />}
             {error && RESETTABLE.has(error.code) ? <VaultReset d={d} onDone={() => void act(() => Promise.resolve())} onError={setError} /> : null}
           </>
         ) : setup ? (
