@@ -10,7 +10,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Dict } from './i18n.ts';
 import { send } from './send.ts';
 
-/** How often the popup asks what its state waits for, the first time after as long. */
+/** The popup asks what its state waits for every this many ms, the first time this long after it opened. */
 export const EXPLAIN_EVERY_MS = 2_000;
 
 export function Loading({ d }: { d: Dict }) {

@@ -142,7 +142,7 @@ describe('openDatabase', () => {
             const waits: string[] = [];
             const opening = openDatabase({ ...options, lockTimeoutMs: 50, migrationPauseMs: 0, migrationAttempts: 3, onMigrationWait: (message) => waits.push(message) });
             await expect(opening).rejects.toThrow(
-              "The database could not be migrated: another session holds a lock on Jeton's tables (a backup, a long transaction) longer than the lock timeout, 3 times. Start again once it is released.",
+              "The database could not be migrated: another session holds a lock on Jeton's tables (a backup, a long transaction) longer than the lock timeout (3 attempts). Start again once it is released.",
             );
             await expect(opening).rejects.toMatchObject({ cause: { code: '55P03' } });
             expect(waits).toHaveLength(2);

@@ -195,7 +195,7 @@ async function migrate(db: Kysely<Database>, options: DatabaseOptions): Promise<
     const lockHeld = (error as { code?: unknown }).code === LOCK_NOT_AVAILABLE;
     if (!lockHeld) throw error instanceof Error ? error : new Error(String(error));
     const held = `another session holds a lock on Jeton's tables (a backup, a long transaction) longer than the lock timeout`;
-    if (attempt >= attempts) throw new Error(`The database could not be migrated: ${held}, ${attempts} times. Start again once it is released.`, { cause: error });
+    if (attempt >= attempts) throw new Error(`The database could not be migrated: ${held} (${attempts} attempts). Start again once it is released.`, { cause: error });
     options.onMigrationWait?.(`Migrations waiting: ${held}; trying again in ${Math.round(pauseMs / 1000)} s (attempt ${attempt + 1} of ${attempts}).`);
     await new Promise((resolve) => setTimeout(resolve, pauseMs));
   }
