@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from './index.ts';
+import { openDatabase, type DatabaseHandle, type DatabaseOptions } from './index.ts';
 import type { Database } from './schema.ts';
 import { TEST_PG_URL, testDatabases } from '../../testing/server/databases.ts';
 
@@ -93,62 +93,57 @@ describe('openDatabase', () => {
       });
 
       describe('when a lock the migrations need is held longer than the lock timeout (a backup, a long transaction)', () => {
-        /** Opens a transaction outside the pool holding the migrations' table: they wait out the lock timeout until it ends. */
-        async function holdMigrationTable(schema: string): Promise<{ release(): Promise<void>; end(): Promise<void> }> {
-          const client = new pg.Client({ connectionString: TEST_PG_URL });
-          await client.connect();
-          await client.query('BEGIN');
-          await client.query(`LOCK TABLE ${client.escapeIdentifier(schema)}.kysely_migration IN ACCESS EXCLUSIVE MODE`);
-          return { release: async () => void (await client.query('COMMIT')), end: () => client.end() };
-        }
-
-        it('tries the migrations again after a pause, says so each time, and opens once the lock is released', async () => {
+        /**
+         * Runs `work` while a transaction outside the pool holds the migrations' table of a migrated schema: its
+         * migrations wait out the lock timeout (50 ms here) until `release`, and are tried again without a pause.
+         */
+        async function whileHeld(work: (open: (options: Partial<DatabaseOptions>) => Promise<DatabaseHandle>, release: () => Promise<void>) => Promise<void>): Promise<void> {
           const options = target.options();
           await (await openDatabase(options)).close();
-          const holder = await holdMigrationTable(options.schema!);
+          const client = new pg.Client({ connectionString: TEST_PG_URL });
+          await client.connect();
           try {
+            await client.query('BEGIN');
+            await client.query(`LOCK TABLE ${client.escapeIdentifier(options.schema!)}.kysely_migration IN ACCESS EXCLUSIVE MODE`);
+            await work(
+              (more) => openDatabase({ ...options, lockTimeoutMs: 50, migrationPauseMs: 0, ...more }),
+              async () => void (await client.query('COMMIT')),
+            );
+          } finally {
+            await client.end();
+          }
+        }
+        const HELD = "another session holds a lock on Jeton's tables (a backup, a long transaction) longer than the lock timeout";
+
+        it('tries the migrations again after a pause, says so each time, and opens once the lock is released', async () => {
+          await whileHeld(async (open, release) => {
             const waits: string[] = [];
-            const opening = openDatabase({
-              ...options,
-              lockTimeoutMs: 50,
-              migrationPauseMs: 0,
+            const { db, close } = await open({
               migrationAttempts: 100,
               onMigrationWait: (message) => {
                 waits.push(message);
-                if (waits.length === 2) void holder.release();
+                if (waits.length === 2) void release();
               },
             });
-            const { db, close } = await opening;
             try {
               expect(waits.length).toBeGreaterThanOrEqual(2);
-              expect(waits[0]).toBe(
-                "Migrations waiting: another session holds a lock on Jeton's tables (a backup, a long transaction) longer than the lock timeout; trying again in 0 s (attempt 2 of 100).",
-              );
+              expect(waits[0]).toBe(`Migrations waiting: ${HELD}; trying again in 0 s (attempt 2 of 100).`);
               await addUser(db, 'format01');
               expect(await db.selectFrom('users').select('username').execute()).toEqual([{ username: 'format01' }]);
             } finally {
               await close();
             }
-          } finally {
-            await holder.end();
-          }
+          });
         });
 
         it('fails the start after its attempts with an error that says why', async () => {
-          const options = target.options();
-          await (await openDatabase(options)).close();
-          const holder = await holdMigrationTable(options.schema!);
-          try {
+          await whileHeld(async (open) => {
             const waits: string[] = [];
-            const opening = openDatabase({ ...options, lockTimeoutMs: 50, migrationPauseMs: 0, migrationAttempts: 3, onMigrationWait: (message) => waits.push(message) });
-            await expect(opening).rejects.toThrow(
-              "The database could not be migrated: another session holds a lock on Jeton's tables (a backup, a long transaction) longer than the lock timeout (3 attempts). Start again once it is released.",
-            );
+            const opening = open({ migrationAttempts: 3, onMigrationWait: (message) => waits.push(message) });
+            await expect(opening).rejects.toThrow(`The database could not be migrated: ${HELD} (3 attempts). Start again once it is released.`);
             await expect(opening).rejects.toMatchObject({ cause: { code: '55P03' } });
             expect(waits).toHaveLength(2);
-          } finally {
-            await holder.end();
-          }
+          });
         });
       });
 
