@@ -53,5 +53,7 @@ export async function buildApp(ctx: AppContext, options: FastifyServerOptions = 
   await app.register(aotpRoutes, { prefix: '/aotp/v1', ctx });
   await app.register(portalRoutes, { prefix: '/virtuel', ctx });
   await app.register(loginRoutes, { prefix: '/login', ctx });
+  // The server's front door is the portal: someone who types only the host lands there.
+  app.get('/', (_req, reply) => reply.redirect('/virtuel', 302));
   return app;
 }

@@ -265,6 +265,13 @@ for (const target of testDatabases()) {
       expect(missing.headers['content-security-policy']).toBeDefined();
     });
 
+    it('is where the server’s root leads', async () => {
+      const root = await b.get('/');
+      expect(root.status).toBe(302);
+      expect(root.location).toBe('/virtuel');
+      expect((await b.get(root.location!)).body).toContain('Nom d’utilisateur');
+    });
+
     it('speaks English with ?lang=en or when the browser prefers it', async () => {
       expect((await b.get('/virtuel?lang=en')).body).toContain('<html lang="en">');
       expect((await b.get('/virtuel', { 'accept-language': 'en-CA,en;q=0.9,fr;q=0.5' })).body).toContain('Username');
