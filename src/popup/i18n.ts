@@ -23,7 +23,7 @@ const fr = withFrenchSpacing({
   back: 'Retour',
   loading: 'Chargement…',
   waitingPolicy:
-    'Jeton attend les règles de votre organisation, que le navigateur donne quelques secondes après son démarrage. Si ce message reste, fermez le navigateur et rouvrez-le.',
+    'Jeton attend les règles de votre organisation, que le navigateur transmet quelques secondes après son démarrage. Si ce message persiste, fermez le navigateur et rouvrez-le.',
   empty: 'Aucun jeton pour l’instant. Ajoutez-en un avec le code d’activation reçu du portail.',
   demo: 'Démo',
   demoLabel: 'Jeton de démonstration, sans serveur',
@@ -196,7 +196,7 @@ const en: Dict = {
   lockLabel: 'Lock PIN tokens',
   back: 'Back',
   loading: 'Loading…',
-  waitingPolicy: 'Jeton is waiting for your organisation’s rules, which the browser gives a few seconds after it starts. If this message stays, close the browser and open it again.',
+  waitingPolicy: 'Jeton is waiting for your organisation’s rules, which the browser passes on a few seconds after it starts. If this message persists, close the browser and open it again.',
   empty: 'No token yet. Add one with the activation code the portal gave you.',
   demo: 'Demo',
   demoLabel: 'Demonstration token, no server',
