@@ -92,6 +92,20 @@ describe('openDatabase', () => {
         }
       });
 
+      it('lets instances that start together on a new schema migrate it once, one after the other', async () => {
+        const options = target.options();
+        const handles = await Promise.all([openDatabase(options), openDatabase(options), openDatabase(options)]);
+        try {
+          const [first] = handles;
+          const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(first!.db);
+          expect(rows.map((r) => r.name)).toEqual(['001_initial', '002_hardening_rate_limits']);
+          for (const [i, { db }] of handles.entries()) await addUser(db, `format0${i + 1}`);
+          expect(await first!.db.selectFrom('users').select('username').orderBy('username').execute()).toHaveLength(3);
+        } finally {
+          for (const handle of handles) await handle.close();
+        }
+      });
+
       describe('when a lock the migrations need is held longer than the lock timeout (a backup, a long transaction)', () => {
         /**
          * Runs `work` while a transaction outside the pool holds the migrations' table of a migrated schema: its

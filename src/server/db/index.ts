@@ -74,6 +74,7 @@ const MIGRATION_ATTEMPTS = 12;
 const MIGRATION_PAUSE_MS = 5_000;
 /** PostgreSQL's lock_not_available: a statement waited lock_timeout for a lock. */
 const LOCK_NOT_AVAILABLE = '55P03';
+const UNIQUE_VIOLATION = '23505';
 
 /** A SQLite connection's cached `prepare`, for statements run synchronously (store/prepared.ts), and whether a transaction is open on it. */
 export type SqliteStatements = Pick<SQLite.Database, 'prepare' | 'inTransaction'>;
@@ -119,8 +120,15 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     if (schema) {
       const admin = new pg.Client({ connectionString: options.databaseUrl });
       await admin.connect();
-      await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-      await admin.end();
+      try {
+        await admin.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      } catch (error) {
+        // Instances starting together: IF NOT EXISTS checks before it creates, so
+        // all but one may find the schema made meanwhile (a unique violation).
+        if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
+      } finally {
+        await admin.end();
+      }
     }
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
