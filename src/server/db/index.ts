@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations.ts';
 import { nameHotStatements } from './statements.ts';
@@ -176,7 +176,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     sqliteConnections.set(db, statements);
   }
   try {
-    await migrate(db, options);
+    await migrate(db, dialect, options);
   } catch (error) {
     await db.destroy();
     throw error;
@@ -184,8 +184,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   return { db, dialect, close: () => db.destroy() };
 }
 
-/** Brings the schema up to date; on PostgreSQL, tried again while a lock held elsewhere outlasts the lock timeout. */
-async function migrate(db: Kysely<Database>, options: DatabaseOptions): Promise<void> {
+/**
+ * Brings the schema up to date, one process at a time: on PostgreSQL under
+ * Kysely's lock, tried again while a lock held elsewhere outlasts the lock
+ * timeout; on SQLite under the file's write lock.
+ */
+async function migrate(db: Kysely<Database>, dialect: Dialect, options: DatabaseOptions): Promise<void> {
   // Areas of the server add their migrations independently; order by name, tolerate gaps.
   // With a schema, Kysely must keep its migration tables there too: it otherwise
   // finds another schema's `kysely_migration` by introspection and skips creating its own.
@@ -195,16 +199,38 @@ async function migrate(db: Kysely<Database>, options: DatabaseOptions): Promise<
     allowUnorderedMigrations: true,
     ...(options.schema ? { migrationTableSchema: options.schema } : {}),
   });
+  const latest = async (): Promise<void> => {
+    const { error } = await migrator.migrateToLatest();
+    if (error !== undefined) throw error instanceof Error ? error : new Error(String(error));
+  };
+  if (dialect === 'sqlite') {
+    // Kysely takes no lock on SQLite (it expects one process): two processes
+    // opening a new file at once (a server and the admin CLI, say) would both
+    // run the first migration, and one would fail on a table the other made.
+    // The write lock, taken first, makes the second wait (busy_timeout) and
+    // find the schema up to date; and the migrations are all or nothing, as on
+    // PostgreSQL. Jeton's migrations are DDL, which SQLite runs in a transaction.
+    await sql`BEGIN IMMEDIATE`.execute(db);
+    try {
+      await latest();
+    } catch (error) {
+      await sql`ROLLBACK`.execute(db);
+      throw error;
+    }
+    await sql`COMMIT`.execute(db);
+    return;
+  }
   const attempts = options.migrationAttempts ?? MIGRATION_ATTEMPTS;
   const pauseMs = options.migrationPauseMs ?? MIGRATION_PAUSE_MS;
   for (let attempt = 1; ; attempt++) {
-    const { error } = await migrator.migrateToLatest();
-    if (error === undefined) return;
-    const lockHeld = (error as { code?: unknown }).code === LOCK_NOT_AVAILABLE;
-    if (!lockHeld) throw error instanceof Error ? error : new Error(String(error));
-    const held = `another session holds a lock on Jeton's tables (a backup, a long transaction) longer than the lock timeout`;
-    if (attempt >= attempts) throw new Error(`The database could not be migrated: ${held} (${attempts} attempts). Start again once it is released.`, { cause: error });
-    options.onMigrationWait?.(`Migrations waiting: ${held}; trying again in ${Math.round(pauseMs / 1000)} s (attempt ${attempt + 1} of ${attempts}).`);
+    try {
+      return await latest();
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== LOCK_NOT_AVAILABLE) throw error;
+      const held = `another session holds a lock on Jeton's tables (a backup, a long transaction) longer than the lock timeout`;
+      if (attempt >= attempts) throw new Error(`The database could not be migrated: ${held} (${attempts} attempts). Start again once it is released.`, { cause: error });
+      options.onMigrationWait?.(`Migrations waiting: ${held}; trying again in ${Math.round(pauseMs / 1000)} s (attempt ${attempt + 1} of ${attempts}).`);
+    }
     await new Promise((resolve) => setTimeout(resolve, pauseMs));
   }
 }
