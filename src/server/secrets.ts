@@ -5,8 +5,8 @@
  * with scrypt.
  */
 import { createCipheriv, createDecipheriv, createSecretKey, randomBytes as nodeRandomBytes, type KeyObject, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { b64u, fromB64u, T } from '../core/bytes.ts';
 import { aesGcmDecrypt, aesGcmEncrypt, hkdf, hmac, randomBytes } from '../core/crypto.ts';
 
@@ -98,11 +98,57 @@ export function loadMasterKey(configured: string | undefined, dataDir: string, w
   const file = join(dataDir, 'master.key');
   if (existsSync(file)) return MasterKey.fromText(readFileSync(file, 'utf8'));
   mkdirSync(dataDir, { recursive: true });
-  const key = MasterKey.generate();
-  writeFileSync(file, `${key.toText()}\n`, { mode: 0o600, flag: 'wx' });
-  chmodSync(file, 0o600);
+  const key = createKeyFile(file, MasterKey.generate());
   warn(`JETON_MASTER_KEY is not set: generated ${file}. Set JETON_MASTER_KEY in production.`);
   return key;
+}
+
+/**
+ * Writes `key` to `file` (owner-only) and flushes it to the disk before
+ * returning: data sealed with a key is committed only after the key is safe,
+ * so a crash or a power cut cannot leave data whose key was lost.
+ */
+export function writeKeyFile(file: string, key: MasterKey): void {
+  const fd = openSync(file, 'w', 0o600);
+  try {
+    writeSync(fd, `${key.toText()}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  chmodSync(file, 0o600);
+}
+
+/**
+ * Puts `key` in `file` unless a key is there already, and returns the key
+ * `file` holds. Written aside then linked into place, the file appears whole
+ * or not at all; of processes starting together on a new data directory
+ * (two instances, a server and the admin CLI), the first link wins and the
+ * others take its key.
+ */
+export function createKeyFile(file: string, key: MasterKey): MasterKey {
+  const aside = `${file}.${process.pid}.new`;
+  writeKeyFile(aside, key);
+  try {
+    linkSync(aside, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return MasterKey.fromText(readFileSync(file, 'utf8'));
+  } finally {
+    rmSync(aside, { force: true });
+  }
+  syncDirectory(dirname(file));
+  return key;
+}
+
+/** Flushes a directory's entries (a file linked or renamed into it) to the disk. */
+export function syncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 // ---- hashing -----------------------------------------------------------------

@@ -17,8 +17,8 @@ import { issueAndMailActivation } from '../mail/activation.ts';
 import { UnknownProfileError } from '../store/activations.ts';
 import { createApiKey, DuplicateApiKeyNameError, listApiKeys, revokeApiKeyBy } from '../store/api-keys.ts';
 import { keyFile, nextKeyFile, resealAll } from '../store/key-rotation.ts';
-import { MasterKey } from '../secrets.ts';
-import { renameSync, writeFileSync } from 'node:fs';
+import { MasterKey, syncDirectory, writeKeyFile } from '../secrets.ts';
+import { renameSync } from 'node:fs';
 import { createUser, findUser, importUsersCsv, listTokens, revokeUserToken, unlockUser, UserInputError } from '../store/users.ts';
 
 /** « 2 tokens », « 1 token »: a count and its English word (the CLI speaks English). */
@@ -327,9 +327,12 @@ const COMMANDS: Record<string, Command> = {
       }
       const fromEnv = ctx.config.masterKey !== undefined;
       // The key file's successor is on disk before the commit, so a crash in between is settled at the next start.
-      if (!fromEnv) writeFileSync(nextKeyFile(ctx.config.dataDir), `${next.toText()}\n`, { mode: 0o600, flag: 'w' });
+      if (!fromEnv) writeKeyFile(nextKeyFile(ctx.config.dataDir), next);
       const counts = await resealAll(ctx.db, ctx.masterKey, next);
-      if (!fromEnv) renameSync(nextKeyFile(ctx.config.dataDir), keyFile(ctx.config.dataDir));
+      if (!fromEnv) {
+        renameSync(nextKeyFile(ctx.config.dataDir), keyFile(ctx.config.dataDir));
+        syncDirectory(ctx.config.dataDir);
+      }
       const summary = `Re-sealed ${n(counts.tokens, 'token', 'tokens')} and ${n(counts.activations, 'activation key', 'activation keys')}.`;
       return fromEnv
         ? ok({ ...counts, newKey: next.toText() }, [summary, 'Set JETON_MASTER_KEY to this value on every instance, then start them:', next.toText()])

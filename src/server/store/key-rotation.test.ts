@@ -54,6 +54,17 @@ for (const target of testDatabases()) {
       expect(log).toHaveLength(2);
     });
 
+    it('discards a master.key.next cut while being written (its rotation never committed), and keeps the current key', async () => {
+      const dir = h.ctx.config.dataDir;
+      for (const cut of ['', MasterKey.generate().toText().slice(0, 20)]) {
+        const log: string[] = [];
+        writeFileSync(nextKeyFile(dir), cut);
+        expect((await settleInterruptedRotation(h.ctx.db, dir, h.ctx.masterKey, (m) => void log.push(m))).toText()).toBe(h.ctx.masterKey.toText());
+        expect(existsSync(nextKeyFile(dir))).toBe(false);
+        expect(log).toEqual(['Discarded master.key.next left by a rotation that did not commit.']);
+      }
+    });
+
     it('rotates from the CLI, printing the new key when it comes from the environment', async () => {
       const out: string[] = [];
       const ctx = { ...h.ctx, config: { ...h.ctx.config, masterKey: h.ctx.masterKey.toText() } };

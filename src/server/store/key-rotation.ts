@@ -3,11 +3,11 @@
  * with the old key and sealed with the new one in a single transaction, so a
  * crash leaves either all of it under the old key or all under the new.
  */
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import { MasterKey } from '../secrets.ts';
+import { MasterKey, syncDirectory } from '../secrets.ts';
 import { activationKeyContext } from './activations.ts';
 import { kStatusContext, seedContext } from './tokens/row.ts';
 
@@ -69,10 +69,16 @@ export const keyFile = (dataDir: string): string => join(dataDir, 'master.key');
 export async function settleInterruptedRotation(db: Kysely<Database>, dataDir: string, current: MasterKey, log: (msg: string) => void): Promise<MasterKey> {
   const file = nextKeyFile(dataDir);
   if (!existsSync(file)) return current;
-  const { readFileSync } = await import('node:fs');
-  const next = MasterKey.fromText(readFileSync(file, 'utf8'));
-  if ((await opensDatabase(db, next)) && !(await opensDatabase(db, current))) {
+  let next: MasterKey | null = null;
+  try {
+    next = MasterKey.fromText(readFileSync(file, 'utf8'));
+  } catch {
+    // Cut while being written: the rotation writes it whole and flushes it before
+    // its transaction (writeKeyFile), so that transaction never committed.
+  }
+  if (next && (await opensDatabase(db, next)) && !(await opensDatabase(db, current))) {
     renameSync(file, keyFile(dataDir));
+    syncDirectory(dataDir);
     log('Finished an interrupted master key rotation: master.key now holds the new key.');
     return next;
   }
