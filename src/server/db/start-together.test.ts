@@ -1,9 +1,10 @@
 /**
  * Instances that start together on a new database (a deployment of several,
  * a server and the admin CLI): each migrates the schema at start, one at a
- * time, so all of them start and every migration runs once.
+ * time, so all of them start and every migration runs once. On SQLite they
+ * also share a new data directory without JETON_MASTER_KEY: one key is made.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -29,7 +30,7 @@ describe('server processes starting together', () => {
       const env = {
         ...(target.postgres ? { DATABASE_URL: TEST_PG_URL, JETON_DATABASE_SCHEMA: schema } : { DATABASE_URL: '' }),
         JETON_DATA_DIR: dir,
-        JETON_MASTER_KEY: MasterKey.generate().toText(),
+        JETON_MASTER_KEY: target.postgres ? MasterKey.generate().toText() : '',
       };
       const started = await Promise.allSettled(Array.from({ length: PROCESSES }, () => startServer(env)));
       const servers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
@@ -44,6 +45,7 @@ describe('server processes starting together', () => {
       try {
         const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(db);
         expect(rows.map((r) => r.name)).toEqual(Object.keys(await migrationProvider.getMigrations()).sort());
+        if (!target.postgres) expect(readdirSync(dir).filter((f) => f.startsWith('master.key'))).toEqual(['master.key']);
       } finally {
         await close();
       }
