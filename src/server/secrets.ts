@@ -141,9 +141,15 @@ export function createKeyFile(file: string, key: MasterKey): MasterKey {
   return key;
 }
 
-/** Flushes a directory's entries (a file linked or renamed into it) to the disk. */
+/** Flushes a directory's entries (a file linked or renamed into it) to the disk, where the system can (not Windows, whose NTFS journals them). */
 export function syncDirectory(dir: string): void {
-  const fd = openSync(dir, 'r');
+  let fd: number;
+  try {
+    fd = openSync(dir, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EISDIR' || (error as NodeJS.ErrnoException).code === 'EPERM') return;
+    throw error;
+  }
   try {
     fsyncSync(fd);
   } finally {

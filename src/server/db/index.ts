@@ -214,7 +214,8 @@ async function migrate(db: Kysely<Database>, dialect: Dialect, options: Database
     try {
       await latest();
     } catch (error) {
-      await sql`ROLLBACK`.execute(db);
+      // SQLite may have ended the transaction itself (a full disk): the first error is the one to tell.
+      await sql`ROLLBACK`.execute(db).catch(() => undefined);
       throw error;
     }
     await sql`COMMIT`.execute(db);
