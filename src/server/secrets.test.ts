@@ -18,6 +18,7 @@ describe('the data directory’s master key', () => {
     expect(loadMasterKey(undefined, dir, (m) => void warnings.push(m)).toText()).toBe(made.toText());
     expect(warnings).toHaveLength(1);
     expect(readdirSync(dir)).toEqual(['master.key']);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
   });
 
   it('is the first one put in place when processes make it together: a later one takes it, and leaves nothing aside', () => {

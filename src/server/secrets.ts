@@ -97,7 +97,7 @@ export function loadMasterKey(configured: string | undefined, dataDir: string, w
   if (configured) return MasterKey.fromText(configured);
   const file = join(dataDir, 'master.key');
   if (existsSync(file)) return MasterKey.fromText(readFileSync(file, 'utf8'));
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const key = createKeyFile(file, MasterKey.generate());
   warn(`JETON_MASTER_KEY is not set: generated ${file}. Set JETON_MASTER_KEY in production.`);
   return key;

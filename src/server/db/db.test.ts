@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
@@ -195,13 +195,15 @@ describe('openDatabase', () => {
     });
   }
 
-  it('keeps data in a SQLite file across reopenings', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'jeton-')), 'jeton.db');
+  it('keeps data in a SQLite file across reopenings, in a directory it makes for its owner alone', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'jeton-')), 'data');
+    const file = join(dir, 'jeton.db');
     const first = await openDatabase({ sqliteFile: file });
     await first.db.insertInto('api_keys').values({ name: 'login', key_hash: 'h', created_at: 1 }).execute();
     await first.close();
     const second = await openDatabase({ sqliteFile: file });
     expect(await second.db.selectFrom('api_keys').select('name').execute()).toEqual([{ name: 'login' }]);
     await second.close();
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
   });
 });

@@ -161,7 +161,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   } else {
     dialect = 'sqlite';
     const file = options.sqliteFile ?? ':memory:';
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    // A directory it makes is the owner's alone: the file holds password hashes and sealed seeds.
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     const sqlite = new SQLite(file);
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
