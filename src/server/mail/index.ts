@@ -25,7 +25,7 @@ export function createMailer(config: Pick<Config, 'smtpUrl' | 'dataDir' | 'mailF
   return {
     async send(message: MailMessage) {
       const info = await writer.sendMail({ from: config.mailFrom, ...message });
-      mkdirSync(outbox, { recursive: true });
+      mkdirSync(outbox, { recursive: true, mode: 0o700 });
       const file = join(outbox, `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}.eml`);
       writeFileSync(file, info.message as Buffer, { mode: 0o600 });
       if (!told) {
