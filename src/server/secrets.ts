@@ -18,6 +18,11 @@ export class MasterKey {
     this.keyObject = createSecretKey(key);
   }
 
+  /** From a key file (`master.key`), as `writeKeyFile` writes it. */
+  static fromFile(file: string): MasterKey {
+    return MasterKey.fromText(readFileSync(file, 'utf8'));
+  }
+
   /** From base64url of 32 bytes (`JETON_MASTER_KEY`). */
   static fromText(text: string): MasterKey {
     let key: Uint8Array;
@@ -96,7 +101,7 @@ export class MasterKey {
 export function loadMasterKey(configured: string | undefined, dataDir: string, warn: (msg: string) => void): MasterKey {
   if (configured) return MasterKey.fromText(configured);
   const file = join(dataDir, 'master.key');
-  if (existsSync(file)) return MasterKey.fromText(readFileSync(file, 'utf8'));
+  if (existsSync(file)) return MasterKey.fromFile(file);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const key = createKeyFile(file, MasterKey.generate());
   warn(`JETON_MASTER_KEY is not set: generated ${file}. Set JETON_MASTER_KEY in production.`);
@@ -133,7 +138,7 @@ export function createKeyFile(file: string, key: MasterKey): MasterKey {
     linkSync(aside, file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return MasterKey.fromText(readFileSync(file, 'utf8'));
+    return MasterKey.fromFile(file);
   } finally {
     rmSync(aside, { force: true });
   }

@@ -16,9 +16,8 @@ import { sendDueReminders } from '../jobs/reminders.ts';
 import { issueAndMailActivation } from '../mail/activation.ts';
 import { UnknownProfileError } from '../store/activations.ts';
 import { createApiKey, DuplicateApiKeyNameError, listApiKeys, revokeApiKeyBy } from '../store/api-keys.ts';
-import { keyFile, nextKeyFile, resealAll } from '../store/key-rotation.ts';
-import { MasterKey, syncDirectory, writeKeyFile } from '../secrets.ts';
-import { renameSync } from 'node:fs';
+import { keyFile, nextKeyFile, promoteNextKey, resealAll } from '../store/key-rotation.ts';
+import { MasterKey, writeKeyFile } from '../secrets.ts';
 import { createUser, findUser, importUsersCsv, listTokens, revokeUserToken, unlockUser, UserInputError } from '../store/users.ts';
 
 /** « 2 tokens », « 1 token »: a count and its English word (the CLI speaks English). */
@@ -329,10 +328,7 @@ const COMMANDS: Record<string, Command> = {
       // The key file's successor is on disk before the commit, so a crash in between is settled at the next start.
       if (!fromEnv) writeKeyFile(nextKeyFile(ctx.config.dataDir), next);
       const counts = await resealAll(ctx.db, ctx.masterKey, next);
-      if (!fromEnv) {
-        renameSync(nextKeyFile(ctx.config.dataDir), keyFile(ctx.config.dataDir));
-        syncDirectory(ctx.config.dataDir);
-      }
+      if (!fromEnv) promoteNextKey(ctx.config.dataDir);
       const summary = `Re-sealed ${n(counts.tokens, 'token', 'tokens')} and ${n(counts.activations, 'activation key', 'activation keys')}.`;
       return fromEnv
         ? ok({ ...counts, newKey: next.toText() }, [summary, 'Set JETON_MASTER_KEY to this value on every instance, then start them:', next.toText()])

@@ -74,6 +74,7 @@ const MIGRATION_ATTEMPTS = 12;
 const MIGRATION_PAUSE_MS = 5_000;
 /** PostgreSQL's lock_not_available: a statement waited lock_timeout for a lock. */
 const LOCK_NOT_AVAILABLE = '55P03';
+/** PostgreSQL's unique_violation. */
 const UNIQUE_VIOLATION = '23505';
 
 /** A SQLite connection's cached `prepare`, for statements run synchronously (store/prepared.ts), and whether a transaction is open on it. */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { freshSchema, TEST_PG_URL } from '../../testing/server/databases.ts';
-import { startServer, type ServerProcess } from '../../testing/server/processes.ts';
+import { startServer } from '../../testing/server/processes.ts';
 import { MasterKey } from '../secrets.ts';
 import { openDatabase, type DatabaseOptions } from './index.ts';
 import { migrationProvider } from './migrations.ts';
@@ -38,7 +38,7 @@ describe('server processes starting together', () => {
         expect(started.map((s) => (s.status === 'rejected' ? String(s.reason) : 'started'))).toEqual(Array(PROCESSES).fill('started'));
         for (const server of servers) expect((await fetch(`${server.url}/virtuel`)).status).toBe(200);
       } finally {
-        await Promise.all(servers.map((s: ServerProcess) => s.stop()));
+        await Promise.all(servers.map((s) => s.stop()));
       }
       const options: DatabaseOptions = target.postgres ? { databaseUrl: TEST_PG_URL, schema } : { sqliteFile: join(dir, 'jeton.db') };
       const { db, close } = await openDatabase(options);

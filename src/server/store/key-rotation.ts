@@ -3,7 +3,7 @@
  * with the old key and sealed with the new one in a single transaction, so a
  * crash leaves either all of it under the old key or all under the new.
  */
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
@@ -60,6 +60,12 @@ export async function opensDatabase(db: Kysely<Database>, key: MasterKey): Promi
 export const nextKeyFile = (dataDir: string): string => join(dataDir, 'master.key.next');
 export const keyFile = (dataDir: string): string => join(dataDir, 'master.key');
 
+/** Puts `master.key.next` in place of `master.key`, durably: the last step of a rotation, after its commit. */
+export function promoteNextKey(dataDir: string): void {
+  renameSync(nextKeyFile(dataDir), keyFile(dataDir));
+  syncDirectory(dataDir);
+}
+
 /**
  * Finishes or abandons a rotation of the data directory's key file that was
  * interrupted: `master.key.next` is written before the transaction and
@@ -71,14 +77,13 @@ export async function settleInterruptedRotation(db: Kysely<Database>, dataDir: s
   if (!existsSync(file)) return current;
   let next: MasterKey | null = null;
   try {
-    next = MasterKey.fromText(readFileSync(file, 'utf8'));
+    next = MasterKey.fromFile(file);
   } catch {
     // Cut while being written: the rotation writes it whole and flushes it before
     // its transaction (writeKeyFile), so that transaction never committed.
   }
   if (next && (await opensDatabase(db, next)) && !(await opensDatabase(db, current))) {
-    renameSync(file, keyFile(dataDir));
-    syncDirectory(dataDir);
+    promoteNextKey(dataDir);
     log('Finished an interrupted master key rotation: master.key now holds the new key.');
     return next;
   }
